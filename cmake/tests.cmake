@@ -1,0 +1,37 @@
+# GoogleTest from Debian's source package, built with the same toolchain (native or Emscripten).
+set(INSTALL_GTEST OFF CACHE BOOL "" FORCE)
+set(BUILD_GMOCK OFF CACHE BOOL "" FORCE)
+add_subdirectory(/usr/src/googletest "${CMAKE_BINARY_DIR}/googletest" EXCLUDE_FROM_ALL)
+
+# tests/<layer>/*_test.cpp -> one executable test_<layer>, registered with CTest.
+# Under Emscripten the test runs in Node with the real file system (NODERAWFS) so it reads the
+# same fixtures in ../shared as the native build.
+function(webgguf_test layer)
+  file(GLOB sources CONFIGURE_DEPENDS "${CMAKE_SOURCE_DIR}/tests/${layer}/*.cpp")
+  if(NOT sources)
+    return()
+  endif()
+  add_executable(test_${layer} ${sources})
+  target_link_libraries(test_${layer} PRIVATE ${ARGN} gtest_main)
+  target_include_directories(test_${layer} PRIVATE "${CMAKE_SOURCE_DIR}/tests")
+  target_compile_definitions(test_${layer} PRIVATE
+      WEBGGUF_SHARED_DIR="${WEBGGUF_SHARED_DIR}" WEBGGUF_SOURCE_DIR="${CMAKE_SOURCE_DIR}")
+  if(EMSCRIPTEN)
+    target_link_options(test_${layer} PRIVATE -sNODERAWFS=1 -sALLOW_MEMORY_GROWTH=1
+        -sMAXIMUM_MEMORY=4GB -sEXIT_RUNTIME=1)
+    add_test(NAME ${layer} COMMAND node --no-experimental-fetch
+             "${CMAKE_CURRENT_BINARY_DIR}/test_${layer}.js")
+  else()
+    add_test(NAME ${layer} COMMAND test_${layer})
+  endif()
+  set_tests_properties(${layer} PROPERTIES TIMEOUT 900)
+endfunction()
+
+webgguf_test(core webgguf_core)
+webgguf_test(gguf webgguf_gguf)
+webgguf_test(quant webgguf_quant)
+webgguf_test(kernels webgguf_quant webgguf_kernels)
+webgguf_test(tokenizer webgguf_tokenizer)
+webgguf_test(sampler webgguf_sampler)
+webgguf_test(model webgguf_model)
+webgguf_test(engine webgguf_engine)

@@ -1,0 +1,34 @@
+# The wasm module the JavaScript package loads: Embind bindings over src/engine.
+#   web build:  ES module (-sEXPORT_ES6) for browsers and module workers
+#   node build: CommonJS (-sMODULARIZE) loaded through createRequire (Emscripten 3.1.6's ES6
+#               output uses __dirname and fails as an ES module under Node)
+file(GLOB binding_sources CONFIGURE_DEPENDS "${CMAKE_SOURCE_DIR}/src/bindings/*.cpp")
+if(NOT binding_sources)
+  return()
+endif()
+if(WEBGGUF_THREADS)
+  set(variant mt)
+else()
+  set(variant st)
+endif()
+
+set(common_link_options --bind -sALLOW_MEMORY_GROWTH=1 -sMAXIMUM_MEMORY=4GB
+    -sINITIAL_MEMORY=64MB -sMODULARIZE=1 -sEXPORT_NAME=createWebggufModule
+    -sENVIRONMENT=web,worker,node -sFILESYSTEM=0 -sEXPORTED_RUNTIME_METHODS=HEAPU8)
+if(WEBGGUF_THREADS)
+  list(APPEND common_link_options -sPTHREAD_POOL_SIZE=4
+       -sPTHREAD_POOL_SIZE_STRICT=0)
+endif()
+
+foreach(flavor web node)
+  set(target webgguf-${variant}-${flavor})
+  add_executable(${target} ${binding_sources})
+  target_link_libraries(${target} PRIVATE webgguf_engine webgguf_quant)
+  target_link_options(${target} PRIVATE ${common_link_options})
+  if(flavor STREQUAL "web")
+    target_link_options(${target} PRIVATE -sEXPORT_ES6=1)
+    set_target_properties(${target} PROPERTIES SUFFIX ".mjs")
+  else()
+    set_target_properties(${target} PROPERTIES SUFFIX ".cjs")
+  endif()
+endforeach()

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs what building and testing webgguf needs on Debian 12, as root. Idempotent and quiet
+# when everything is already present.
+#   scripts/setup.sh           toolchains + npm dependencies
+#   scripts/setup.sh --browser also Debian's Chromium (for Playwright browser tests and benchmarks)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+want_browser=0
+[[ "${1:-}" == "--browser" ]] && want_browser=1
+
+packages=(cmake g++ clang make emscripten libhwy-dev googletest libgtest-dev wabt unicode-data
+          libclang-rt-14-dev python3)
+(( want_browser )) && packages+=(chromium)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if (( ${#missing[@]} )); then
+  echo "setup: installing ${missing[*]}"
+  sudo_cmd=""
+  [[ $(id -u) -ne 0 ]] && sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends \
+      "${missing[@]}" >/dev/null
+fi
+
+# npm dependencies: only when package-lock.json changed since the last install.
+if [[ ! -f node_modules/.package-lock.json ]] || [[ package-lock.json -nt node_modules/.package-lock.json ]]; then
+  echo "setup: npm ci"
+  npm ci --no-audit --no-fund --loglevel=error
+fi
