@@ -1,17 +1,12 @@
 #!/usr/bin/env bash
 # Installs what building and testing webgguf needs on Debian 12, as root. Idempotent and quiet
 # when everything is already present.
-#   scripts/setup.sh           toolchains + npm dependencies
-#   scripts/setup.sh --browser also Debian's Chromium (for Playwright browser tests and benchmarks)
+# Chromium is Debian's (driven by playwright-core in the browser tests; never a downloaded browser).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-want_browser=0
-[[ "${1:-}" == "--browser" ]] && want_browser=1
-
-packages=(cmake g++ clang make emscripten libhwy-dev googletest libgtest-dev wabt unicode-data
+packages=(cmake g++ clang make emscripten libhwy-dev googletest libgtest-dev wabt unicode-data chromium
           libclang-rt-14-dev python3)
-(( want_browser )) && packages+=(chromium)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -12,5 +12,5 @@ ctest --test-dir build/native --output-on-failure -j 2
 echo "== wasm C++ tests (Node)"
 ctest --test-dir build/wasm-st --output-on-failure -j 2
 echo "== JavaScript tests"
-node --test --test-reporter=spec tests/js/
+node --test tests/js/ tests/browser/
 echo "== all tests passed in $(( SECONDS - start )) s"

@@ -1,0 +1,41 @@
+// Browser test harness: Debian's Chromium driven by playwright-core (never a downloaded browser),
+// against the repository served by scripts/serve.mjs on an ephemeral loopback port.
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { createStaticServer } from '../../scripts/serve.mjs';
+
+export const repoRoot = resolve(fileURLToPath(import.meta.url), '../../..');
+export const sharedDir = resolve(repoRoot, '../shared');
+const CHROMIUM = '/usr/bin/chromium';
+
+// Starts the server and the browser; returns { baseUrl, browser, newPage, close }.
+export async function startBrowser() {
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run scripts/setup.sh`);
+  const server = createStaticServer(repoRoot);
+  await new Promise((done) => server.listen(0, '127.0.0.1', done));
+  const baseUrl = `http://127.0.0.1:${server.address().port}`;
+  const userDataDir = mkdtempSync(join(tmpdir(), 'webgguf-chromium-'));
+  const context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+           '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  return {
+    baseUrl,
+    context,
+    async newPage() {
+      const page = await context.newPage();
+      page.on('pageerror', (error) => console.error('[page error]', error.message));
+      return page;
+    },
+    async close() {
+      await context.close();
+      await new Promise((done) => server.close(done));
+      rmSync(userDataDir, { recursive: true, force: true });
+    },
+  };
+}
