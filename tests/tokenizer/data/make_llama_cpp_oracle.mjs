@@ -1,0 +1,34 @@
+// Regenerates data/llama_cpp_oracle.NAME.{plain,special}.out from llama_cpp_oracle.inp with
+// llama.cpp itself (node-llama-cpp, vocab-only load of ../shared/fixtures/tokenizers/*.gguf).
+//   node --no-experimental-fetch tests/tokenizer/data/make_llama_cpp_oracle.mjs
+// Each .out line holds the ids of one string (no BOS/EOS), as llama.cpp's vocab vector files.
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { getLlama } from 'node-llama-cpp';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const fixtures = path.resolve(here, '../../../../shared/fixtures/tokenizers');
+const separator = '\n__ggml_vocab_test__\n';
+
+const raw = fs.readFileSync(path.join(here, 'llama_cpp_oracle.inp'), 'utf8');
+const strings = [];
+for (let pos = 0; pos < raw.length;) {
+  const next = raw.indexOf(separator, pos);
+  if (next < 0) {
+    strings.push(raw.slice(pos));
+    break;
+  }
+  strings.push(raw.slice(pos, next));
+  pos = next + separator.length;
+}
+
+const llama = await getLlama({ gpu: false, build: 'never', logLevel: 'error' });
+for (const name of ['llama-spm', 'phi-3', 'llama-bpe', 'qwen2', 'gpt-2']) {
+  const model = await llama.loadModel({ modelPath: path.join(fixtures, `ggml-vocab-${name}.gguf`), vocabOnly: true });
+  for (const [suffix, parseSpecial] of [['plain', false], ['special', true]]) {
+    const lines = strings.map((s) => ' ' + Array.from(model.tokenize(s, parseSpecial)).join(' ') + '\n');
+    fs.writeFileSync(path.join(here, `llama_cpp_oracle.${name}.${suffix}.out`), lines.join(''));
+  }
+  await model.dispose();
+}
