@@ -1,0 +1,72 @@
+/**
+ * Which quantization fits this device: from each preset's file size and the memory a context
+ * needs (KV cache + scratch), marks what fits the device and wasm's 4 GB ceiling and recommends
+ * one, saying why in plain words.
+ * @module advisor
+ */
+
+/** wasm32 addresses 4 GiB; the engine keeps some for code, stacks and the allocator. */
+export const WASM_MEMORY_LIMIT = 4 * 1024 ** 3 - 256 * 1024 ** 2;
+
+/** Presets from best quality to smallest, with what a user needs to hear about each. */
+export const PRESET_NOTES = Object.freeze({
+  F32: 'the original 32-bit weights: the largest file, no loss',
+  BF16: '16-bit: half of 32-bit, practically no loss',
+  F16: '16-bit: half of 32-bit, practically no loss',
+  Q8_0: 'closest to the original: 8-bit, 4x smaller than 32-bit, no visible loss',
+  Q6_K: 'noticeably better than 4-bit for code and detailed writing, when memory allows',
+  Q5_K_M: 'noticeably better than 4-bit for code and detailed writing, when memory allows',
+  Q5_K_S: 'a little smaller than Q5_K_M, a little more loss',
+  Q4_K_M: 'the recommended start: the best balance of size, speed and quality',
+  Q4_K_S: 'a little smaller than Q4_K_M, a little more loss',
+  IQ4_XS: 'I-quant: lookup tables make 4-bit smaller still, sometimes at a cost in speed',
+  IQ4_NL: 'I-quant: 4-bit with a non-linear lookup table',
+  Q4_0: 'legacy 4-bit: fast and simple, more loss than Q4_K_M',
+  Q3_K_L: '3-bit: for limited memory, visible loss',
+  Q3_K_M: '3-bit: for limited memory, visible loss',
+  Q3_K_S: '3-bit: for limited memory, visible loss',
+  Q2_K: 'for very limited memory only: the largest loss',
+});
+
+/** Preference order when several fit: Q4_K_M first, then better ones when there is room. */
+const PREFERENCE = ['Q4_K_M', 'Q5_K_M', 'Q6_K', 'Q8_0'];
+const FALLBACK_ORDER = ['Q4_K_S', 'IQ4_XS', 'IQ4_NL', 'Q4_0', 'Q3_K_L', 'Q3_K_M', 'Q3_K_S', 'Q2_K'];
+
+/**
+ * @param {{ presets: Array<{ preset: string, file_bytes: number }>, context_bytes: number,
+ *           deviceMemoryGB?: number }} input context_bytes = KV cache + scratch at the chosen context
+ * @returns {{ rows: Array<{ preset: string, file_bytes: number, memory_bytes: number, fits: boolean,
+ *           recommended: boolean, note: string }>, recommended: string | null, advice: string, budget_bytes: number }}
+ */
+export function advise({ presets, context_bytes, deviceMemoryGB }) {
+  // A page can use about half of the device's memory before the browser or OS pushes back.
+  const deviceBudget = deviceMemoryGB ? deviceMemoryGB * 1024 ** 3 / 2 : Infinity;
+  const budget = Math.min(WASM_MEMORY_LIMIT, deviceBudget);
+  const rows = presets.map(({ preset, file_bytes }) => {
+    const memory_bytes = file_bytes + context_bytes;
+    return { preset, file_bytes, memory_bytes, fits: memory_bytes <= budget, recommended: false,
+             note: PRESET_NOTES[preset] ?? '' };
+  });
+  const fitting = new Map(rows.filter((r) => r.fits).map((r) => [r.preset, r]));
+  // Q4_K_M by default; a better preset when it leaves at least a quarter of the budget free.
+  let choice = fitting.has('Q4_K_M') ? 'Q4_K_M' : FALLBACK_ORDER.find((p) => fitting.has(p)) ?? null;
+  if (choice === 'Q4_K_M') {
+    for (const better of PREFERENCE.slice(1)) {
+      const row = fitting.get(better);
+      if (row && row.memory_bytes <= budget * 0.75) choice = better;
+    }
+  }
+  let advice;
+  if (choice === null) {
+    advice = 'No preset fits this device at this context. Choose a shorter context or a smaller model.';
+  } else {
+    fitting.get(choice).recommended = true;
+    const why = choice === 'Q4_K_M'
+      ? 'Q4_K_M is the recommended start: the best balance of size, speed and quality.'
+      : PREFERENCE.includes(choice)
+        ? `${choice} fits with room to spare: ${PRESET_NOTES[choice]}.`
+        : `Q4_K_M does not fit here; ${choice} does (${PRESET_NOTES[choice]}).`;
+    advice = `${why} A smaller file loads faster and leaves more memory for the conversation (a longer context).`;
+  }
+  return { rows, recommended: choice, advice, budget_bytes: budget };
+}

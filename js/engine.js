@@ -1,0 +1,248 @@
+/**
+ * The public Engine: a wasm inference engine running in a worker, driven through an
+ * OpenAI-shaped API. One Engine holds one model at a time; requests run in order.
+ * @module engine
+ */
+
+import { ChatTemplate } from './chat_template.js';
+import { completionShapes, generationSettings, runCompletion } from './completions.js';
+import { InvalidArgumentError, NoModelError, WorkerCrashedError } from './errors.js';
+import { RequestClient } from './protocol.js';
+import { IS_NODE, defaultThreadCount, spawnWorker } from './worker_port.js';
+
+const DEFAULT_MAX_TOKENS = 512;
+
+/**
+ * @typedef {object} EngineOptions
+ * @property {number | 'auto'} [threads] worker threads for the threaded build ('auto': about half the cores)
+ * @property {string | URL} [wasmBaseUrl] folder holding webgguf-*.{mjs,cjs,wasm} (default: the package's dist/wasm/)
+ * @property {string} [cacheDir] Node only: directory of the model store (default $XDG_CACHE_HOME/webgguf or ~/.cache/webgguf)
+ */
+
+/**
+ * @typedef {object} LoadOptions
+ * @property {(progress: import('./model_loader.js').LoadProgress) => void} [onProgress]
+ * @property {AbortSignal} [signal]
+ * @property {boolean} [cache] keep downloaded files in the model store and load from it offline (default true)
+ * @property {string} [cacheDir] Node only: directory of the model store (default: the Engine's)
+ * @property {number} [n_ctx] context length in tokens (default: the engine's choice, at most the trained one)
+ * @property {number} [retries] reconnection attempts per dropped download (default 5)
+ * @property {number} [retryDelayMs] base delay between reconnection attempts (default 500)
+ * @property {number} [parallelParts] split parts downloaded at once (default 3)
+ */
+
+/**
+ * Converts what the user gave to something postMessage can carry. Buffers are copied, not
+ * transferred, so the caller keeps its bytes.
+ * @param {any} source
+ */
+function portableSource(source) {
+  const absolute = (/** @type {any} */ s) => {
+    if (s instanceof URL) return s.href;
+    // Relative URLs must resolve against the page, not against the worker's script.
+    if (typeof s === 'string' && !IS_NODE && globalThis.location) return new URL(s, globalThis.location.href).href;
+    return s;
+  };
+  return Array.isArray(source) ? source.map(absolute) : absolute(source);
+}
+
+export class Engine {
+  /**
+   * @param {import('./worker_port.js').WorkerHandle} worker
+   * @param {RequestClient} client
+   * @param {{ variant: 'mt' | 'st', threads: number, fallbackReason?: string }} runtime
+   * @param {string | undefined} cacheDir
+   */
+  constructor(worker, client, runtime, cacheDir) {
+    this.worker = worker;
+    this.client = client;
+    /** Which wasm build runs and with how many threads (and why not threaded, if not). */
+    this.runtime = runtime;
+    this.cacheDir = cacheDir;
+    /** @type {any} info of the loaded model */
+    this.modelInfo = null;
+    /** @type {ChatTemplate | null} */
+    this.template = null;
+    /** texts of the model's BOS/EOS tokens, for the chat template */
+    this.specialTokens = { bos_token: '', eos_token: '' };
+    const completions = { create: (/** @type {any} */ params) => this.createChatCompletion(params) };
+    /** OpenAI-style `engine.chat.completions.create()`. */
+    this.chat = Object.freeze({ completions: Object.freeze(completions) });
+    /** The model store (downloads kept for offline use). */
+    this.cache = Object.freeze({
+      list: (/** @type {{ cacheDir?: string }} */ options = {}) =>
+        this.client.request('cacheList', { cacheDir: options.cacheDir ?? this.cacheDir }),
+      delete: (/** @type {string | URL} */ url, /** @type {{ cacheDir?: string }} */ options = {}) =>
+        this.client.request('cacheDelete', { url: String(url), cacheDir: options.cacheDir ?? this.cacheDir }),
+    });
+  }
+
+  /**
+   * Starts a worker with the wasm engine.
+   * @param {EngineOptions} [options]
+   * @returns {Promise<Engine>}
+   */
+  static async create(options = {}) {
+    const threads = options.threads === undefined || options.threads === 'auto' ? await defaultThreadCount() : options.threads;
+    if (!Number.isInteger(threads) || threads < 1) throw new InvalidArgumentError("threads must be a positive integer or 'auto'.");
+    const worker = await spawnWorker(new URL('./worker.js', import.meta.url));
+    const client = new RequestClient((message, transfer) => worker.post(message, transfer), (busy) => worker.setBusy(busy));
+    worker.listen((message) => {
+      client.handleMessage(message);
+      // A wasm instance that trapped may hold gigabytes: release it now, not at the next create().
+      if (message.type === 'fatal') worker.terminate();
+    }, (error) => {
+      client.failAll(new WorkerCrashedError(`The engine worker crashed (${error.message}); create a new Engine and load the model again.`, { cause: error }));
+    });
+    try {
+      const wasmBaseUrl = options.wasmBaseUrl === undefined ? undefined : String(options.wasmBaseUrl);
+      const runtime = await client.request('init', { threads, wasmBaseUrl });
+      return new Engine(worker, client, runtime, options.cacheDir);
+    } catch (error) {
+      await worker.terminate();
+      throw error;
+    }
+  }
+
+  /**
+   * Loads a model: probes its header, then streams it into wasm memory.
+   * @param {string | URL | Array<string | URL> | Blob | ArrayBuffer | Uint8Array} source
+   * @param {LoadOptions} [options]
+   * @returns {Promise<any>} the model info
+   */
+  async load(source, options = {}) {
+    const { onProgress, signal, ...rest } = options;
+    this.modelInfo = null;
+    this.template = null;
+    const payload = {
+      ...rest, source: portableSource(source), cache: options.cache ?? true, cacheDir: options.cacheDir ?? this.cacheDir,
+    };
+    const info = await this.client.request('load', payload, {
+      signal, onEvent: (event) => { if (event.kind === 'progress') onProgress?.(stripKind(event)); },
+    });
+    const specials = await Promise.all([info.bos, info.eos].map((id) =>
+      (id >= 0 ? this.client.request('detokenize', { ids: [id], renderSpecial: true }) : '')));
+    this.specialTokens = { bos_token: specials[0], eos_token: specials[1] };
+    this.modelInfo = info;
+    return info;
+  }
+
+  /**
+   * Reads the GGUF header of a model (metadata and tensor table) without loading it: only the
+   * first bytes are fetched. Arrays longer than 1000 elements are summarised as { type, length }.
+   * @param {string | URL | Array<string | URL> | Blob | ArrayBuffer | Uint8Array} source
+   * @param {{ signal?: AbortSignal, retries?: number, retryDelayMs?: number }} [options]
+   * @returns {Promise<any>} { version, alignment, dataOffset, metadata, tensors, fileSize, parts, ... }
+   */
+  async inspect(source, options = {}) {
+    const { signal, ...rest } = options;
+    return this.client.request('inspect', { ...rest, source: portableSource(source) }, { signal });
+  }
+
+  /** Frees the model (the worker and wasm stay ready for the next load). */
+  async unload() {
+    this.modelInfo = null;
+    this.template = null;
+    await this.client.request('unload');
+  }
+
+  /** @returns {Promise<any>} architecture, parameters, quantization, context, memory; null when nothing is loaded */
+  async info() {
+    return this.client.request('info');
+  }
+
+  /**
+   * @param {string} text
+   * @param {{ addSpecial?: boolean, parseSpecial?: boolean }} [options]
+   * @returns {Promise<number[]>}
+   */
+  async tokenize(text, options = {}) {
+    return this.client.request('tokenize', { text, addSpecial: options.addSpecial ?? false, parseSpecial: options.parseSpecial ?? false });
+  }
+
+  /**
+   * @param {ArrayLike<number>} ids
+   * @param {{ renderSpecial?: boolean }} [options]
+   * @returns {Promise<string>}
+   */
+  async detokenize(ids, options = {}) {
+    return this.client.request('detokenize', { ids: Array.from(ids), renderSpecial: options.renderSpecial ?? false });
+  }
+
+  /**
+   * Perplexity of `text` with chunks of `ctx` tokens, scored as llama-perplexity does.
+   * @param {string} text
+   * @param {{ ctx?: number, onProgress?: (p: { chunk: number, n_chunks: number, ppl: number }) => void, signal?: AbortSignal }} [options]
+   * @returns {Promise<{ ppl: number, n_chunks: number, n_tokens: number, ctx: number, ms: number }>}
+   */
+  async perplexity(text, options = {}) {
+    if (typeof text !== 'string') throw new InvalidArgumentError('perplexity() takes a string.');
+    return this.client.request('perplexity', { text, ctx: options.ctx ?? 512 }, {
+      signal: options.signal,
+      onEvent: (event) => options.onProgress?.(stripKind(event)),
+    });
+  }
+
+  /**
+   * Continues a raw prompt (no chat template). OpenAI completions shape (`choices[0].text`).
+   * @param {string} prompt
+   * @param {import('./completions.js').GenerationParams} [params]
+   */
+  async complete(prompt, params = {}) {
+    if (typeof prompt !== 'string') throw new InvalidArgumentError('complete() takes a prompt string.');
+    const info = this.requireModel();
+    return this.generate(prompt, Boolean(info.add_bos), 'text', params);
+  }
+
+  /**
+   * @param {{ messages: import('./chat_template.js').ChatMessage[] } & import('./completions.js').GenerationParams} params
+   */
+  async createChatCompletion(params) {
+    const info = this.requireModel();
+    if (!params || !Array.isArray(params.messages)) throw new InvalidArgumentError('chat.completions.create() needs { messages: [...] }.');
+    // Compiled on first use: a template that does not parse must not prevent complete().
+    this.template ??= new ChatTemplate(info.chat_template, this.specialTokens);
+    const prompt = this.template.render(params.messages);
+    // Templates that print bos_token themselves must not get a second one from the tokenizer.
+    const bos = this.specialTokens.bos_token;
+    const addSpecial = Boolean(info.add_bos) && !(bos && prompt.startsWith(bos));
+    return this.generate(prompt, addSpecial, 'chat', params);
+  }
+
+  /**
+   * @param {string} prompt
+   * @param {boolean} addSpecial
+   * @param {'chat' | 'text'} kind
+   * @param {import('./completions.js').GenerationParams} params
+   */
+  async generate(prompt, addSpecial, kind, params) {
+    const settings = generationSettings(params, DEFAULT_MAX_TOKENS);
+    const shapes = completionShapes(kind, this.modelInfo?.name || this.modelInfo?.architecture || 'gguf');
+    return runCompletion(({ onEvent, signal }) =>
+      this.client.request('generate', { prompt, addSpecial, ...settings }, { onEvent, signal }), shapes, params);
+  }
+
+  /** @param {number} threads */
+  async setThreads(threads) {
+    if (!Number.isInteger(threads) || threads < 1) throw new InvalidArgumentError('threads must be a positive integer.');
+    this.runtime = { ...this.runtime, threads: await this.client.request('setThreads', { threads }) };
+    return this.runtime.threads;
+  }
+
+  /** Stops the worker; every pending and later request fails. Create a new Engine to continue. */
+  async terminate() {
+    this.client.failAll(new WorkerCrashedError('The engine was terminated; create a new Engine to continue.'));
+    await this.worker.terminate();
+  }
+
+  requireModel() {
+    if (!this.modelInfo) throw new NoModelError('No model is loaded: call engine.load() first.');
+    return this.modelInfo;
+  }
+}
+
+/** @param {{ kind: string }} event */
+function stripKind(event) {
+  const { kind, ...rest } = event;
+  return rest;
+}

@@ -1,0 +1,292 @@
+// Type declarations of the webgguf public API (hand-written; the implementation is plain JS + JSDoc).
+
+export interface EngineOptions {
+  /** Threads of the threaded build ('auto': about half the cores). The single-threaded build uses 1. */
+  threads?: number | 'auto';
+  /** Folder holding webgguf-*.{mjs,cjs,wasm}; default: the package's dist/wasm/. */
+  wasmBaseUrl?: string | URL;
+  /** Node only: directory of the model store (default $XDG_CACHE_HOME/webgguf or ~/.cache/webgguf). */
+  cacheDir?: string;
+}
+
+export interface RuntimeInfo {
+  /** 'mt': pthreads + SIMD build; 'st': single-threaded SIMD build. */
+  variant: 'mt' | 'st';
+  threads: number;
+  /** Why the threaded build is not used, when it is not. */
+  fallbackReason?: string;
+}
+
+export interface LoadProgress {
+  phase: 'probe' | 'download' | 'cache' | 'read';
+  /** Bytes in wasm memory so far. */
+  loaded: number;
+  /** Bytes of the whole model (all split parts). */
+  total: number;
+  /** Bytes per second since the body started. */
+  rate: number;
+}
+
+export interface LoadOptions {
+  onProgress?: (progress: LoadProgress) => void;
+  signal?: AbortSignal;
+  /** Keep downloads in the model store and load from it offline (default true). */
+  cache?: boolean;
+  /** Node only: directory of the model store (default: the Engine's). */
+  cacheDir?: string;
+  /** Context length in tokens (default: the engine's choice, at most the trained context). */
+  n_ctx?: number;
+  /** Reconnection attempts without progress per download (default 5). */
+  retries?: number;
+  /** Base delay between reconnection attempts in ms (default 500). */
+  retryDelayMs?: number;
+  /** Split parts downloaded at once (default 3). */
+  parallelParts?: number;
+}
+
+export type ModelSource = string | URL | Array<string | URL> | Blob | ArrayBuffer | Uint8Array;
+
+export interface ModelInfo {
+  architecture: string;
+  name: string;
+  n_params: number;
+  n_vocab: number;
+  n_ctx: number;
+  n_ctx_train: number;
+  n_embd: number;
+  n_layer: number;
+  n_head: number;
+  n_head_kv: number;
+  file_type: number;
+  quantization: string;
+  memory: { weights_bytes: number; kv_bytes: number; scratch_bytes: number; total_bytes: number };
+  bos: number;
+  eos: number;
+  eot: number;
+  chat_template: string;
+  add_bos: boolean;
+  wasm_variant?: 'mt' | 'st';
+  threads?: number;
+  /** Present on the value returned by load(). */
+  load_ms?: number;
+  from_cache?: boolean;
+}
+
+export interface GgufTensorInfo {
+  name: string;
+  /** ggml type name ('f16', 'q4_K'). */
+  type: string;
+  typeId: number;
+  /** ne[0] (row length) first. */
+  shape: number[];
+  /** Relative to the data section. */
+  offset: number;
+  size: number;
+}
+
+export interface GgufHeader {
+  status: 'ok';
+  version: number;
+  alignment: number;
+  dataOffset: number;
+  /** Values: numbers (BigInt beyond 2^53), booleans, strings, arrays; arrays over 1000 elements as { type, length }. */
+  metadata: Record<string, unknown>;
+  tensors: GgufTensorInfo[];
+  fileSize: number;
+  /** Number of split parts the source stands for. */
+  parts: number;
+}
+
+export interface ChatMessage {
+  role: 'system' | 'user' | 'assistant' | 'tool' | (string & {});
+  content: string;
+}
+
+export interface GenerationParams {
+  max_tokens?: number;
+  /** 0 is greedy. Default 0.8. */
+  temperature?: number;
+  top_k?: number;
+  top_p?: number;
+  min_p?: number;
+  repeat_penalty?: number;
+  repeat_last_n?: number;
+  frequency_penalty?: number;
+  presence_penalty?: number;
+  seed?: number;
+  stop?: string | string[];
+  signal?: AbortSignal;
+}
+
+export type FinishReason = 'stop' | 'length';
+
+export interface Usage {
+  prompt_tokens: number;
+  completion_tokens: number;
+  total_tokens: number;
+}
+
+export interface Timings {
+  /** Prompt tokens evaluated (the rest were reused from the KV cache). */
+  prompt_n: number;
+  prompt_reused: number;
+  prompt_ms: number;
+  prompt_per_second: number;
+  predicted_n: number;
+  predicted_ms: number;
+  predicted_per_second: number;
+}
+
+export interface ChatCompletion {
+  id: string;
+  object: 'chat.completion';
+  created: number;
+  model: string;
+  choices: Array<{ index: 0; message: { role: 'assistant'; content: string }; finish_reason: FinishReason; logprobs: null }>;
+  usage: Usage;
+  timings: Timings;
+}
+
+export interface ChatCompletionChunk {
+  id: string;
+  object: 'chat.completion.chunk';
+  created: number;
+  model: string;
+  choices: Array<{ index: 0; delta: { role?: 'assistant'; content?: string }; finish_reason: FinishReason | null; logprobs: null }>;
+  /** On the last chunk only. */
+  usage?: Usage;
+  timings?: Timings;
+}
+
+export interface TextCompletion {
+  id: string;
+  object: 'text_completion';
+  created: number;
+  model: string;
+  choices: Array<{ index: 0; text: string; finish_reason: FinishReason | null; logprobs: null }>;
+  usage?: Usage;
+  timings?: Timings;
+}
+
+export interface ChatCompletionParams extends GenerationParams {
+  messages: ChatMessage[];
+  stream?: boolean;
+}
+
+export interface CachedModel {
+  url: string;
+  size: number;
+  sha256?: string;
+  createdAt: string;
+}
+
+export interface PerplexityResult {
+  ppl: number;
+  n_chunks: number;
+  n_tokens: number;
+  ctx: number;
+  ms: number;
+}
+
+export declare class Engine {
+  static create(options?: EngineOptions): Promise<Engine>;
+  readonly runtime: RuntimeInfo;
+  readonly chat: {
+    readonly completions: {
+      create(params: ChatCompletionParams & { stream: true }): Promise<AsyncIterable<ChatCompletionChunk>>;
+      create(params: ChatCompletionParams & { stream?: false }): Promise<ChatCompletion>;
+      create(params: ChatCompletionParams): Promise<ChatCompletion | AsyncIterable<ChatCompletionChunk>>;
+    };
+  };
+  readonly cache: {
+    list(options?: { cacheDir?: string }): Promise<CachedModel[]>;
+    delete(url: string | URL, options?: { cacheDir?: string }): Promise<boolean>;
+  };
+  load(source: ModelSource, options?: LoadOptions): Promise<ModelInfo>;
+  /** The GGUF header of a model without loading it (only its first bytes are read). */
+  inspect(source: ModelSource, options?: { signal?: AbortSignal; retries?: number; retryDelayMs?: number }): Promise<GgufHeader>;
+  unload(): Promise<void>;
+  info(): Promise<ModelInfo | null>;
+  tokenize(text: string, options?: { addSpecial?: boolean; parseSpecial?: boolean }): Promise<number[]>;
+  detokenize(ids: ArrayLike<number>, options?: { renderSpecial?: boolean }): Promise<string>;
+  complete(prompt: string, params: GenerationParams & { stream: true }): Promise<AsyncIterable<TextCompletion>>;
+  complete(prompt: string, params?: GenerationParams & { stream?: false }): Promise<TextCompletion>;
+  perplexity(text: string, options?: {
+    ctx?: number;
+    onProgress?: (progress: { chunk: number; n_chunks: number; ppl: number }) => void;
+    signal?: AbortSignal;
+  }): Promise<PerplexityResult>;
+  setThreads(threads: number): Promise<number>;
+  terminate(): Promise<void>;
+}
+
+export declare const CHATML_TEMPLATE: string;
+
+export declare class ChatTemplate {
+  constructor(source: string | null | undefined, specialTokens?: { bos_token?: string; eos_token?: string });
+  readonly source: string;
+  /** True when the model had no template and ChatML is used. */
+  readonly isDefault: boolean;
+  render(messages: ChatMessage[], options?: { addGenerationPrompt?: boolean }): string;
+}
+
+export interface ByteSource {
+  readonly size: number | undefined;
+  readonly description: string;
+  readHead(length: number, signal?: AbortSignal): Promise<Uint8Array>;
+  chunks(start: number, signal?: AbortSignal): AsyncIterable<Uint8Array>;
+}
+
+export interface StoreWriter {
+  write(chunk: Uint8Array): Promise<void>;
+  commit(): Promise<void>;
+  abort(): Promise<void>;
+}
+
+export declare class ModelStore {
+  /** OPFS, else the Cache API in browsers; a directory (cacheDir, default ~/.cache/webgguf) in Node. */
+  static open(options?: { cacheDir?: string }): Promise<ModelStore>;
+  /** Whether the browser granted persistent storage (after ensureSpace). */
+  readonly persisted: boolean | undefined;
+  list(): Promise<CachedModel[]>;
+  lookup(url: string, expect?: { size?: number; sha256?: string }): Promise<CachedModel | null>;
+  openSource(url: string): Promise<ByteSource | null>;
+  ensureSpace(bytes: number): Promise<void>;
+  beginWrite(entry: { url: string; size: number; sha256?: string }): Promise<StoreWriter>;
+  delete(url: string): Promise<boolean>;
+}
+
+/** All part names of a `name-00001-of-0000N.gguf` split set (other names: themselves). */
+export declare function expandSplitName(name: string): string[];
+
+export type ErrorCode =
+  | 'internal' | 'network' | 'http_status' | 'cors' | 'not_gguf' | 'unsupported_architecture'
+  | 'unsupported_type' | 'too_big' | 'quota' | 'aborted' | 'context_full' | 'worker_crashed'
+  | 'invalid_argument' | 'no_model' | 'invalid_model' | 'chat_template';
+
+export declare class WebggufError extends Error {
+  constructor(message: string, options?: { cause?: unknown; details?: Record<string, unknown> });
+  readonly code: ErrorCode;
+  readonly details: Record<string, unknown>;
+}
+export declare class NetworkError extends WebggufError {}
+export declare class HttpStatusError extends WebggufError {
+  static forResponse(status: number, url: string, options?: { cause?: unknown }): HttpStatusError;
+}
+export declare class CorsError extends WebggufError {}
+export declare class NotGgufError extends WebggufError {}
+export declare class UnsupportedArchitectureError extends WebggufError {}
+export declare class UnsupportedTypeError extends WebggufError {}
+export declare class ModelTooBigError extends WebggufError {}
+export declare class QuotaExceededError extends WebggufError {}
+/** `name` is 'AbortError', as for aborted fetches. */
+export declare class AbortError extends WebggufError {
+  constructor(message?: string, options?: { cause?: unknown });
+}
+export declare class ContextFullError extends WebggufError {}
+export declare class WorkerCrashedError extends WebggufError {}
+export declare class InvalidArgumentError extends WebggufError {}
+export declare class NoModelError extends WebggufError {}
+export declare class InvalidModelError extends WebggufError {}
+export declare class ChatTemplateError extends WebggufError {}
+export declare function errorFromWasmCode(code: string, message?: string): WebggufError;

@@ -1,0 +1,15 @@
+/**
+ * webgguf: run GGUF language models in the browser (and Node) on a wasm engine in a worker.
+ * @module webgguf
+ */
+
+export { Engine } from './engine.js';
+export { ChatTemplate, CHATML_TEMPLATE } from './chat_template.js';
+export { ModelStore } from './model_store.js';
+export { expandSplitName } from './byte_sources.js';
+export {
+  WebggufError, NetworkError, HttpStatusError, CorsError, NotGgufError, UnsupportedArchitectureError,
+  UnsupportedTypeError, ModelTooBigError, QuotaExceededError, AbortError, ContextFullError,
+  WorkerCrashedError, InvalidArgumentError, NoModelError, InvalidModelError, ChatTemplateError,
+  errorFromWasmCode,
+} from './errors.js';
