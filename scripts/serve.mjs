@@ -1,7 +1,8 @@
-// Static file server for the demo: serves the repository root with the headers that make a page
-// cross-origin isolated (COOP/COEP), so SharedArrayBuffer and the threaded wasm build are
-// available, and with HTTP Range support so models can be probed and resumed.
-//   node scripts/serve.mjs [--port 8080] [--root DIR]
+// Static file server for the demo: the site is web/ laid over the repository root (so the page
+// is at / and the package at /js/ and /dist/, the layout a static host gets), with the headers
+// that make a page cross-origin isolated (COOP/COEP: SharedArrayBuffer and the threaded wasm
+// build) and HTTP Range support so models can be probed and resumed.
+//   node scripts/serve.mjs [--port 8080]
 import { createServer } from 'node:http';
 import { createReadStream, promises as fs } from 'node:fs';
 import { extname, join, normalize, resolve, sep } from 'node:path';
@@ -15,10 +16,9 @@ const MIME_TYPES = {
 };
 
 function parseArgs(argv) {
-  const options = { port: 8080, root: resolve(fileURLToPath(import.meta.url), '../..') };
+  const options = { port: 8080 };
   for (let i = 0; i < argv.length; i += 2) {
     if (argv[i] === '--port') options.port = Number(argv[i + 1]);
-    else if (argv[i] === '--root') options.root = resolve(argv[i + 1]);
     else throw new Error(`serve: unknown option ${argv[i]}`);
   }
   return options;
@@ -39,35 +39,38 @@ export function parseRange(header, size) {
   return start <= end && start < size ? { start, end } : null;
 }
 
-export function createStaticServer(root) {
+export const repoRoot = resolve(fileURLToPath(import.meta.url), '../..');
+export const siteRoots = [join(repoRoot, 'web'), repoRoot];
+
+// The first root holding the path wins; null when none does (or the path escapes the roots).
+async function locate(roots, pathname) {
+  for (const root of roots) {
+    const path = normalize(join(root, pathname));
+    if (path !== root && !path.startsWith(root + sep)) return null;
+    try {
+      const stat = await fs.stat(path);
+      if (stat.isFile()) return { path, stat };
+    } catch {
+      // not under this root: try the next
+    }
+  }
+  return null;
+}
+
+export function createStaticServer(roots = siteRoots) {
   return createServer(async (request, response) => {
     response.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
     response.setHeader('Cross-Origin-Embedder-Policy', 'require-corp');
     response.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
     response.setHeader('Accept-Ranges', 'bytes');
     let pathname = decodeURIComponent(new URL(request.url, 'http://localhost').pathname);
-    if (pathname === '/') {
-      response.writeHead(302, { Location: '/web/' });
-      response.end();
-      return;
-    }
     if (pathname.endsWith('/')) pathname += 'index.html';
-    const path = normalize(join(root, pathname));
-    if (path !== root && !path.startsWith(root + sep)) {
-      response.writeHead(403).end('forbidden');
-      return;
-    }
-    let stat;
-    try {
-      stat = await fs.stat(path);
-    } catch {
+    const found = await locate(roots, pathname);
+    if (!found) {
       response.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found');
       return;
     }
-    if (stat.isDirectory()) {
-      response.writeHead(302, { Location: pathname + '/' }).end();
-      return;
-    }
+    const { path, stat } = found;
     const headers = {
       'Content-Type': MIME_TYPES[extname(path)] ?? 'application/octet-stream',
       'Cache-Control': 'no-cache',
@@ -94,8 +97,8 @@ export function createStaticServer(root) {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const { port, root } = parseArgs(process.argv.slice(2));
-  createStaticServer(root).listen(port, () => {
-    console.log(`webgguf demo: http://localhost:${port}/  (serving ${root}, cross-origin isolated)`);
+  const { port } = parseArgs(process.argv.slice(2));
+  createStaticServer().listen(port, () => {
+    console.log(`webgguf demo: http://localhost:${port}/  (cross-origin isolated: threads on)`);
   });
 }

@@ -1,25 +1,6 @@
-// GGUF inspector: reads only the header of a picked file (growing the prefix until the
-// wasm reader is satisfied) and shows its metadata and tensor table.
-const threaded = globalThis.crossOriginIsolated === true;
-const runtime = document.getElementById('runtime');
-const status = document.getElementById('inspect-status');
-
-const { default: createModule } = await import('../dist/wasm/webgguf-st-web.mjs');
-const wasm = await createModule();
-runtime.textContent = threaded
-  ? 'Engine ready. Cross-origin isolated: threads are available.'
-  : 'Engine ready. Not cross-origin isolated: single-threaded.';
-
-async function readHeader(file) {
-  let length = Math.min(file.size, 1 << 20);
-  for (;;) {
-    const bytes = new Uint8Array(await file.slice(0, length).arrayBuffer());
-    const header = wasm.parseGgufHeader(bytes, file.size);
-    if (header.status !== 'need_more') return header;
-    if (length >= file.size) return { status: 'error', error: 'file ends inside the GGUF header' };
-    length = Math.min(file.size, Math.max(header.bytesNeeded, length * 2));
-  }
-}
+// "Inspect a file": reads only the header of a picked GGUF (in the engine's worker) and shows
+// its metadata and tensor table.
+const $ = (selector) => document.querySelector(selector);
 
 function formatValue(value) {
   if (Array.isArray(value)) {
@@ -31,8 +12,7 @@ function formatValue(value) {
 }
 
 function fillTable(table, rows) {
-  const body = table.querySelector('tbody');
-  body.replaceChildren(...rows.map((cells) => {
+  table.querySelector('tbody').replaceChildren(...rows.map((cells) => {
     const tr = document.createElement('tr');
     for (const cell of cells) {
       const td = document.createElement('td');
@@ -43,23 +23,26 @@ function fillTable(table, rows) {
   }));
 }
 
-document.getElementById('gguf-file').addEventListener('change', async (event) => {
-  const file = event.target.files[0];
-  if (!file) return;
-  status.classList.remove('error');
-  status.textContent = `Reading the header of ${file.name}…`;
-  const header = await readHeader(file);
-  const result = document.getElementById('inspect-result');
-  if (header.status !== 'ok') {
-    status.classList.add('error');
-    status.textContent = `${file.name}: ${header.error}`;
-    result.hidden = true;
-    return;
-  }
-  status.textContent = `${file.name}: GGUF v${header.version}, ${Object.keys(header.metadata).length} keys, ${header.tensors.length} tensors.`;
-  fillTable(document.getElementById('metadata-table'),
-      Object.entries(header.metadata).map(([key, value]) => [key, formatValue(value)]));
-  fillTable(document.getElementById('tensor-table'),
-      header.tensors.map((t, i) => [i, t.name, t.type, `[${t.shape.join(', ')}]`, t.size]));
-  result.hidden = false;
-});
+export function initInspector(engine) {
+  const status = $('#inspect-status');
+  const result = $('#inspect-result');
+  $('#gguf-file').addEventListener('change', async (event) => {
+    const file = event.target.files[0];
+    if (!file) return;
+    status.classList.remove('error');
+    status.textContent = `Reading the header of ${file.name}…`;
+    try {
+      const header = await engine.inspect(file);
+      status.textContent = `${file.name}: GGUF v${header.version}, ${Object.keys(header.metadata).length} keys, ` +
+          `${header.tensors.length} tensors.`;
+      fillTable($('#metadata-table'), Object.entries(header.metadata).map(([key, value]) => [key, formatValue(value)]));
+      fillTable($('#tensor-table'),
+          header.tensors.map((t, i) => [i, t.name, t.type, `[${t.shape.join(', ')}]`, t.size]));
+      result.hidden = false;
+    } catch (error) {
+      status.classList.add('error');
+      status.textContent = `${file.name}: ${error.message}`;
+      result.hidden = true;
+    }
+  });
+}

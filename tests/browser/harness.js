@@ -3,18 +3,18 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
-import { createStaticServer } from '../../scripts/serve.mjs';
+import { createStaticServer, repoRoot, siteRoots } from '../../scripts/serve.mjs';
 
-export const repoRoot = resolve(fileURLToPath(import.meta.url), '../../..');
+export { repoRoot };
 export const sharedDir = resolve(repoRoot, '../shared');
 const CHROMIUM = '/usr/bin/chromium';
 
 // Starts the server and the browser; returns { baseUrl, browser, newPage, close }.
 export async function startBrowser() {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run scripts/setup.sh`);
-  const server = createStaticServer(repoRoot);
+  // The site, plus ../shared as /shared/ so tests can load the fixture models by URL.
+  const server = createStaticServer([...siteRoots, resolve(sharedDir, '..')]);
   await new Promise((done) => server.listen(0, '127.0.0.1', done));
   const baseUrl = `http://127.0.0.1:${server.address().port}`;
   const userDataDir = mkdtempSync(join(tmpdir(), 'webgguf-chromium-'));
@@ -27,8 +27,9 @@ export async function startBrowser() {
   return {
     baseUrl,
     context,
-    async newPage() {
+    async newPage({ viewport } = {}) {
       const page = await context.newPage();
+      if (viewport) await page.setViewportSize(viewport);
       page.on('pageerror', (error) => console.error('[page error]', error.message));
       return page;
     },

@@ -13,7 +13,8 @@ after(async () => browser?.close());
 
 test('inspector shows the header of lexi-28m', async () => {
   const page = await browser.newPage();
-  await page.goto(`${browser.baseUrl}/web/`);
+  await page.goto(`${browser.baseUrl}/`);
+  await page.click('nav button[data-view="inspector"]');
   await page.waitForFunction(() => document.getElementById('runtime').textContent.startsWith('Engine ready'));
   assert.equal(await page.evaluate(() => crossOriginIsolated), true);
   await page.setInputFiles('#gguf-file', join(sharedDir, 'models/lexi-28m-f16.gguf'));
@@ -28,7 +29,8 @@ test('inspector shows the header of lexi-28m', async () => {
 
 test('inspector reports a broken file', async () => {
   const page = await browser.newPage();
-  await page.goto(`${browser.baseUrl}/web/`);
+  await page.goto(`${browser.baseUrl}/`);
+  await page.click('nav button[data-view="inspector"]');
   await page.waitForFunction(() => document.getElementById('runtime').textContent.startsWith('Engine ready'));
   await page.setInputFiles('#gguf-file', { name: 'bad.gguf', mimeType: 'application/octet-stream',
                                            buffer: Buffer.from('not a gguf file at all') });
