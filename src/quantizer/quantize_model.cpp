@@ -1,0 +1,240 @@
+#include "quantizer/quantize_model.h"
+
+#include <algorithm>
+#include <cinttypes>
+#include <cmath>
+
+#include "core/aligned_buffer.h"
+#include "kernels/thread_pool.h"
+#include "quant/traits.h"
+#include "quantizer/tensor_types.h"
+
+namespace webgguf {
+
+const char kQuantizeCancelledMessage[] = "quantization cancelled";
+
+namespace {
+
+// llama.cpp's GGML_QNT_VERSION: the quantization format revision written to every output.
+constexpr uint32_t kQuantizationVersion = 2;
+// A first read for the header; most headers (vocabulary included) fit.
+constexpr uint64_t kFirstHeaderRead = 1ull << 20;
+
+bool is_float_type(GgmlType type) {
+  return type == GgmlType::F32 || type == GgmlType::F16 || type == GgmlType::BF16;
+}
+
+bool is_dropped_key(const std::string& key) {
+  // llama-quantize rewrites these two at the end and drops the split keys (the output is one file).
+  return key == "general.quantization_version" || key == "general.file_type" ||
+         key == "split.no" || key == "split.count" || key == "split.tensors.count";
+}
+
+Status check_convertible(const GgufTensorInfo& tensor, GgmlType to) {
+  if (!is_float_type(tensor.type)) {
+    return Status::error(format(
+        "tensor '%s' is %s: requantizing an already quantized model is not supported; "
+        "start from an F32, F16 or BF16 GGUF", tensor.name.c_str(), ggml_type_name(tensor.type)));
+  }
+  const QuantTraits* from = quant_traits(tensor.type);
+  const QuantTraits* target = quant_traits(to);
+  if (from == nullptr || from->dequantize == nullptr) {
+    return Status::error(format("tensor '%s': cannot read type %s", tensor.name.c_str(), ggml_type_name(tensor.type)));
+  }
+  if (target == nullptr || target->quantize == nullptr || target->needs_importance) {
+    return Status::error(format("tensor '%s': no quantizer for type %s without an importance matrix",
+                                tensor.name.c_str(), ggml_type_name(to)));
+  }
+  return Status::ok();
+}
+
+// Grows a buffer to at least `bytes` (contents are not kept).
+bool reserve(AlignedBuffer& buffer, size_t bytes) {
+  return buffer.size() >= bytes || buffer.allocate(bytes);
+}
+
+// Streams one tensor's rows in slabs: read, convert (or copy), write.
+class TensorWriter {
+ public:
+  TensorWriter(const ReadInputFn& read, const WriteOutputFn& write, const QuantizeOptions& options,
+               QuantizeProgress& progress)
+      : read_(read), write_(write), options_(options), progress_(progress),
+        pool_(std::max(1, options.n_threads)) {}
+
+  Status write_tensor(const GgufTensorInfo& in, uint64_t in_offset, GgmlType out_type) {
+    const int64_t n_per_row = static_cast<int64_t>(in.ne[0]);
+    const int64_t n_rows = static_cast<int64_t>(in.n_rows());
+    if (n_per_row == 0 || n_rows == 0) return Status::ok();
+    const uint64_t row_in = in.size_bytes / static_cast<uint64_t>(n_rows);
+    const uint64_t row_out = ggml_row_bytes(out_type, static_cast<uint64_t>(n_per_row));
+    const bool convert = out_type != in.type;
+    const uint64_t bytes_per_row = convert ? row_in + row_out + 4 * static_cast<uint64_t>(n_per_row) : row_in;
+    const int64_t rows_per_slab = static_cast<int64_t>(
+        std::clamp<uint64_t>(options_.max_slab_bytes / bytes_per_row, 1, static_cast<uint64_t>(n_rows)));
+
+    if (!reserve(input_, rows_per_slab * row_in) ||
+        (convert && (!reserve(floats_, rows_per_slab * n_per_row * sizeof(float)) ||
+                     !reserve(output_, rows_per_slab * row_out)))) {
+      return Status::error(format("out of memory for a slab of tensor '%s'", in.name.c_str()));
+    }
+    for (int64_t first = 0; first < n_rows; first += rows_per_slab) {
+      if (options_.cancel != nullptr && options_.cancel->load()) {
+        return Status::error(kQuantizeCancelledMessage);
+      }
+      const int64_t rows = std::min(rows_per_slab, n_rows - first);
+      WEBGGUF_RETURN_IF_ERROR(read_(in_offset + first * row_in, rows * row_in, input_.as<uint8_t>()));
+      if (convert) {
+        WEBGGUF_RETURN_IF_ERROR(convert_rows(in, first, rows, n_per_row, row_in, out_type, row_out));
+        WEBGGUF_RETURN_IF_ERROR(emit(output_.as<uint8_t>(), rows * row_out));
+      } else {
+        WEBGGUF_RETURN_IF_ERROR(emit(input_.as<uint8_t>(), rows * row_in));
+      }
+      if (options_.on_progress) options_.on_progress(progress_);
+    }
+    return Status::ok();
+  }
+
+  Status emit(const uint8_t* data, uint64_t size) {
+    WEBGGUF_RETURN_IF_ERROR(write_(data, static_cast<size_t>(size)));
+    progress_.bytes_written += size;
+    return Status::ok();
+  }
+
+ private:
+  // Dequantizes the slab to f32 and quantizes it to the target type, rows split across threads.
+  // No importance matrix: every row is quantized on its own, so the split changes no byte.
+  Status convert_rows(const GgufTensorInfo& in, int64_t first_row, int64_t rows, int64_t n_per_row,
+                      uint64_t row_in, GgmlType out_type, uint64_t row_out) {
+    const QuantTraits* from = quant_traits(in.type);
+    const QuantTraits* to = quant_traits(out_type);
+    const uint8_t* src = input_.as<uint8_t>();
+    float* floats = floats_.as<float>();
+    uint8_t* dst = output_.as<uint8_t>();
+    std::atomic<int64_t> non_finite_row{-1};
+    std::atomic<bool> quantize_failed{false};
+    pool_.run([&](int thread_index, int n_threads) {
+      const Range range = split_range(rows, thread_index, n_threads);
+      for (int64_t r = range.begin; r < range.end; ++r) {
+        float* row = floats + r * n_per_row;
+        from->dequantize(src + r * row_in, row, n_per_row);
+        // llama.cpp rejects rows whose quantized data would hold NaN/Inf; refuse them up front.
+        if (!std::all_of(row, row + n_per_row, [](float v) { return std::isfinite(v); })) {
+          non_finite_row.store(r);
+          return;
+        }
+        if (!to->quantize(row, dst + r * row_out, n_per_row, nullptr)) {
+          quantize_failed.store(true);
+          return;
+        }
+      }
+    });
+    if (non_finite_row.load() >= 0) {
+      return Status::error(format("tensor '%s' has NaN or infinite values in row %" PRId64,
+                                  in.name.c_str(), first_row + non_finite_row.load()));
+    }
+    if (quantize_failed.load()) {
+      return Status::error(format("tensor '%s': quantizing to %s failed", in.name.c_str(), ggml_type_name(out_type)));
+    }
+    return Status::ok();
+  }
+
+  const ReadInputFn& read_;
+  const WriteOutputFn& write_;
+  const QuantizeOptions& options_;
+  QuantizeProgress& progress_;
+  ThreadPool pool_;
+  AlignedBuffer input_;   // [rows_per_slab, row bytes of the input type]
+  AlignedBuffer floats_;  // [rows_per_slab, n_per_row] f32
+  AlignedBuffer output_;  // [rows_per_slab, row bytes of the output type]
+};
+
+}  // namespace
+
+Result<QuantizationPlan> plan_quantization(const GgufFile& input, const QuantPreset& preset) {
+  if (input.get_uint("split.count", 1) > 1) {
+    return Status::error("the input is one part of a split model: merge the parts into one GGUF first");
+  }
+  Result<QuantModelInfo> model = read_quant_model_info(input);
+  if (!model.is_ok()) return model.status();
+  const std::vector<size_t> order = llama_quantize_tensor_order(input);
+  Result<std::vector<GgmlType>> types = choose_tensor_types(input, order, preset, model.value());
+  if (!types.is_ok()) return types.status();
+
+  QuantizationPlan plan;
+  plan.preset = &preset;
+  GgufFile& out = plan.output;
+  out.version = 3;
+  out.alignment = input.alignment;
+  for (const auto& [key, value] : input.metadata) {
+    if (!is_dropped_key(key)) out.metadata.emplace_back(key, value);
+  }
+  out.metadata.emplace_back("general.quantization_version", GgufValue::of_u32(kQuantizationVersion));
+  out.metadata.emplace_back("general.file_type", GgufValue::of_u32(static_cast<uint32_t>(preset.file_type)));
+
+  for (size_t index : order) {
+    const GgufTensorInfo& tensor = input.tensors[index];
+    const GgmlType type = types.value()[index];
+    if (type != tensor.type) WEBGGUF_RETURN_IF_ERROR(check_convertible(tensor, type));
+    GgufTensorInfo info = tensor;
+    info.type = type;
+    info.n_dims = effective_n_dims(tensor);  // as ggml writes it: trailing 1s dropped
+    out.tensors.push_back(std::move(info));
+    plan.input_index.push_back(index);
+  }
+  Result<std::vector<uint8_t>> header = serialize_gguf_header(out);
+  if (!header.is_ok()) return header.status();
+  plan.header_bytes = header.take();
+  plan.file_size = out.data_offset + out.data_size + gguf_padding(out.data_size, out.alignment);
+  return plan;
+}
+
+Result<GgufFile> read_gguf_header(const ReadInputFn& read, uint64_t file_size) {
+  std::vector<uint8_t> prefix;
+  uint64_t want = std::min(kFirstHeaderRead, file_size);
+  while (true) {
+    const uint64_t have = prefix.size();
+    prefix.resize(static_cast<size_t>(want));
+    WEBGGUF_RETURN_IF_ERROR(read(have, want - have, prefix.data() + have));
+    Result<GgufFile> parsed = parse_gguf(prefix.data(), prefix.size(), file_size);
+    if (parsed.is_ok() || !parsed.status().needs_more()) return parsed;
+    const uint64_t needed = std::max<uint64_t>(parsed.status().bytes_needed(), 2 * want);
+    if (want >= file_size || needed <= want) return Status::error("GGUF header: " + parsed.status().message());
+    want = std::min(needed, file_size);
+  }
+}
+
+Status write_quantized_model(const GgufFile& input, const QuantizationPlan& plan,
+                             const ReadInputFn& read, const WriteOutputFn& write,
+                             const QuantizeOptions& options) {
+  QuantizeProgress progress;
+  progress.tensor_count = plan.output.tensors.size();
+  progress.total_bytes = plan.file_size;
+  TensorWriter writer(read, write, options, progress);
+  WEBGGUF_RETURN_IF_ERROR(writer.emit(plan.header_bytes.data(), plan.header_bytes.size()));
+  if (options.on_progress) options.on_progress(progress);
+
+  const std::vector<uint8_t> zeros(static_cast<size_t>(plan.output.alignment), 0);
+  for (size_t i = 0; i < plan.output.tensors.size(); ++i) {
+    const GgufTensorInfo& in = input.tensors[plan.input_index[i]];
+    const GgufTensorInfo& out = plan.output.tensors[i];
+    WEBGGUF_RETURN_IF_ERROR(writer.write_tensor(in, input.data_offset + in.offset, out.type));
+    WEBGGUF_RETURN_IF_ERROR(writer.emit(zeros.data(), gguf_padding(out.size_bytes, plan.output.alignment)));
+    progress.tensors_done = i + 1;
+    if (options.on_progress) options.on_progress(progress);
+  }
+  if (progress.bytes_written != plan.file_size) {
+    return Status::error(format("wrote %" PRIu64 " bytes but planned %" PRIu64, progress.bytes_written, plan.file_size));
+  }
+  return Status::ok();
+}
+
+Status quantize_model(const ReadInputFn& read, uint64_t input_size, const QuantPreset& preset,
+                      const WriteOutputFn& write, const QuantizeOptions& options) {
+  Result<GgufFile> input = read_gguf_header(read, input_size);
+  if (!input.is_ok()) return input.status();
+  Result<QuantizationPlan> plan = plan_quantization(input.value(), preset);
+  if (!plan.is_ok()) return plan.status();
+  return write_quantized_model(input.value(), plan.value(), read, write, options);
+}
+
+}  // namespace webgguf
