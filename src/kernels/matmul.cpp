@@ -1,0 +1,72 @@
+#include "kernels/matmul.h"
+
+#include <algorithm>
+
+namespace webgguf {
+namespace {
+
+// Activations of one token tile should stay in L2 while a thread sweeps its rows.
+constexpr size_t kTileActivationBytes = 96 * 1024;
+// Rows are handed to threads in multiples of this (keeps each thread's output writes on
+// separate cache lines).
+constexpr int64_t kRowGranule = 16;
+
+struct MatmulJob {
+  const MatmulTask* tasks;
+  int n_tasks;
+  int n_tokens;
+  int64_t total_rows;
+};
+
+void run_rows(const MatmulTask& task, int64_t row_begin, int64_t row_end, int n_tokens) {
+  const MatmulWeights& w = *task.weights;
+  const int tile = static_cast<int>(std::clamp<size_t>(
+      kTileActivationBytes / std::max<size_t>(task.activation_row_bytes, 1), 1, n_tokens));
+  for (int t0 = 0; t0 < n_tokens; t0 += tile) {
+    const int t1 = std::min(n_tokens, t0 + tile);
+    for (int64_t r = row_begin; r < row_end; ++r) {
+      const uint8_t* row = w.data + r * w.row_bytes;
+      for (int t = t0; t < t1; ++t) {
+        task.out[t * task.out_stride + r] =
+            w.dot(w.n_cols, row, task.activations + t * task.activation_row_bytes);
+      }
+    }
+  }
+}
+
+void matmul_share(void* context, int thread_index, int n_threads) {
+  const MatmulJob& job = *static_cast<const MatmulJob*>(context);
+  const Range share = split_range(job.total_rows, thread_index, n_threads, kRowGranule);
+  // Walk the tasks as one concatenated row space and do the part that falls in our share.
+  int64_t first_row = 0;
+  for (int i = 0; i < job.n_tasks; ++i) {
+    const int64_t n_rows = job.tasks[i].weights->n_rows;
+    const int64_t begin = std::max(share.begin, first_row) - first_row;
+    const int64_t end = std::min(share.end, first_row + n_rows) - first_row;
+    if (begin < end) run_rows(job.tasks[i], begin, end, job.n_tokens);
+    first_row += n_rows;
+  }
+}
+
+}  // namespace
+
+void matmul(ThreadPool& pool, const MatmulTask* tasks, int n_tasks, int n_tokens) {
+  MatmulJob job{tasks, n_tasks, n_tokens, 0};
+  for (int i = 0; i < n_tasks; ++i) job.total_rows += tasks[i].weights->n_rows;
+  pool.run(matmul_share, &job);
+}
+
+void matmul_ref(const MatmulTask* tasks, int n_tasks, int n_tokens) {
+  for (int i = 0; i < n_tasks; ++i) {
+    const MatmulTask& task = tasks[i];
+    const MatmulWeights& w = *task.weights;
+    for (int t = 0; t < n_tokens; ++t) {
+      for (int64_t r = 0; r < w.n_rows; ++r) {
+        task.out[t * task.out_stride + r] =
+            w.dot(w.n_cols, w.data + r * w.row_bytes, task.activations + t * task.activation_row_bytes);
+      }
+    }
+  }
+}
+
+}  // namespace webgguf

@@ -1,0 +1,15 @@
+// Elementwise activations of the transformer block: SwiGLU's silu(gate) * up and softmax.
+#pragma once
+#include <cstdint>
+
+namespace webgguf {
+
+// out[i] = silu(gate[i]) * up[i], silu(x) = x / (1 + exp(-x)). All [n]; out may alias gate or up.
+void silu_mul(const float* gate, const float* up, int64_t n, float* out);
+void silu_mul_ref(const float* gate, const float* up, int64_t n, float* out);
+
+// In place: x = exp(x - max(x)) / sum(exp(x - max(x))). x: [n], n >= 1.
+void softmax(float* x, int64_t n);
+void softmax_ref(float* x, int64_t n);
+
+}  // namespace webgguf

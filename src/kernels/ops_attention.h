@@ -1,0 +1,35 @@
+// Causal multi-head attention with grouped-query heads (GQA) over an f16 KV cache.
+#pragma once
+#include <cstdint>
+
+namespace webgguf {
+
+struct AttentionShape {
+  int n_head = 0;
+  int n_head_kv = 0;           // divides n_head; query head h reads kv head h / (n_head / n_head_kv)
+  int head_dim = 0;
+  int64_t kv_head_stride = 0;  // elements from one kv head's cache to the next (n_ctx * head_dim)
+  int64_t q_token_stride = 0;  // elements from one token's queries to the next (>= n_head * head_dim)
+};
+
+// One query head over n_kv cached positions:
+//   out[head_dim] = sum_t softmax_t(scale * q . keys[t]) * values[t]
+// q: [head_dim] f32; keys, values: [n_kv][head_dim] f16 bits; scores: scratch [n_kv].
+void attention_head(const float* q, const uint16_t* keys, const uint16_t* values, int n_kv,
+                    int head_dim, float scale, float* scores, float* out);
+void attention_head_ref(const float* q, const uint16_t* keys, const uint16_t* values, int n_kv,
+                        int head_dim, float scale, float* scores, float* out);
+
+// A batch of tokens: token i sits at position pos + i and attends to positions [0, pos + i].
+//   q: [n_tokens][q_token_stride]; out: [n_tokens][n_head * head_dim]; k_cache, v_cache: [n_head_kv][n_ctx][head_dim] f16.
+// The (token, head) pairs are split across n_threads; this call does thread_index's share.
+// scores: this thread's scratch, [pos + n_tokens] floats.
+void attention_causal(const AttentionShape& shape, const float* q, int n_tokens, int32_t pos,
+                      const uint16_t* k_cache, const uint16_t* v_cache, float scale, float* scores,
+                      float* out, int thread_index, int n_threads);
+// Reference: every pair with attention_head_ref, one thread.
+void attention_causal_ref(const AttentionShape& shape, const float* q, int n_tokens, int32_t pos,
+                          const uint16_t* k_cache, const uint16_t* v_cache, float scale,
+                          float* scores, float* out);
+
+}  // namespace webgguf

@@ -1,0 +1,261 @@
+// The forward pass: tokens -> logits, read top to bottom like the paper.
+//   x = embed(tokens)
+//   for each layer:  x += Attention(RMSNorm(x))   (RoPE on q and k, causal, grouped-query heads)
+//                    x += FFN(RMSNorm(x))         (SwiGLU: down(silu(gate x) * up x))
+//   logits = RMSNorm(x) W_out
+// Shapes are [tokens, features], row-major; B is the micro-batch (<= kMaxBatch tokens).
+#include <algorithm>
+#include <initializer_list>
+
+#include "core/fp16.h"
+#include "kernels/matmul.h"
+#include "kernels/ops_activation.h"
+#include "kernels/ops_attention.h"
+#include "kernels/ops_norm.h"
+#include "kernels/ops_rope.h"
+#include "kernels/quantize_activations.h"
+#include "model/model.h"
+#include "model/model_state.h"
+
+namespace webgguf {
+namespace {
+
+// Below this much attention work (multiply-adds), threads cost more than they save.
+constexpr int64_t kMinParallelAttentionMacs = 64 * 1024;
+
+// One activation row to `format` (a vec_dot_type). The Q8 formats have SIMD converters that are
+// byte-identical to the scalar quantizers in the traits table.
+void convert_activation_row(const QuantTraits* format, const float* src, uint8_t* dst, int64_t n) {
+  switch (format->type) {
+    case GgmlType::Q8_0: quantize_row_q8_0_fast(src, dst, n); break;
+    case GgmlType::Q8_1: quantize_row_q8_1_fast(src, dst, n); break;
+    case GgmlType::Q8_K: quantize_row_q8_K_fast(src, dst, n); break;
+    default: format->quantize(src, dst, n, nullptr); break;
+  }
+}
+
+struct Projection {
+  const WeightMatrix* weights;
+  float* out;          // [B, out_stride]; this weight's rows land at out[t * out_stride + r]
+  int64_t out_stride;
+};
+
+// out = input W^T for several weights that read the same input [nb, n_cols]. The input is
+// converted to each weight type's activation format once (ggml's vec_dot_type: F16 for F16
+// weights, Q8_0/Q8_1/Q8_K for quantized ones) and all products share one thread barrier.
+void project(ModelState& s, const float* input, int64_t n_cols, int nb,
+             std::initializer_list<Projection> projections) {
+  MatmulTask tasks[kActivationSlots];
+  const QuantTraits* slot_formats[kActivationSlots] = {};
+  int n_tasks = 0;
+  for (const Projection& p : projections) {
+    const QuantTraits* activation_format = p.weights->activation_traits;
+    const size_t row_bytes = ggml_row_bytes(activation_format->type, n_cols);
+    const uint8_t* activations = reinterpret_cast<const uint8_t*>(input);
+    if (activation_format->type != GgmlType::F32) {
+      int slot = 0;
+      while (slot_formats[slot] != nullptr && slot_formats[slot] != activation_format) ++slot;
+      uint8_t* converted = s.activations[slot].as<uint8_t>();
+      if (slot_formats[slot] == nullptr) {
+        slot_formats[slot] = activation_format;
+        auto convert = [&](int thread_index, int n_threads) {
+          const Range tokens = split_range(nb, thread_index, n_threads);
+          for (int64_t t = tokens.begin; t < tokens.end; ++t) {
+            convert_activation_row(activation_format, input + t * n_cols, converted + t * row_bytes, n_cols);
+          }
+        };
+        // One row is cheaper to convert here than a barrier costs.
+        if (nb == 1) convert(0, 1); else s.pool->run(convert);
+      }
+      activations = converted;
+    }
+    tasks[n_tasks++] = {&p.weights->matmul, activations, row_bytes, p.out, p.out_stride};
+  }
+  matmul(*s.pool, tasks, n_tasks, nb);
+}
+
+// fn(t) for every token t of the micro-batch, split across the pool when there is more than one.
+template <typename Fn>
+void for_each_token(ModelState& s, int nb, Fn&& fn) {
+  if (nb == 1 || s.pool->n_threads() == 1) {
+    for (int t = 0; t < nb; ++t) fn(t);
+    return;
+  }
+  s.pool->run([&](int thread_index, int n_threads) {
+    const Range tokens = split_range(nb, thread_index, n_threads);
+    for (int64_t t = tokens.begin; t < tokens.end; ++t) fn(static_cast<int>(t));
+  });
+}
+
+void add_bias(float* rows, int nb, int64_t stride, const std::vector<float>& bias) {
+  if (bias.empty()) return;
+  for (int t = 0; t < nb; ++t) {
+    for (size_t i = 0; i < bias.size(); ++i) rows[t * stride + i] += bias[i];
+  }
+}
+
+// x += y, both [nb, n]
+void add_residual(float* x, const float* y, int64_t count) {
+  for (int64_t i = 0; i < count; ++i) x[i] += y[i];
+}
+
+void rmsnorm_rows(const float* x, const std::vector<float>& weight, int nb, int64_t n, float eps, float* out) {
+  for (int t = 0; t < nb; ++t) rmsnorm(x + t * n, weight.data(), n, eps, out + t * n);
+}
+
+// rmsnorm_rows over the tokens of a micro-batch, in parallel.
+void rmsnorm_tokens(ModelState& s, const float* x, const std::vector<float>& weight, int nb, int64_t n, float* out) {
+  for_each_token(s, nb, [&](int t) { rmsnorm(x + t * n, weight.data(), n, s.config.rms_eps, out + t * n); });
+}
+
+// x += Attention(RMSNorm(x)) for the nb tokens at positions [pos, pos + nb).
+void attention_block(ModelState& s, int il, int nb, int32_t pos) {
+  const ModelConfig& c = s.config;
+  const LayerWeights& l = s.weights.layers[il];
+  const int hd = c.head_dim;
+  const int64_t n_q = c.n_embd_q(), n_kv = c.n_embd_kv(), qkv_stride = n_q + 2 * n_kv;
+
+  // xn = RMSNorm(x) * attn_norm                                     [B, n_embd]
+  rmsnorm_tokens(s, s.x.data(), l.attn_norm, nb, c.n_embd, s.xn.data());
+
+  // q | k | v = xn W_qkv (+ bias)                                   [B, n_q | n_kv | n_kv]
+  float* qkv = s.qkv.data();
+  if (l.wqkv.present()) {
+    project(s, s.xn.data(), c.n_embd, nb, {{&l.wqkv, qkv, qkv_stride}});
+  } else {
+    project(s, s.xn.data(), c.n_embd, nb,
+            {{&l.wq, qkv, qkv_stride}, {&l.wk, qkv + n_q, qkv_stride}, {&l.wv, qkv + n_q + n_kv, qkv_stride}});
+  }
+  add_bias(qkv, nb, qkv_stride, l.qkv_bias);
+
+  uint16_t* keys = s.layer_keys(il);      // [n_head_kv, n_ctx, hd]
+  uint16_t* values = s.layer_values(il);  // [n_head_kv, n_ctx, hd]
+  for_each_token(s, nb, [&](int t) {
+    float* q = qkv + t * qkv_stride;  // [n_head, hd]
+    float* k = q + n_q;               // [n_head_kv, hd]
+    const float* v = k + n_kv;        // [n_head_kv, hd]
+    if (!l.q_norm.empty()) {  // qwen3: RMSNorm over each head of q and k before RoPE
+      rmsnorm_rows(q, l.q_norm, c.n_head, hd, c.rms_eps, q);
+      rmsnorm_rows(k, l.k_norm, c.n_head_kv, hd, c.rms_eps, k);
+    }
+    const float* cos_sin = s.cos_sin.data() + static_cast<int64_t>(t) * c.n_rot;
+    rope_apply(s.rope, cos_sin, q, c.n_head, hd);
+    rope_apply(s.rope, cos_sin, k, c.n_head_kv, hd);
+    // The cache stores this position's k and v as f16.
+    for (int h = 0; h < c.n_head_kv; ++h) {
+      const int64_t row = (static_cast<int64_t>(h) * s.n_ctx + pos + t) * hd;
+      for (int i = 0; i < hd; ++i) {
+        keys[row + i] = fp32_to_fp16(k[h * hd + i]);
+        values[row + i] = fp32_to_fp16(v[h * hd + i]);
+      }
+    }
+  });
+
+  // attn = softmax(q K^T / sqrt(hd)) V, causal, grouped-query       [B, n_q]
+  AttentionShape shape;
+  shape.n_head = c.n_head;
+  shape.n_head_kv = c.n_head_kv;
+  shape.head_dim = hd;
+  shape.kv_head_stride = static_cast<int64_t>(s.n_ctx) * hd;
+  shape.q_token_stride = qkv_stride;
+  auto attend = [&](int thread_index, int n_threads) {
+    attention_causal(shape, qkv, nb, pos, keys, values, s.attention_scale,
+                     s.scores.data() + static_cast<size_t>(thread_index) * s.n_ctx, s.attn.data(),
+                     thread_index, n_threads);
+  };
+  // Short contexts are cheaper to attend to on this thread than a barrier costs.
+  const int64_t attention_macs = static_cast<int64_t>(nb) * c.n_head * (pos + nb) * hd * 2;
+  if (attention_macs < kMinParallelAttentionMacs) attend(0, 1); else s.pool->run(attend);
+
+  // x += attn W_o (+ bias)                                          [B, n_embd]
+  project(s, s.attn.data(), n_q, nb, {{&l.wo, s.proj.data(), c.n_embd}});
+  add_bias(s.proj.data(), nb, c.n_embd, l.wo_bias);
+  add_residual(s.x.data(), s.proj.data(), static_cast<int64_t>(nb) * c.n_embd);
+}
+
+// x += W_down (silu(W_gate xn) * (W_up xn)), xn = RMSNorm(x)
+void ffn_block(ModelState& s, int il, int nb) {
+  const ModelConfig& c = s.config;
+  const LayerWeights& l = s.weights.layers[il];
+  const int64_t n_ff = c.n_ff;
+
+  // xn = RMSNorm(x) * ffn_norm                                      [B, n_embd]
+  rmsnorm_tokens(s, s.x.data(), l.ffn_norm, nb, c.n_embd, s.xn.data());
+
+  // gate | up = xn [W_gate | W_up] (+ bias)                         [B, n_ff | n_ff]
+  float* gate_up = s.gate_up.data();
+  if (l.w_gate.present()) {
+    project(s, s.xn.data(), c.n_embd, nb, {{&l.w_gate, gate_up, 2 * n_ff}, {&l.w_up, gate_up + n_ff, 2 * n_ff}});
+  } else {  // fused (phi3): the first half of the rows is the gate
+    project(s, s.xn.data(), c.n_embd, nb, {{&l.w_up, gate_up, 2 * n_ff}});
+  }
+  add_bias(gate_up, nb, 2 * n_ff, l.gate_up_bias);
+
+  // hidden = silu(gate) * up                                        [B, n_ff] (reuses xn)
+  float* hidden = s.xn.data();
+  for_each_token(s, nb, [&](int t) {
+    silu_mul(gate_up + t * 2 * n_ff, gate_up + t * 2 * n_ff + n_ff, n_ff, hidden + t * n_ff);
+  });
+
+  // x += hidden W_down (+ bias)                                     [B, n_embd]
+  project(s, hidden, n_ff, nb, {{&l.w_down, s.proj.data(), c.n_embd}});
+  add_bias(s.proj.data(), nb, c.n_embd, l.down_bias);
+  add_residual(s.x.data(), s.proj.data(), static_cast<int64_t>(nb) * c.n_embd);
+}
+
+// Runs nb <= kMaxBatch tokens through every layer; the final hidden states are left in s.x.
+void run_micro_batch(ModelState& s, const int32_t* tokens, int nb, int32_t pos) {
+  const ModelConfig& c = s.config;
+  // x = token_embd[tokens]                                          [B, n_embd]
+  const WeightMatrix& embd = s.weights.token_embd;
+  for (int t = 0; t < nb; ++t) {
+    embd.traits->dequantize(embd.matmul.data + static_cast<size_t>(tokens[t]) * embd.matmul.row_bytes,
+                            s.x.data() + static_cast<int64_t>(t) * c.n_embd, c.n_embd);
+  }
+  // RoPE angles depend only on the position: one table per token, shared by every layer.
+  for (int t = 0; t < nb; ++t) rope_cos_sin(s.rope, pos + t, s.cos_sin.data() + static_cast<int64_t>(t) * c.n_rot);
+
+  for (int il = 0; il < c.n_layer; ++il) {
+    attention_block(s, il, nb, pos);
+    ffn_block(s, il, nb);
+  }
+}
+
+// logits = RMSNorm(x[rows]) W_out (+ bias)                          [n_rows, n_vocab]
+void compute_logits(ModelState& s, int first_row, int n_rows, float* logits) {
+  const ModelConfig& c = s.config;
+  rmsnorm_rows(s.x.data() + static_cast<int64_t>(first_row) * c.n_embd, s.weights.output_norm, n_rows,
+               c.n_embd, c.rms_eps, s.xn.data());
+  project(s, s.xn.data(), c.n_embd, n_rows, {{&s.weights.output, logits, c.n_vocab}});
+  add_bias(logits, n_rows, c.n_vocab, s.weights.output_bias);
+}
+
+}  // namespace
+
+Status Model::forward(const int32_t* tokens, int32_t n, int32_t pos, bool all_logits, float* logits) {
+  ModelState& s = *state_;
+  if (n <= 0) return Status::error("forward needs at least one token");
+  if (pos < 0 || static_cast<int64_t>(pos) + n > s.n_ctx) {
+    return Status::error(format("context overflow: positions %d..%lld do not fit the context of %u tokens",
+                                pos, static_cast<long long>(pos) + n - 1, s.n_ctx));
+  }
+  for (int32_t i = 0; i < n; ++i) {
+    if (tokens[i] < 0 || tokens[i] >= s.config.n_vocab) {
+      return Status::error(format("token id %d at index %d is outside the vocabulary (%d tokens)",
+                                  tokens[i], i, s.config.n_vocab));
+    }
+  }
+  for (int32_t done = 0; done < n;) {
+    const int nb = std::min<int32_t>(kMaxBatch, n - done);
+    run_micro_batch(s, tokens + done, nb, pos + done);
+    if (all_logits) {
+      compute_logits(s, 0, nb, logits + static_cast<int64_t>(done) * s.config.n_vocab);
+    } else if (done + nb == n) {
+      compute_logits(s, nb - 1, 1, logits);
+    }
+    done += nb;
+  }
+  return Status::ok();
+}
+
+}  // namespace webgguf

@@ -1,0 +1,150 @@
+// Model construction: config, weight binding, KV cache and scratch allocation, memory estimate.
+#include "model/model.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "model/model_state.h"
+
+namespace webgguf {
+namespace {
+
+// Threads the memory estimate assumes (each needs one row of attention scores).
+constexpr int kEstimateThreads = 8;
+
+struct ScratchSizes {
+  size_t floats_per_token = 0;  // B-proportional f32 buffers, per token
+  size_t activation_row_bytes = 0;
+};
+
+ScratchSizes scratch_sizes(const ModelConfig& c, size_t max_activation_row_bytes) {
+  const size_t max_dim = std::max({c.n_embd, c.n_embd_q(), c.n_ff});
+  ScratchSizes s;
+  s.floats_per_token = c.n_embd + max_dim + (c.n_embd_q() + 2 * c.n_embd_kv()) + c.n_embd_q() +
+                       2 * c.n_ff + c.n_embd + c.n_rot;
+  s.activation_row_bytes = max_activation_row_bytes;
+  return s;
+}
+
+uint64_t kv_cache_bytes(const ModelConfig& c, uint32_t n_ctx) {
+  return 2ull * c.n_layer * c.n_head_kv * n_ctx * c.head_dim * sizeof(uint16_t);
+}
+
+MemoryEstimate make_estimate(const ModelConfig& c, uint32_t n_ctx, uint64_t tensor_bytes,
+                             uint64_t copied_bytes, size_t max_activation_row_bytes, int n_threads) {
+  const ScratchSizes s = scratch_sizes(c, max_activation_row_bytes);
+  MemoryEstimate m;
+  m.weights_bytes = tensor_bytes;
+  m.kv_bytes = kv_cache_bytes(c, n_ctx);
+  m.scratch_bytes = copied_bytes + sizeof(float) * (kMaxBatch * s.floats_per_token +
+                                                    static_cast<uint64_t>(n_threads) * n_ctx) +
+                    kActivationSlots * kMaxBatch * s.activation_row_bytes;
+  m.total_bytes = m.weights_bytes + m.kv_bytes + m.scratch_bytes;
+  return m;
+}
+
+Status check_context(uint32_t n_ctx) {
+  if (n_ctx == 0 || n_ctx > (1u << 24)) return Status::error(format("context size %u is not usable", n_ctx));
+  return Status::ok();
+}
+
+}  // namespace
+
+Model::Model(std::unique_ptr<ModelState> state) : state_(std::move(state)) {}
+Model::~Model() = default;
+
+const ModelInfo& Model::info() const { return state_->info; }
+
+void Model::set_threads(int n_threads) {
+  ModelState& s = *state_;
+  s.pool = std::make_unique<ThreadPool>(n_threads);
+  s.scores.assign(static_cast<size_t>(s.pool->n_threads()) * s.n_ctx, 0.0f);
+}
+
+Result<MemoryEstimate> Model::estimate_memory(const GgufFile& file, uint32_t n_ctx) {
+  Result<ModelConfig> config = parse_model_config(file);
+  if (!config.is_ok()) return config.status();
+  const ModelConfig& c = config.value();
+  n_ctx = effective_context(c, n_ctx);
+  WEBGGUF_RETURN_IF_ERROR(check_context(n_ctx));
+  uint64_t tensor_bytes = 0, copied_bytes = 0;
+  size_t max_activation_row_bytes = 0;
+  for (const auto& t : file.tensors) {
+    tensor_bytes += t.size_bytes;
+    if (t.n_rows() == 1) {
+      copied_bytes += t.n_elements() * sizeof(float);
+      continue;
+    }
+    const QuantTraits* traits = quant_traits(t.type);
+    if (traits == nullptr) {
+      return Status::error(format("tensor '%s' has unsupported type %s", t.name.c_str(), ggml_type_name(t.type)));
+    }
+    max_activation_row_bytes = std::max<size_t>(max_activation_row_bytes, ggml_row_bytes(traits->vec_dot_type, t.ne[0]));
+  }
+  return make_estimate(c, n_ctx, tensor_bytes, copied_bytes, max_activation_row_bytes, kEstimateThreads);
+}
+
+Result<std::unique_ptr<Model>> Model::load(const GgufFile& file, const uint8_t* data, size_t size,
+                                           const ModelOptions& options) {
+  Result<ModelConfig> config = parse_model_config(file);
+  if (!config.is_ok()) return config.status();
+  auto state = std::make_unique<ModelState>();
+  ModelState& s = *state;
+  s.config = config.take();
+  const ModelConfig& c = s.config;
+  s.n_ctx = effective_context(c, options.n_ctx);
+  WEBGGUF_RETURN_IF_ERROR(check_context(s.n_ctx));
+
+  Result<ModelWeights> weights = bind_weights(file, data, size, c, s.n_ctx);
+  if (!weights.is_ok()) return weights.status();
+  s.weights = weights.take();
+
+  s.rope.n_rot = c.n_rot;
+  s.rope.neox = c.rope_neox;
+  s.rope.freq_base = c.rope_freq_base;
+  s.rope.freq_scale = c.rope_freq_scale;
+  s.rope.attn_factor = c.rope_attn_factor;
+  s.rope.freq_factors = s.weights.rope_factors.empty() ? nullptr : s.weights.rope_factors.data();
+  s.attention_scale = 1.0f / std::sqrt(static_cast<float>(c.head_dim));
+
+  const uint64_t kv_bytes = kv_cache_bytes(c, s.n_ctx);
+  if (!s.k_cache.allocate(kv_bytes / 2) || !s.v_cache.allocate(kv_bytes / 2)) {
+    return Status::error(format("out of memory allocating the KV cache (%llu bytes for %u positions)",
+                                static_cast<unsigned long long>(kv_bytes), s.n_ctx));
+  }
+  const size_t max_dim = std::max({c.n_embd, c.n_embd_q(), c.n_ff});
+  s.x.resize(static_cast<size_t>(kMaxBatch) * c.n_embd);
+  s.xn.resize(static_cast<size_t>(kMaxBatch) * max_dim);
+  s.qkv.resize(static_cast<size_t>(kMaxBatch) * (c.n_embd_q() + 2 * c.n_embd_kv()));
+  s.attn.resize(static_cast<size_t>(kMaxBatch) * c.n_embd_q());
+  s.gate_up.resize(static_cast<size_t>(kMaxBatch) * 2 * c.n_ff);
+  s.proj.resize(static_cast<size_t>(kMaxBatch) * c.n_embd);
+  s.cos_sin.resize(static_cast<size_t>(kMaxBatch) * std::max(c.n_rot, 2));
+  s.activation_slot_bytes = s.weights.max_activation_row_bytes;
+  for (auto& slot : s.activations) {
+    if (!slot.allocate(kMaxBatch * s.activation_slot_bytes)) return Status::error("out of memory allocating activations");
+  }
+
+  ModelInfo& info = s.info;
+  info.architecture = c.arch_name;
+  info.name = c.name;
+  info.n_params = s.weights.n_params;
+  info.n_vocab = c.n_vocab;
+  info.n_ctx_train = c.n_ctx_train;
+  info.n_ctx = static_cast<int32_t>(s.n_ctx);
+  info.n_embd = c.n_embd;
+  info.n_layer = c.n_layer;
+  info.n_head = c.n_head;
+  info.n_head_kv = c.n_head_kv;
+  info.n_ff = c.n_ff;
+  info.file_type = c.file_type;
+
+  std::unique_ptr<Model> model(new Model(std::move(state)));
+  model->set_threads(options.n_threads);
+  info.memory = make_estimate(c, model->state_->n_ctx, model->state_->weights.tensor_bytes,
+                              model->state_->weights.copied_bytes, model->state_->activation_slot_bytes,
+                              model->state_->pool->n_threads());
+  return Result<std::unique_ptr<Model>>(std::move(model));
+}
+
+}  // namespace webgguf

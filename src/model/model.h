@@ -1,0 +1,62 @@
+// A transformer language model loaded from GGUF, and its forward pass: tokens -> logits.
+// Architectures: llama (Llama 2/3.x, SmolLM2, TinyLlama, Mistral, lexi), qwen2, qwen3, phi3.
+// The KV cache holds f16 keys and values (as llama.cpp's default), sized for n_ctx positions.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "core/status.h"
+#include "gguf/gguf.h"
+
+namespace webgguf {
+
+struct ModelOptions {
+  uint32_t n_ctx = 0;  // 0 = min(training context, 4096)
+  int n_threads = 1;
+};
+
+struct MemoryEstimate {
+  uint64_t weights_bytes = 0;  // tensor data (bound in place: already in the caller's buffer)
+  uint64_t kv_bytes = 0;       // KV cache for n_ctx positions
+  uint64_t scratch_bytes = 0;  // activations for one micro-batch, copies of small tensors
+  uint64_t total_bytes = 0;
+};
+
+struct ModelInfo {
+  std::string architecture, name;
+  uint64_t n_params = 0;
+  int32_t n_vocab = 0, n_ctx_train = 0, n_ctx = 0, n_embd = 0, n_layer = 0, n_head = 0,
+          n_head_kv = 0, n_ff = 0;
+  uint32_t file_type = 0;
+  MemoryEstimate memory;
+};
+
+struct ModelState;  // weights, KV cache, scratch and thread pool (src/model/model_state.h)
+
+class Model {
+ public:
+  // `data` is the whole GGUF file in memory (kept alive by the caller); weights are bound
+  // zero-copy where the kernels can use them in place. Refuses unsupported architectures /
+  // tensor types / missing or mis-shaped tensors with a message naming them.
+  static Result<std::unique_ptr<Model>> load(const GgufFile& file, const uint8_t* data, size_t size,
+                                             const ModelOptions& options);
+  // What load() would allocate, from the header alone (for refusing too-big models before download).
+  static Result<MemoryEstimate> estimate_memory(const GgufFile& file, uint32_t n_ctx);
+
+  // Runs n tokens at positions [pos, pos + n) (pos + n <= n_ctx, else a clear error; entries at
+  // >= pos in the KV cache are overwritten). Writes logits for every position (n x n_vocab,
+  // row-major) when all_logits, else only for the last (n_vocab floats).
+  Status forward(const int32_t* tokens, int32_t n, int32_t pos, bool all_logits, float* logits);
+  void set_threads(int n_threads);
+  const ModelInfo& info() const;
+
+  ~Model();
+
+ private:
+  explicit Model(std::unique_ptr<ModelState> state);
+  std::unique_ptr<ModelState> state_;
+};
+
+}  // namespace webgguf

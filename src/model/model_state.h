@@ -1,0 +1,54 @@
+// Internal to src/model: everything a loaded Model owns. model.cpp builds it, forward.cpp runs it.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "core/aligned_buffer.h"
+#include "kernels/ops_rope.h"
+#include "kernels/thread_pool.h"
+#include "model/model.h"
+#include "model/model_config.h"
+#include "model/model_weights.h"
+
+namespace webgguf {
+
+// forward() runs long inputs in micro-batches of at most this many tokens, which bounds the
+// scratch memory; each weight row is streamed once per micro-batch.
+constexpr int kMaxBatch = 64;
+// Distinct activation formats one projection group may need at once (Q, K, V can differ).
+constexpr int kActivationSlots = 3;
+
+struct ModelState {
+  ModelConfig config;
+  ModelWeights weights;
+  ModelInfo info;
+  uint32_t n_ctx = 0;
+  RopeParams rope;
+  float attention_scale = 1.0f;
+
+  // Keys and values as f16 bits: [n_layer][n_head_kv][n_ctx][head_dim] each.
+  AlignedBuffer k_cache, v_cache;
+  std::unique_ptr<ThreadPool> pool;
+
+  // Scratch for one micro-batch of B <= kMaxBatch tokens.
+  std::vector<float> x;        // [B, n_embd] residual stream
+  std::vector<float> xn;       // [B, max(n_embd, n_embd_q, n_ff)] normalised input of a projection
+  std::vector<float> qkv;      // [B, n_embd_q + 2 n_embd_kv]
+  std::vector<float> attn;     // [B, n_embd_q]
+  std::vector<float> gate_up;  // [B, 2 n_ff]
+  std::vector<float> proj;     // [B, n_embd] output of attn_output / ffn_down before the residual add
+  std::vector<float> cos_sin;  // [B, n_rot] rope table per token
+  std::vector<float> scores;   // [n_threads, n_ctx] attention scores per thread
+  AlignedBuffer activations[kActivationSlots];  // [B] rows in a vec_dot type each
+  size_t activation_slot_bytes = 0;
+
+  uint16_t* layer_keys(int layer) {
+    return k_cache.as<uint16_t>() + static_cast<size_t>(layer) * config.n_head_kv * n_ctx * config.head_dim;
+  }
+  uint16_t* layer_values(int layer) {
+    return v_cache.as<uint16_t>() + static_cast<size_t>(layer) * config.n_head_kv * n_ctx * config.head_dim;
+  }
+};
+
+}  // namespace webgguf

@@ -1,0 +1,91 @@
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "core/fp16.h"
+#include "kernels/ops_attention.h"
+#include "kernels/thread_pool.h"
+#include "ops_kernel_test_util.h"
+
+namespace webgguf {
+namespace {
+using testing::close_relative;
+using testing::random_floats;
+
+std::vector<uint16_t> random_f16(size_t n, uint32_t seed) {
+  std::vector<float> f = random_floats(n, seed);
+  std::vector<uint16_t> h(n);
+  for (size_t i = 0; i < n; ++i) h[i] = fp32_to_fp16(f[i]);
+  return h;
+}
+
+TEST(OpsAttention, HeadMatchesReferenceOverLengths) {
+  for (int head_dim : {4, 7, 64, 80}) {
+    for (int n_kv : {1, 2, 5, 33}) {
+      std::vector<float> q = random_floats(head_dim, head_dim + n_kv, 2.0f);
+      std::vector<uint16_t> k = random_f16(static_cast<size_t>(n_kv) * head_dim, 1 + n_kv);
+      std::vector<uint16_t> v = random_f16(static_cast<size_t>(n_kv) * head_dim, 2 + n_kv);
+      std::vector<float> scores(n_kv), out(head_dim + 1, NAN), ref(head_dim);
+      const float scale = 1.0f / std::sqrt(static_cast<float>(head_dim));
+      attention_head(q.data(), k.data(), v.data(), n_kv, head_dim, scale, scores.data(), out.data());
+      attention_head_ref(q.data(), k.data(), v.data(), n_kv, head_dim, scale, scores.data(), ref.data());
+      for (int i = 0; i < head_dim; ++i) EXPECT_TRUE(close_relative(out[i], ref[i], 2e-5f)) << head_dim << " " << n_kv;
+      EXPECT_TRUE(std::isnan(out[head_dim]));
+    }
+  }
+}
+
+TEST(OpsAttention, SinglePositionReturnsItsValue) {
+  std::vector<float> q = random_floats(8, 1), scores(1), out(8);
+  std::vector<uint16_t> k = random_f16(8, 2), v = random_f16(8, 3);
+  attention_head(q.data(), k.data(), v.data(), 1, 8, 0.3f, scores.data(), out.data());
+  for (int i = 0; i < 8; ++i) EXPECT_EQ(out[i], fp16_to_fp32(v[i]));
+}
+
+// Causal GQA over a cache [n_head_kv][n_ctx][head_dim], threads vs the one-thread reference,
+// and against attention computed head by head from the definition.
+TEST(OpsAttention, CausalGroupedQueryMatchesReferenceAndThreads) {
+  AttentionShape shape;
+  shape.n_head = 6;
+  shape.n_head_kv = 2;
+  shape.head_dim = 16;
+  const int n_ctx = 20, n_tokens = 5, pos = 7;
+  shape.kv_head_stride = static_cast<int64_t>(n_ctx) * shape.head_dim;
+  shape.q_token_stride = shape.n_head * shape.head_dim + 3;  // queries sit inside wider rows
+  const std::vector<float> q = random_floats(static_cast<size_t>(n_tokens) * shape.q_token_stride, 9);
+  const std::vector<uint16_t> k = random_f16(static_cast<size_t>(shape.n_head_kv) * n_ctx * shape.head_dim, 10);
+  const std::vector<uint16_t> v = random_f16(static_cast<size_t>(shape.n_head_kv) * n_ctx * shape.head_dim, 11);
+  const size_t out_size = static_cast<size_t>(n_tokens) * shape.n_head * shape.head_dim;
+  const float scale = 0.25f;
+
+  std::vector<float> ref(out_size), scores(n_ctx);
+  attention_causal_ref(shape, q.data(), n_tokens, pos, k.data(), v.data(), scale, scores.data(), ref.data());
+
+  // Token t at position pos + t sees pos + t + 1 cached rows; head h reads kv head h / 3.
+  for (int t = 0; t < n_tokens; ++t) {
+    for (int h = 0; h < shape.n_head; ++h) {
+      const int g = h / 3;
+      std::vector<float> expect(shape.head_dim);
+      attention_head_ref(q.data() + t * shape.q_token_stride + h * shape.head_dim,
+                         k.data() + g * shape.kv_head_stride, v.data() + g * shape.kv_head_stride,
+                         pos + t + 1, shape.head_dim, scale, scores.data(), expect.data());
+      for (int i = 0; i < shape.head_dim; ++i) {
+        EXPECT_EQ(ref[(static_cast<size_t>(t) * shape.n_head + h) * shape.head_dim + i], expect[i]);
+      }
+    }
+  }
+
+  for (int n_threads : {1, 3}) {
+    ThreadPool pool(n_threads);
+    std::vector<float> out(out_size, NAN);
+    std::vector<float> thread_scores(static_cast<size_t>(pool.n_threads()) * n_ctx);
+    pool.run([&](int i, int n) {
+      attention_causal(shape, q.data(), n_tokens, pos, k.data(), v.data(), scale,
+                       thread_scores.data() + static_cast<size_t>(i) * n_ctx, out.data(), i, n);
+    });
+    for (size_t i = 0; i < out_size; ++i) EXPECT_TRUE(close_relative(out[i], ref[i], 2e-5f)) << i;
+  }
+}
+
+}  // namespace
+}  // namespace webgguf
