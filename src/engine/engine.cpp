@@ -1,0 +1,302 @@
+#include "engine/engine.h"
+
+#include <algorithm>
+#include <chrono>
+#include <utility>
+
+#include "engine/model_support.h"
+#include "model/model_config.h"
+
+namespace webgguf {
+
+namespace {
+
+double milliseconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+}
+
+void fill_tokenizer_fields(const GgufFile& file, const Tokenizer& tokenizer, ModelSummary* s) {
+  s->bos = tokenizer.bos();
+  s->eos = tokenizer.eos();
+  s->eot = tokenizer.eot();
+  s->add_bos = tokenizer.adds_bos();
+  s->chat_template = file.get_string("tokenizer.chat_template", "");
+  s->quantization = file_type_name(s->model.file_type);
+}
+
+}  // namespace
+
+Result<ModelSummary> summarize_model_header(const GgufFile& file, const Tokenizer& tokenizer,
+                                            const MemoryEstimate& memory, uint32_t n_ctx) {
+  Result<ModelConfig> parsed = parse_model_config(file);
+  if (!parsed.is_ok()) return parsed.status();
+  const ModelConfig& c = parsed.value();
+  ModelSummary s;
+  s.model.architecture = c.arch_name;
+  s.model.name = c.name;
+  for (const GgufTensorInfo& t : file.tensors) s.model.n_params += t.n_elements();
+  s.model.n_vocab = c.n_vocab;
+  s.model.n_ctx_train = c.n_ctx_train;
+  s.model.n_ctx = static_cast<int32_t>(effective_context(c, n_ctx));
+  s.model.n_embd = c.n_embd;
+  s.model.n_layer = c.n_layer;
+  s.model.n_head = c.n_head;
+  s.model.n_head_kv = c.n_head_kv;
+  s.model.n_ff = c.n_ff;
+  s.model.file_type = c.file_type;
+  s.model.memory = memory;
+  fill_tokenizer_fields(file, tokenizer, &s);
+  return s;
+}
+
+uint8_t* Engine::allocate_model(size_t size_bytes) {
+  free_model();
+  if (size_bytes == 0 || !file_buffer_.allocate(size_bytes)) return nullptr;
+  return file_buffer_.as<uint8_t>();
+}
+
+void Engine::free_model() {
+  perplexity_active_ = false;
+  perplexity_ = PerplexityRun();
+  reset_context();
+  model_.reset();
+  tokenizer_.reset();
+  file_.reset();
+  file_buffer_.allocate(0);
+  summary_ = ModelSummary();
+  logits_.clear();
+  logits_.shrink_to_fit();
+}
+
+EngineError Engine::load_model(const LoadOptions& options) {
+  if (file_buffer_.data() == nullptr) {
+    return EngineError::make(ErrorCode::kBadRequest, "no model buffer: call allocateModel and write the file first");
+  }
+  if (model_ != nullptr) {
+    return EngineError::make(ErrorCode::kBadRequest, "a model is already loaded from this buffer");
+  }
+  if (options.n_threads < 1) {
+    return EngineError::make(ErrorCode::kBadRequest, format("n_threads must be >= 1, got %d", options.n_threads));
+  }
+  const uint8_t* data = file_buffer_.as<uint8_t>();
+  const size_t size = file_buffer_.size();
+  Result<GgufFile> parsed = parse_gguf(data, size, size);
+  if (!parsed.is_ok()) return EngineError::from(ErrorCode::kNotGguf, parsed.status());
+  auto file = std::make_unique<GgufFile>(parsed.take());
+
+  EngineError support = check_model_support(*file);
+  if (!support.ok()) return support;
+  MemoryEstimate memory;
+  EngineError fits = estimate_model_memory(*file, size, options.n_ctx, &memory);
+  if (!fits.ok()) return fits;
+
+  Result<std::unique_ptr<Tokenizer>> tokenizer = Tokenizer::from_gguf(*file);
+  if (!tokenizer.is_ok()) return EngineError::from(ErrorCode::kInvalidModel, tokenizer.status());
+
+  ModelOptions model_options;
+  model_options.n_ctx = options.n_ctx;
+  model_options.n_threads = options.n_threads;
+  Result<std::unique_ptr<Model>> model = Model::load(*file, data, size, model_options);
+  if (!model.is_ok()) return EngineError::from(ErrorCode::kInvalidModel, model.status());
+
+  file_ = std::move(file);
+  tokenizer_ = tokenizer.take();
+  model_ = model.take();
+  summary_ = ModelSummary();
+  summary_.model = model_->info();
+  fill_tokenizer_fields(*file_, *tokenizer_, &summary_);
+  logits_.assign(static_cast<size_t>(summary_.model.n_vocab), 0.0f);
+  reset_context();
+  return EngineError::none();
+}
+
+void Engine::set_threads(int n_threads) {
+  if (model_ != nullptr && n_threads >= 1) model_->set_threads(n_threads);
+}
+
+EngineError Engine::require_model() const {
+  if (model_ == nullptr) return EngineError::make(ErrorCode::kNoModel, "no model is loaded");
+  return EngineError::none();
+}
+
+EngineError Engine::tokenize(const std::string& text, bool add_special, bool parse_special,
+                             std::vector<int32_t>* ids) const {
+  EngineError e = require_model();
+  if (!e.ok()) return e;
+  *ids = tokenizer_->encode(text, add_special, parse_special);
+  return EngineError::none();
+}
+
+EngineError Engine::detokenize(const std::vector<int32_t>& ids, bool render_special, std::string* text) const {
+  EngineError e = require_model();
+  if (!e.ok()) return e;
+  *text = tokenizer_->decode(ids, render_special);
+  return EngineError::none();
+}
+
+EngineError Engine::token_piece(int32_t id, std::string* bytes) const {
+  EngineError e = require_model();
+  if (!e.ok()) return e;
+  if (id < 0 || id >= tokenizer_->n_vocab()) {
+    return EngineError::make(ErrorCode::kBadRequest, format("token id %d is outside the vocabulary", id));
+  }
+  *bytes = tokenizer_->token_to_piece(id, /*render_special=*/true);
+  return EngineError::none();
+}
+
+EngineError Engine::set_sampler(const SamplerParams& params, std::vector<std::string> stop_strings) {
+  Result<Sampler> sampler = Sampler::create(params);
+  if (!sampler.is_ok()) return EngineError::from(ErrorCode::kBadRequest, sampler.status());
+  sampler_ = sampler.take();
+  stop_strings_ = std::move(stop_strings);
+  // The new sampler starts from the tokens already in the context (for the penalties).
+  begin_generation();
+  return EngineError::none();
+}
+
+void Engine::begin_generation() {
+  sampler_.reset();
+  for (int32_t t : history_) sampler_.accept(t);
+  stop_matcher_ = StopStringMatcher(stop_strings_);
+  utf8_ = Utf8StreamDecoder();
+}
+
+EngineError Engine::set_prompt(const std::vector<int32_t>& tokens, PromptResult* result) {
+  EngineError e = require_model();
+  if (!e.ok()) return e;
+  if (tokens.empty()) return EngineError::make(ErrorCode::kBadRequest, "the prompt has no tokens");
+  const int32_t n_vocab = summary_.model.n_vocab;
+  for (int32_t t : tokens) {
+    if (t < 0 || t >= n_vocab) {
+      return EngineError::make(ErrorCode::kBadRequest, format("token id %d is outside the vocabulary", t));
+    }
+  }
+  const int32_t n_ctx = summary_.model.n_ctx;
+  if (tokens.size() > static_cast<size_t>(n_ctx)) {
+    return EngineError::make(ErrorCode::kContextFull,
+                             format("the prompt has %zu tokens but the context holds %d; shorten the "
+                                    "conversation or load the model with a larger context",
+                                    tokens.size(), n_ctx));
+  }
+  const auto start = std::chrono::steady_clock::now();
+  perplexity_active_ = false;
+
+  size_t common = 0;
+  while (common < history_.size() && common < tokens.size() && history_[common] == tokens[common]) ++common;
+  // The last prompt token is always evaluated: its logits are what step() samples from.
+  if (common == tokens.size()) --common;
+
+  history_.resize(common);
+  has_logits_ = false;
+  const int32_t n_new = static_cast<int32_t>(tokens.size() - common);
+  Status status = model_->forward(tokens.data() + common, n_new, static_cast<int32_t>(common),
+                                  /*all_logits=*/false, logits_.data());
+  if (!status.is_ok()) return EngineError::from(ErrorCode::kInvalidModel, status);
+  history_ = tokens;
+  has_logits_ = true;
+  begin_generation();
+
+  result->n_past = static_cast<int32_t>(history_.size());
+  result->n_reused = static_cast<int32_t>(common);
+  result->n_evaluated = n_new;
+  result->ms = milliseconds_since(start);
+  return EngineError::none();
+}
+
+EngineError Engine::step(StepResult* result) {
+  EngineError e = require_model();
+  if (!e.ok()) return e;
+  if (!has_logits_) {
+    return EngineError::make(ErrorCode::kBadRequest, "nothing to continue: call setPrompt first");
+  }
+  const int32_t n_ctx = summary_.model.n_ctx;
+  if (history_.size() >= static_cast<size_t>(n_ctx)) {
+    return EngineError::make(ErrorCode::kContextFull,
+                             format("the context is full (%d tokens); start a new conversation or "
+                                    "load the model with a larger context", n_ctx));
+  }
+  *result = StepResult();
+  const int32_t token = sampler_.sample(logits_.data(), logits_.size());
+  result->token = token;
+  if (tokenizer_->is_end_of_generation(token)) {
+    result->end_of_generation = true;
+    result->text = stop_matcher_.push(utf8_.flush()).text + stop_matcher_.flush();
+    has_logits_ = false;
+    result->n_past = static_cast<int32_t>(history_.size());
+    return EngineError::none();
+  }
+  sampler_.accept(token);
+  const StopStringMatcher::Output shown = stop_matcher_.push(utf8_.push(tokenizer_->token_to_piece(token, false)));
+  result->text = shown.text;
+  if (shown.stopped) {
+    result->end_of_generation = true;
+    result->stop_string = shown.matched;
+    has_logits_ = false;
+    result->n_past = static_cast<int32_t>(history_.size());
+    return EngineError::none();
+  }
+  has_logits_ = false;
+  Status status = model_->forward(&token, 1, static_cast<int32_t>(history_.size()), false, logits_.data());
+  if (!status.is_ok()) return EngineError::from(ErrorCode::kInvalidModel, status);
+  history_.push_back(token);
+  has_logits_ = true;
+  result->n_past = static_cast<int32_t>(history_.size());
+  return EngineError::none();
+}
+
+void Engine::reset_context() {
+  history_.clear();
+  has_logits_ = false;
+  begin_generation();
+}
+
+PerplexityProgress Engine::perplexity_progress() const {
+  PerplexityProgress p;
+  p.chunk = perplexity_.chunks_done();
+  p.n_chunks = perplexity_.n_chunks();
+  p.n_tokens = perplexity_.n_tokens();
+  p.ppl = perplexity_.totals().perplexity();
+  p.uncertainty = perplexity_.totals().uncertainty();
+  p.done = perplexity_.done();
+  return p;
+}
+
+EngineError Engine::perplexity_begin(const std::string& text, int32_t n_ctx, PerplexityProgress* progress) {
+  EngineError e = require_model();
+  if (!e.ok()) return e;
+  if (n_ctx <= 0) n_ctx = summary_.model.n_ctx;
+  if (n_ctx > summary_.model.n_ctx) {
+    return EngineError::make(ErrorCode::kBadRequest,
+                             format("perplexity context %d exceeds the loaded context %d; load the "
+                                    "model with n_ctx >= %d", n_ctx, summary_.model.n_ctx, n_ctx));
+  }
+  // As llama-perplexity: BOS added when the model adds one, special-token text not parsed.
+  std::vector<int32_t> tokens = tokenizer_->encode(text, /*add_special=*/true, /*parse_special=*/false);
+  const int32_t bos = tokenizer_->adds_bos() ? tokenizer_->bos() : -1;
+  Result<PerplexityRun> run = PerplexityRun::plan(std::move(tokens), n_ctx, bos);
+  if (!run.is_ok()) return EngineError::from(ErrorCode::kBadRequest, run.status());
+  reset_context();
+  perplexity_ = run.take();
+  perplexity_active_ = true;
+  *progress = perplexity_progress();
+  return EngineError::none();
+}
+
+EngineError Engine::perplexity_next(PerplexityProgress* progress) {
+  EngineError e = require_model();
+  if (!e.ok()) return e;
+  if (!perplexity_active_) {
+    return EngineError::make(ErrorCode::kBadRequest, "no perplexity run: call perplexityBegin first");
+  }
+  if (!perplexity_.done()) {
+    Status status = perplexity_.evaluate_next_chunk(*model_);
+    if (!status.is_ok()) {
+      perplexity_active_ = false;
+      return EngineError::from(ErrorCode::kInvalidModel, status);
+    }
+  }
+  *progress = perplexity_progress();
+  return EngineError::none();
+}
+
+}  // namespace webgguf

@@ -1,0 +1,126 @@
+// The one C++ surface the bindings (and the CLI) see: a model loaded from a memory region the
+// caller fills, its tokenizer, a sampler, and a conversation in the KV cache that later prompts
+// reuse by longest common prefix. Step-wise generation and chunk-wise perplexity let the caller
+// report progress and stop between calls. Every failure is an EngineError with a code.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/aligned_buffer.h"
+#include "engine/engine_error.h"
+#include "engine/perplexity.h"
+#include "gguf/gguf.h"
+#include "model/model.h"
+#include "sampler/sampler.h"
+#include "sampler/stop_matcher.h"
+#include "tokenizer/tokenizer.h"
+
+namespace webgguf {
+
+struct LoadOptions {
+  uint32_t n_ctx = 0;  // 0: min(training context, 4096)
+  int n_threads = 1;
+};
+
+// What a user or a UI wants to know about a model (from the header alone for a probe).
+struct ModelSummary {
+  ModelInfo model;            // memory is the estimate for model.n_ctx
+  std::string quantization;   // "Q4_K_M", from general.file_type
+  int32_t bos = -1, eos = -1, eot = -1;
+  bool add_bos = false;
+  std::string chat_template;  // tokenizer.chat_template, empty when absent
+};
+
+// Summary from a parsed header and its tokenizer, without weights.
+Result<ModelSummary> summarize_model_header(const GgufFile& file, const Tokenizer& tokenizer,
+                                            const MemoryEstimate& memory, uint32_t n_ctx);
+
+struct PromptResult {
+  int32_t n_past = 0;       // tokens in the KV cache now (= prompt length)
+  int32_t n_reused = 0;     // of which kept from the previous conversation state
+  int32_t n_evaluated = 0;  // of which computed now
+  double ms = 0.0;
+};
+
+struct StepResult {
+  int32_t token = -1;
+  bool end_of_generation = false;  // an EOS/EOT token or a stop string ended the generation
+  std::string stop_string;         // the stop string that ended it, if one did
+  std::string text;                // newly complete UTF-8 text to show (stop strings held back)
+  int32_t n_past = 0;
+};
+
+struct PerplexityProgress {
+  int32_t chunk = 0;     // chunks evaluated so far
+  int32_t n_chunks = 0;
+  size_t n_tokens = 0;   // tokens of the whole text
+  double ppl = 0.0;      // running estimate over the chunks done
+  double uncertainty = 0.0;
+  bool done = false;
+};
+
+class Engine {
+ public:
+  Engine() = default;
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  // Releases any loaded model and returns a buffer for the whole file (64-byte aligned), or
+  // nullptr when it cannot be allocated. The caller writes the file into it, then load_model().
+  uint8_t* allocate_model(size_t size_bytes);
+  EngineError load_model(const LoadOptions& options);
+  void free_model();
+  bool has_model() const { return model_ != nullptr; }
+  const ModelSummary& summary() const { return summary_; }
+  void set_threads(int n_threads);
+
+  EngineError tokenize(const std::string& text, bool add_special, bool parse_special,
+                       std::vector<int32_t>* ids) const;
+  EngineError detokenize(const std::vector<int32_t>& ids, bool render_special, std::string* text) const;
+  EngineError token_piece(int32_t id, std::string* bytes) const;
+
+  EngineError set_sampler(const SamplerParams& params, std::vector<std::string> stop_strings);
+
+  // Makes `tokens` the conversation: keeps the longest common prefix already in the KV cache,
+  // evaluates the rest, and leaves the last position's logits ready for step().
+  EngineError set_prompt(const std::vector<int32_t>& tokens, PromptResult* result);
+  // Samples a token from the current logits and, unless it ends the generation, evaluates it.
+  EngineError step(StepResult* result);
+  // Logits [n_vocab] of the last evaluated position; nullptr before a prompt.
+  const float* logits() const { return has_logits_ ? logits_.data() : nullptr; }
+  const std::vector<int32_t>& context_tokens() const { return history_; }
+  void reset_context();
+
+  // Perplexity of `text` with chunks of n_ctx tokens (0: the loaded context). Clears the
+  // conversation: the chunks overwrite the KV cache.
+  EngineError perplexity_begin(const std::string& text, int32_t n_ctx, PerplexityProgress* progress);
+  EngineError perplexity_next(PerplexityProgress* progress);
+
+ private:
+  EngineError require_model() const;
+  void begin_generation();
+  PerplexityProgress perplexity_progress() const;
+
+  AlignedBuffer file_buffer_;
+  std::unique_ptr<GgufFile> file_;  // the model keeps pointers into the tensor table
+  std::unique_ptr<Tokenizer> tokenizer_;
+  std::unique_ptr<Model> model_;
+  ModelSummary summary_;
+
+  Sampler sampler_;
+  std::vector<std::string> stop_strings_;
+  StopStringMatcher stop_matcher_;
+  Utf8StreamDecoder utf8_;
+
+  std::vector<int32_t> history_;  // tokens whose keys/values are in the KV cache, in order
+  std::vector<float> logits_;     // [n_vocab] of the last evaluated position
+  bool has_logits_ = false;
+
+  PerplexityRun perplexity_;
+  bool perplexity_active_ = false;
+};
+
+}  // namespace webgguf

@@ -1,0 +1,41 @@
+// Whether we can run a GGUF model, decided from its header alone, and what it needs in memory:
+// what the JavaScript loader asks before downloading the weights.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "engine/engine_error.h"
+#include "gguf/gguf.h"
+#include "model/model.h"
+
+namespace webgguf {
+
+// Address space a model, its KV cache and scratch must fit in: a wasm32 heap tops out at 4 GB,
+// and the runtime, JS glue and allocator slack need some of it.
+constexpr uint64_t kWasm32UsableBytes = (4ull << 30) - (256ull << 20);
+
+// "Q4_K_M" for llama.cpp's general.file_type 15, "F16" for 1, ...; "unknown" otherwise.
+const char* file_type_name(uint32_t file_type);
+
+// Architecture, tensor types and hyper-parameters, each refused with its own code:
+// unsupported_architecture, unsupported_type or invalid_model.
+EngineError check_model_support(const GgufFile& file);
+
+// The file plus KV cache and scratch for n_ctx, compared with the address space when it is
+// 32-bit (wasm); fills *memory. too_big names the sizes.
+EngineError estimate_model_memory(const GgufFile& file, uint64_t file_size, uint32_t n_ctx,
+                                  MemoryEstimate* memory);
+
+struct HeaderProbe {
+  enum class State { kOk, kNeedMore, kError } state = State::kError;
+  uint64_t bytes_needed = 0;  // kNeedMore: call again with at least this many bytes
+  EngineError error;          // kError
+  GgufFile file;              // kOk: the parsed header
+  MemoryEstimate memory;      // kOk
+};
+
+// `bytes`: the first `size` bytes of a file of `file_size` bytes.
+HeaderProbe probe_model_header(const uint8_t* bytes, size_t size, uint64_t file_size, uint32_t n_ctx);
+
+}  // namespace webgguf

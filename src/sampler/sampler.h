@@ -1,0 +1,52 @@
+// The sampler: a chain of stages in llama.cpp's default order
+//   penalties -> top-k -> top-p -> min-p -> temperature -> dist   (temperature > 0)
+//   penalties -> greedy                                            (temperature <= 0)
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "core/status.h"
+#include "sampler/stages.h"
+
+namespace webgguf {
+
+struct SamplerParams {
+  float temperature = 0.8f;     // <= 0: greedy
+  int top_k = 40;               // <= 0: off
+  float top_p = 0.95f;          // >= 1: off
+  float min_p = 0.05f;          // <= 0: off
+  float repeat_penalty = 1.0f;  // 1: off
+  int repeat_last_n = 64;       // 0: off, -1: every token since the last reset
+  float frequency_penalty = 0.0f;
+  float presence_penalty = 0.0f;
+  uint32_t seed = 0;
+};
+
+// Names the first out-of-range field, e.g. "top_p must be in (0, 1], got 1.5".
+Status validate_sampler_params(const SamplerParams& params);
+
+class Sampler {
+ public:
+  Sampler() : Sampler(SamplerParams{}) {}
+  explicit Sampler(const SamplerParams& params);
+  // Validates first: the only way bindings build one from user input.
+  static Result<Sampler> create(const SamplerParams& params);
+
+  // Picks a token from logits [n_vocab]; -1 only when n_vocab is 0.
+  int32_t sample(const float* logits, size_t n_vocab);
+  // Every token entering the context (prompt and generated) goes through here for the penalties.
+  void accept(int32_t token);
+  // Clears penalty history and restarts the random sequence from the seed.
+  void reset();
+
+  const SamplerParams& params() const { return params_; }
+  std::vector<const char*> stage_names() const;
+
+ private:
+  SamplerParams params_;
+  std::vector<std::unique_ptr<SamplerStage>> stages_;
+};
+
+}  // namespace webgguf
