@@ -29,9 +29,15 @@ endfunction()
 
 webgguf_test(core webgguf_core)
 webgguf_test(gguf webgguf_gguf)
+# test_gguf also runs the native CLI (built by the default target, not a dependency, so a
+# half-written higher layer cannot keep the reader's tests from building).
+if(TARGET webgguf AND TARGET test_gguf)
+  target_compile_definitions(test_gguf PRIVATE WEBGGUF_CLI_PATH="$<TARGET_FILE:webgguf>")
+endif()
 webgguf_test(quant webgguf_quant)
 webgguf_test(kernels webgguf_quant webgguf_kernels)
 webgguf_test(tokenizer webgguf_tokenizer)
 webgguf_test(sampler webgguf_sampler)
 webgguf_test(model webgguf_model)
+webgguf_test(quantizer webgguf_quantizer)
 webgguf_test(engine webgguf_engine)

@@ -88,10 +88,24 @@ struct GgufFile {
 // Parses the header of a GGUF file from its first `size` bytes.
 // `file_size` is the total file size when known (then every tensor must lie inside the file),
 // or kUnknownFileSize while streaming. When the prefix is too short the Status needs_more()
-// with bytes_needed() = the total prefix length that would let parsing progress; call again
-// with at least that many bytes. Never reads outside [data, data + size).
+// with bytes_needed() = the prefix length to fetch next: more than `size`, at least what the
+// header's smallest encoding still needs, plus an extrapolation of string lengths and a margin
+// (a few round trips for any real header), never past a known file_size. Call again with at
+// least that many bytes. A corrupt prefix is an error as soon as the bytes show it, never
+// need_more. Never reads outside [data, data + size).
 constexpr uint64_t kUnknownFileSize = ~0ull;
+// No real header comes near this (a 256k-token vocabulary is ~5 MB); a count or length that
+// would need more is rejected as corrupt even while the file size is unknown.
+constexpr uint64_t kMaxGgufHeaderBytes = 1ull << 30;
 Result<GgufFile> parse_gguf(const uint8_t* data, size_t size, uint64_t file_size);
+
+// Structural equality (derived indexes excluded; floats compared by bits, so NaN == NaN).
+bool operator==(const GgufValue& a, const GgufValue& b);
+bool operator==(const GgufTensorInfo& a, const GgufTensorInfo& b);
+bool operator==(const GgufFile& a, const GgufFile& b);
+inline bool operator!=(const GgufValue& a, const GgufValue& b) { return !(a == b); }
+inline bool operator!=(const GgufTensorInfo& a, const GgufTensorInfo& b) { return !(a == b); }
+inline bool operator!=(const GgufFile& a, const GgufFile& b) { return !(a == b); }
 
 // Split models: parts named NAME-00001-of-0000N.gguf carrying split.no / split.count /
 // split.tensors.count. Checks that the parts form one model (same count, every index once,

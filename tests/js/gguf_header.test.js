@@ -4,7 +4,7 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
-import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 
 const require = createRequire(import.meta.url);
 const DIST = new URL('../../dist/wasm/', import.meta.url);
@@ -40,7 +40,7 @@ function readPrefix(path, n) {
 }
 
 /** What the loader does: parse a prefix, fetch what need_more asks for, repeat. */
-function parseGrowing(path, { fileSize = fstatSync(openSync(path, 'r')).size, fullArrays = false } = {}) {
+function parseGrowing(path, { fileSize = statSync(path).size, fullArrays = false } = {}) {
   let have = 4096;
   for (let rounds = 0; ; rounds++) {
     const header = wasm.parseGgufHeader(readPrefix(path, have), fileSize, fullArrays);

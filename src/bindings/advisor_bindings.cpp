@@ -1,0 +1,63 @@
+// Embind: planQuantization(bytes, fileSize, nCtx) -> what each preset would make of a model,
+// from a prefix of its file (grown by the caller while status is 'need_more'):
+//   { status: 'ok' | 'need_more' | 'error', bytesNeeded, code, error,
+//     name, original_bytes, context_bytes, presets: [{ preset, file_bytes }] }
+// The logic is src/engine/quant_advisor; only conversions live here.
+#include <emscripten/bind.h>
+#include <emscripten/val.h>
+
+#include <string>
+#include <vector>
+
+#include "engine/quant_advisor.h"
+#include "gguf/gguf.h"
+
+namespace webgguf {
+namespace {
+
+using emscripten::val;
+
+val plan_quantization_js(const val& bytes, double file_size, double n_ctx) {
+  const size_t n = bytes["length"].as<size_t>();
+  std::vector<uint8_t> prefix(n);
+  if (n > 0) val(emscripten::typed_memory_view(n, prefix.data())).call<void>("set", bytes);
+  val out = val::object();
+  out.set("bytesNeeded", 0);
+  const uint64_t size = file_size > 0 ? static_cast<uint64_t>(file_size) : kUnknownFileSize;
+  Result<GgufFile> header = parse_gguf(prefix.data(), prefix.size(), size);
+  if (!header.is_ok()) {
+    const bool more = header.status().needs_more();
+    out.set("status", more ? "need_more" : "error");
+    out.set("code", "not_gguf");
+    out.set("error", header.status().message());
+    if (more) out.set("bytesNeeded", static_cast<double>(header.status().bytes_needed()));
+    return out;
+  }
+  Result<QuantizationSizes> sizes = plan_preset_sizes(header.value(), static_cast<uint32_t>(n_ctx));
+  if (!sizes.is_ok()) {
+    out.set("status", "error");
+    out.set("code", "unsupported_type");
+    out.set("error", sizes.status().message());
+    return out;
+  }
+  out.set("status", "ok");
+  out.set("name", sizes.value().name);
+  out.set("original_bytes", static_cast<double>(sizes.value().original_bytes));
+  out.set("context_bytes", static_cast<double>(sizes.value().context_bytes));
+  val presets = val::array();
+  for (const PresetSize& p : sizes.value().presets) {
+    val entry = val::object();
+    entry.set("preset", p.preset);
+    entry.set("file_bytes", static_cast<double>(p.file_bytes));
+    presets.call<void>("push", entry);
+  }
+  out.set("presets", presets);
+  return out;
+}
+
+}  // namespace
+}  // namespace webgguf
+
+EMSCRIPTEN_BINDINGS(webgguf_advisor) {
+  emscripten::function("planQuantization", &webgguf::plan_quantization_js);
+}

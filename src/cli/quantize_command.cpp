@@ -1,0 +1,91 @@
+// `webgguf quantize IN OUT PRESET [-t THREADS]`: writes the file llama.cpp's llama-quantize
+// writes for the same preset (no importance matrix), streaming from IN to OUT.
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <string>
+#include <thread>
+
+#include "cli/commands.h"
+#include "quantizer/quantize_model.h"
+
+namespace webgguf {
+namespace {
+
+int usage() {
+  std::fprintf(stderr, "usage: webgguf quantize IN.gguf OUT.gguf PRESET [-t THREADS]\npresets: %s\n",
+               quant_preset_names().c_str());
+  return 2;
+}
+
+}  // namespace
+
+int command_quantize(int argc, char** argv) {
+  if (argc < 4) return usage();
+  const std::string in_path = argv[1];
+  const std::string out_path = argv[2];
+  const QuantPreset* preset = find_quant_preset(argv[3]);
+  if (preset == nullptr) {
+    std::fprintf(stderr, "unknown preset '%s'\npresets: %s\n", argv[3], quant_preset_names().c_str());
+    return 2;
+  }
+  QuantizeOptions options;
+  options.n_threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  for (int i = 4; i < argc; ++i) {
+    if (std::strcmp(argv[i], "-t") == 0 && i + 1 < argc) {
+      options.n_threads = std::max(1, std::atoi(argv[++i]));
+    } else {
+      return usage();
+    }
+  }
+
+  std::ifstream in(in_path, std::ios::binary | std::ios::ate);
+  if (!in) {
+    std::fprintf(stderr, "cannot open %s\n", in_path.c_str());
+    return 1;
+  }
+  const uint64_t in_size = static_cast<uint64_t>(in.tellg());
+  std::ofstream out(out_path, std::ios::binary | std::ios::trunc);
+  if (!out) {
+    std::fprintf(stderr, "cannot create %s\n", out_path.c_str());
+    return 1;
+  }
+  const ReadInputFn read = [&](uint64_t offset, uint64_t size, uint8_t* dst) -> Status {
+    in.seekg(static_cast<std::streamoff>(offset));
+    in.read(reinterpret_cast<char*>(dst), static_cast<std::streamsize>(size));
+    if (!in) return Status::error(format("%s: read failed at offset %llu", in_path.c_str(), (unsigned long long)offset));
+    return Status::ok();
+  };
+  const WriteOutputFn write = [&](const uint8_t* data, size_t size) -> Status {
+    out.write(reinterpret_cast<const char*>(data), static_cast<std::streamsize>(size));
+    return out ? Status::ok() : Status::error(format("%s: write failed (disk full?)", out_path.c_str()));
+  };
+  size_t last_reported = 0;
+  options.on_progress = [&](const QuantizeProgress& p) {
+    if (p.tensors_done == last_reported) return;
+    last_reported = p.tensors_done;
+    std::fprintf(stderr, "\r[%zu/%zu] %.1f MiB", p.tensors_done, p.tensor_count, p.bytes_written / 1048576.0);
+  };
+
+  const auto start = std::chrono::steady_clock::now();
+  const Status status = quantize_model(read, in_size, *preset, write, options);
+  out.close();
+  std::fprintf(stderr, "\n");
+  if (!status.is_ok()) {
+    std::fprintf(stderr, "quantize failed: %s\n", status.message().c_str());
+    std::remove(out_path.c_str());  // a partial file would look like a model
+    return 1;
+  }
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::ifstream written(out_path, std::ios::binary | std::ios::ate);
+  const double out_mib = static_cast<double>(written.tellg()) / 1048576.0;
+  std::printf("%s: %.2f MiB -> %.2f MiB (%s, %.1f%%) in %.2f s with %d threads\n", out_path.c_str(),
+              in_size / 1048576.0, out_mib, preset->name, 100.0 * out_mib * 1048576.0 / in_size, seconds,
+              options.n_threads);
+  return 0;
+}
+
+}  // namespace webgguf

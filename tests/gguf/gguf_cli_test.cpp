@@ -1,0 +1,105 @@
+// `webgguf info` as a user runs it: exit 0 and the tables on a valid file; exit 1 and exactly
+// one line on stderr on a broken one, never a signal. Native only (the CLI is not built to wasm).
+#if !defined(__EMSCRIPTEN__) && defined(WEBGGUF_CLI_PATH)
+#include <sys/wait.h>
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "gguf_test_files.h"
+
+namespace webgguf {
+namespace {
+
+struct CliRun {
+  int exit_code = -1;
+  bool signalled = false;
+  std::string out, err;
+};
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+CliRun run_cli(const std::string& args) {
+  const std::string dir = ::testing::TempDir();
+  const std::string out = dir + "webgguf_cli_test.out", err = dir + "webgguf_cli_test.err";
+  const int status = std::system((std::string("'") + WEBGGUF_CLI_PATH + "' " + args + " >'" + out + "' 2>'" + err + "'").c_str());
+  CliRun run;
+  run.signalled = WIFSIGNALED(status);
+  if (WIFEXITED(status)) run.exit_code = WEXITSTATUS(status);
+  run.out = read_text(out);
+  run.err = read_text(err);
+  return run;
+}
+
+std::string write_temp(const std::string& name, const std::vector<uint8_t>& bytes) {
+  const std::string path = ::testing::TempDir() + name;
+  std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+  return path;
+}
+
+size_t line_count(const std::string& s) { return static_cast<size_t>(std::count(s.begin(), s.end(), '\n')); }
+
+class CliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::ifstream binary(WEBGGUF_CLI_PATH);
+    ASSERT_TRUE(binary.good()) << WEBGGUF_CLI_PATH << " is not built: cmake --build <dir> --target webgguf";
+  }
+};
+
+TEST_F(CliTest, InfoPrintsMetadataAndTensorTable) {
+  const CliRun run = run_cli("info '" + testing::shared_path("models/lexi-28m-f16.gguf") + "'");
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_EQ(run.err, "");
+  for (const char* expected : {
+           "* Dumping 25 key/value pair(s)",
+           "      7: UINT32     |        1 | llama.block_count = 8\n",
+           "     16: [STRING]   |     4096 | tokenizer.ggml.tokens = ['<|endoftext|>', '<|im_start|>', '<|im_end|>', "
+           "'!', '\"', '#', ...]\n",
+           "     23: BOOL       |        1 | tokenizer.ggml.add_bos_token = False\n",
+           "* Dumping 75 tensor(s)",
+           "      3:     262144 |   512,   512,     1,     1 | F16     |     524288 | blk.0.attn_q.weight\n",
+       }) {
+    EXPECT_NE(run.out.find(expected), std::string::npos) << expected;
+  }
+}
+
+TEST_F(CliTest, BrokenFilesGiveOneLineAndExitCode1) {
+  const std::vector<uint8_t> model = testing::read_prefix(testing::shared_path("models/lexi-28m-f16.gguf"), 200000);
+  const std::string data_cut = write_temp("lexi_data_cut.gguf", model);
+  const std::string header_cut = write_temp("lexi_header_cut.gguf", std::vector<uint8_t>(model.begin(), model.begin() + 1000));
+  const std::string not_gguf = write_temp("not_a.gguf", {'h', 'e', 'l', 'l', 'o', '\n'});
+  const struct { std::string file, message; } cases[] = {
+      {data_cut, "tensor 'token_embd.weight': data [offset 130624, 4194304 bytes] lies past end of file (size 200000)"},
+      {header_cut, "past end of file (size 1000)"},
+      {not_gguf, "bad magic 'hell' at offset 0, expected 'GGUF' (not a GGUF file)"},
+      {::testing::TempDir() + "no_such_file.gguf", "No such file or directory"},
+      {::testing::TempDir(), "not a regular file"},
+  };
+  for (const auto& c : cases) {
+    const CliRun run = run_cli("info '" + c.file + "'");
+    EXPECT_FALSE(run.signalled) << c.file;
+    EXPECT_EQ(run.exit_code, 1) << c.file;
+    EXPECT_EQ(line_count(run.err), 1u) << run.err;
+    EXPECT_EQ(run.err.rfind("webgguf: " + c.file + ": ", 0), 0u) << run.err;
+    EXPECT_NE(run.err.find(c.message), std::string::npos) << run.err;
+    EXPECT_EQ(run.out, "");
+  }
+}
+
+TEST_F(CliTest, HelpListsCommandsAndUsageErrorsExit2) {
+  const CliRun help = run_cli("--help");
+  EXPECT_EQ(help.exit_code, 0);
+  EXPECT_NE(help.out.find("  info       FILE"), std::string::npos) << help.out;
+  EXPECT_EQ(run_cli("").exit_code, 2);
+  EXPECT_EQ(run_cli("frobnicate").exit_code, 2);
+  EXPECT_EQ(run_cli("info").exit_code, 2);
+}
+
+}  // namespace
+}  // namespace webgguf
+#endif
