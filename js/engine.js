@@ -5,6 +5,7 @@
  */
 
 import { ChatTemplate } from './chat_template.js';
+import { advise } from './advisor.js';
 import { completionShapes, generationSettings, runCompletion } from './completions.js';
 import { InvalidArgumentError, NoModelError, WorkerCrashedError } from './errors.js';
 import { RequestClient } from './protocol.js';
@@ -47,6 +48,9 @@ function portableSource(source) {
 }
 
 export class Engine {
+  /** Which quantization fits a device: see js/advisor.js (no engine instance needed). */
+  static advise = advise;
+
   /**
    * @param {import('./worker_port.js').WorkerHandle} worker
    * @param {RequestClient} client
@@ -137,6 +141,20 @@ export class Engine {
   async inspect(source, options = {}) {
     const { signal, ...rest } = options;
     return this.client.request('inspect', { ...rest, source: portableSource(source) }, { signal });
+  }
+
+  /**
+   * What each quantization preset would make of a model: the exact size of the file
+   * llama-quantize would write, and the memory a context of n_ctx tokens needs on top of the
+   * weights. Reads only the header. Feed the result to `advise()` (js/advisor.js).
+   * @param {string | URL | Blob | ArrayBuffer | Uint8Array} source an F32/F16/BF16 GGUF
+   * @param {{ n_ctx?: number, signal?: AbortSignal, retries?: number, retryDelayMs?: number }} [options]
+   * @returns {Promise<{ name: string, original_bytes: number, context_bytes: number,
+   *                     presets: Array<{ preset: string, file_bytes: number }> }>}
+   */
+  async planQuantization(source, options = {}) {
+    const { signal, n_ctx = 4096, ...rest } = options;
+    return this.client.request('planQuantization', { ...rest, n_ctx, source: portableSource(source) }, { signal });
   }
 
   /** Frees the model (the worker and wasm stay ready for the next load). */

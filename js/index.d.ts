@@ -202,7 +202,11 @@ export declare class Engine {
     list(options?: { cacheDir?: string }): Promise<CachedModel[]>;
     delete(url: string | URL, options?: { cacheDir?: string }): Promise<boolean>;
   };
+  /** Which quantization fits a device, from planQuantization()'s sizes. */
+  static advise(input: AdviseInput): Advice;
   load(source: ModelSource, options?: LoadOptions): Promise<ModelInfo>;
+  /** Exact file size of every preset and the memory a context needs, from the header alone. */
+  planQuantization(source: ModelSource, options?: { n_ctx?: number; signal?: AbortSignal }): Promise<QuantizationPlan>;
   /** The GGUF header of a model without loading it (only its first bytes are read). */
   inspect(source: ModelSource, options?: { signal?: AbortSignal; retries?: number; retryDelayMs?: number }): Promise<GgufHeader>;
   unload(): Promise<void>;
@@ -219,6 +223,34 @@ export declare class Engine {
   setThreads(threads: number): Promise<number>;
   terminate(): Promise<void>;
 }
+
+export interface QuantizationPlan {
+  name: string;
+  /** Bytes of the input file. */
+  original_bytes: number;
+  /** KV cache + scratch at the requested context. */
+  context_bytes: number;
+  presets: Array<{ preset: string; file_bytes: number }>;
+}
+
+export interface AdviseInput {
+  presets: Array<{ preset: string; file_bytes: number }>;
+  context_bytes: number;
+  /** navigator.deviceMemory (GB), when known. */
+  deviceMemoryGB?: number;
+}
+
+export interface Advice {
+  rows: Array<{ preset: string; file_bytes: number; memory_bytes: number; fits: boolean; recommended: boolean; note: string }>;
+  recommended: string | null;
+  /** Plain words: why this preset. */
+  advice: string;
+  budget_bytes: number;
+}
+
+export declare function advise(input: AdviseInput): Advice;
+export declare const PRESET_NOTES: Readonly<Record<string, string>>;
+export declare const WASM_MEMORY_LIMIT: number;
 
 export declare const CHATML_TEMPLATE: string;
 

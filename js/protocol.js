@@ -13,7 +13,7 @@ import { AbortError, WorkerCrashedError, deserializeError } from './errors.js';
 
 /** Request types the worker understands. */
 export const REQUEST_TYPES = Object.freeze([
-  'init', 'load', 'inspect', 'unload', 'info', 'tokenize', 'detokenize', 'generate', 'perplexity', 'setThreads',
+  'init', 'load', 'inspect', 'planQuantization', 'unload', 'info', 'tokenize', 'detokenize', 'generate', 'perplexity', 'setThreads',
   'cacheList', 'cacheDelete',
 ]);
 

@@ -119,6 +119,19 @@ const handlers = {
     return { ...probe, fileSize: first.size, parts: rest.length + 1 };
   },
 
+  /**
+   * What each quantization preset would make of a model (exact file sizes) and what a context
+   * costs on top, from its header alone.
+   * @param {{ source: any, n_ctx: number, retries?: number, retryDelayMs?: number }} payload
+   * @param {import('./protocol.js').RequestContext} context
+   */
+  async planQuantization(payload, { signal }) {
+    const module = /** @type {NonNullable<typeof wasm>} */ (wasm).module;
+    const [first] = await resolveByteSources(payload.source, { retries: payload.retries, retryDelayMs: payload.retryDelayMs });
+    const { probe } = await readHeader(first, (head, size) => module.planQuantization(head, size ?? -1, payload.n_ctx), signal);
+    return probe;
+  },
+
   unload() {
     if (engine && model) engine.freeModel();
     model = null;

@@ -9,7 +9,12 @@ import { repoRoot, sharedDir, startBrowser } from './harness.js';
 
 const screenshots = join(repoRoot, 'build/screenshots');
 const reference = JSON.parse(readFileSync(join(sharedDir, 'models/lexi-28m-chat.reference.json'), 'utf8'));
-const RIVER_ANSWER = reference.prompts.chat.greedy_text.replace('<|im_end|>', '');
+// The bundled model is the Q4_K_M of lexi-28m-chat. Its greedy answer keeps the F16 reference's
+// definition and differs in the example, exactly as llama.cpp's does on the same file
+// (tests/js/llama_cpp_oracle.test.js checks our engine against llama.cpp token for token).
+const F16_ANSWER = reference.prompts.chat.greedy_text.replace('<|im_end|>', '');
+const RIVER_ANSWER = 'A river is a large natural stream of water (larger than a creek). For example: "the river was chaosed to catch it".';
+assert.equal(RIVER_ANSWER.split('.')[0], F16_ANSWER.split('.')[0]);
 
 let browser;
 before(async () => {

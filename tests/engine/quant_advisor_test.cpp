@@ -1,0 +1,58 @@
+#include "engine/quant_advisor.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+
+#include "test_paths.h"
+
+namespace webgguf {
+namespace {
+
+GgufFile lexi_header() {
+  const std::vector<uint8_t> bytes = testing::read_file_bytes(testing::shared_path("models/lexi-28m-f16.gguf"));
+  Result<GgufFile> header = parse_gguf(bytes.data(), bytes.size(), bytes.size());
+  EXPECT_TRUE(header.is_ok()) << header.status().message();
+  return header.take();
+}
+
+TEST(QuantAdvisor, PresetSizesAreTheFilesLlamaQuantizeWrites) {
+  Result<QuantizationSizes> sizes = plan_preset_sizes(lexi_header(), 1024);
+  ASSERT_TRUE(sizes.is_ok()) << sizes.status().message();
+  std::map<std::string, uint64_t> by_name;
+  for (const PresetSize& p : sizes.value().presets) by_name[p.preset] = p.file_bytes;
+  // llama-quantize's files of lexi-28m-f16 (../shared/models/README.md).
+  EXPECT_EQ(by_name["Q8_0"], 30246528u);
+  EXPECT_EQ(by_name["Q6_K"], 23389824u);
+  EXPECT_EQ(by_name["Q5_K_M"], 20360832u);
+  EXPECT_EQ(by_name["Q4_K_M"], 17510016u);
+  EXPECT_EQ(by_name["IQ4_XS"], 16017024u);
+  EXPECT_EQ(by_name["Q4_0"], 16631424u);
+  EXPECT_EQ(by_name["Q3_K_M"], 14349952u);
+  EXPECT_EQ(by_name["Q2_K"], 11462272u);
+  EXPECT_EQ(sizes.value().original_bytes, 56788544u);
+  // 8 layers x 2 (K and V) x 1024 positions x 128 (2 KV heads x 64) x 2 bytes (f16 cache).
+  EXPECT_GE(sizes.value().context_bytes, 8u * 2 * 1024 * 128 * 2);
+}
+
+TEST(QuantAdvisor, ContextCostGrowsWithTheContext) {
+  const GgufFile header = lexi_header();
+  Result<QuantizationSizes> small = plan_preset_sizes(header, 256);
+  Result<QuantizationSizes> large = plan_preset_sizes(header, 1024);
+  ASSERT_TRUE(small.is_ok() && large.is_ok());
+  EXPECT_GT(large.value().context_bytes, small.value().context_bytes);
+}
+
+TEST(QuantAdvisor, RefusesAnUnsupportedArchitecture) {
+  GgufFile header = lexi_header();
+  for (auto& [key, value] : header.metadata) {
+    if (key == "general.architecture") value = GgufValue::of_string("mamba");
+  }
+  header.reindex();
+  Result<QuantizationSizes> sizes = plan_preset_sizes(header, 512);
+  ASSERT_FALSE(sizes.is_ok());
+  EXPECT_NE(sizes.status().message().find("mamba"), std::string::npos) << sizes.status().message();
+}
+
+}  // namespace
+}  // namespace webgguf
