@@ -102,7 +102,7 @@ void quantize_iq4_nl_block(const float* x, const float* importance, BlockIQ4_NL&
   const float d = search_sub_block_scale(x, weight, L);
   y.d = fp32_to_fp16(d);
   // Final levels against the unrounded scale, as ggml does.
-  const float id = d ? 1 / d : 0;
+  const float id = inverse_or_zero(d);
   for (int j = 0; j < kQK4_NL; ++j) L[j] = static_cast<uint8_t>(best_index_int8(16, kValuesIQ4NL, id * x[j]));
   pack_nibbles(L, y.qs, kQK4_NL);
 }
@@ -128,11 +128,11 @@ void quantize_iq4_xs_block(const float* x, const float* importance, BlockIQ4_XS&
   y.scales_h = 0;
   const float d = -max_scale / 32;
   y.d = fp32_to_fp16(d);
-  const float id = d ? 1 / d : 0.f;
+  const float id = inverse_or_zero(d);
   for (int ib = 0; ib < kQK_K / kSubBlock; ++ib) {
     int l = std::max(-32, std::min(31, nearest_int(id * scales[ib])));
     const float dl = d * l;
-    const float idl = dl ? 1 / dl : 0.f;
+    const float idl = inverse_or_zero(dl);
     const float* xb = x + ib * kSubBlock;
     for (int j = 0; j < kSubBlock; ++j) {
       L[ib * kSubBlock + j] = static_cast<uint8_t>(best_index_int8(16, kValuesIQ4NL, idl * xb[j]));

@@ -62,7 +62,7 @@ float signed_absmax(const float* x, int n) {
 void quantize_q4_0_reference(const float* x, BlockQ4_0* y, int64_t nb) {
   for (int64_t i = 0; i < nb; ++i, x += kQK4_0) {
     const float d = signed_absmax(x, kQK4_0) / -8;
-    const float id = d ? 1.0f / d : 0.0f;
+    const float id = inverse_or_zero(d);
     y[i].d = fp32_to_fp16(d);
     uint8_t levels[kQK4_0];
     for (int j = 0; j < kQK4_0; ++j) {
@@ -82,7 +82,7 @@ void quantize_min_max_block(const float* x, uint16_t* d_out, uint16_t* m_out, ui
     if (x[j] > max) max = x[j];
   }
   const float d = (max - min) / kMaxLevel;
-  const float id = d ? 1.0f / d : 0.0f;
+  const float id = inverse_or_zero(d);
   *d_out = fp32_to_fp16(d);
   *m_out = fp32_to_fp16(min);
   for (int j = 0; j < 32; ++j) {
@@ -104,7 +104,7 @@ void quantize_q4_1_reference(const float* x, BlockQ4_1* y, int64_t nb) {
 void quantize_q5_0_reference(const float* x, BlockQ5_0* y, int64_t nb) {
   for (int64_t i = 0; i < nb; ++i, x += kQK5_0) {
     const float d = signed_absmax(x, kQK5_0) / -16;
-    const float id = d ? 1.0f / d : 0.0f;
+    const float id = inverse_or_zero(d);
     y[i].d = fp32_to_fp16(d);
     uint8_t levels[kQK5_0];
     for (int j = 0; j < kQK5_0; ++j) {
@@ -170,7 +170,7 @@ void quantize_q8_block(const float* x, float* d_out, int8_t* qs) {
     amax = amax > ax ? amax : ax;
   }
   const float d = amax / ((1 << 7) - 1);
-  const float id = d ? 1.0f / d : 0.0f;
+  const float id = inverse_or_zero(d);
   *d_out = d;
   for (int j = 0; j < 32; ++j) qs[j] = static_cast<int8_t>(std::round(x[j] * id));
 }

@@ -3,6 +3,7 @@
 // writes the integer levels L. They reproduce ggml's float operation order exactly: the quantized
 // bytes of a model depend on every rounding here.
 #pragma once
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 
@@ -11,9 +12,20 @@ namespace webgguf {
 // Groups whose largest |x| is below this are treated as all zero.
 constexpr float kGroupMaxEps = 1e-15f;
 
-// Round to nearest (ties to even) through the float mantissa, as ggml's nearest_int; valid for
-// |fval| <= 4194303.
+// 1/d for a block scale, 0 when d is 0 or so small (denormal) that 1/d overflows. ggml writes
+// `d ? 1/d : 0`; with an infinite inverse its float-to-int conversions of x*id are undefined
+// behaviour (Inf and 0*Inf = NaN), so this differs from ggml only where ggml has no defined result.
+inline float inverse_or_zero(float d) {
+  const float inverse = d != 0.0f ? 1.0f / d : 0.0f;
+  return inverse - inverse == 0.0f ? inverse : 0.0f;  // finite
+}
+
+// Round to nearest (ties to even) through the float mantissa, as ggml's nearest_int for
+// |fval| <= 4194303 (ggml's precondition). Beyond it (an infinite scale from a denormal maximum,
+// NaN from 0 * Inf) ggml returns garbage that later shifts or indexes turn into undefined
+// behaviour; here it saturates to +-4194303, and NaN gives 0.
 inline int nearest_int(float fval) {
+  if (!(std::fabs(fval) <= 4194303.f)) return fval > 0 ? 4194303 : fval < 0 ? -4194303 : 0;
   const float val = fval + 12582912.f;
   int32_t i;
   std::memcpy(&i, &val, sizeof(i));

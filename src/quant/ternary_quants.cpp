@@ -12,6 +12,7 @@
 
 #include "core/fp16.h"
 #include "quant/blocks.h"
+#include "quant/scale_search.h"
 #include "quant/ternary_quants.h"
 
 namespace webgguf {
@@ -72,7 +73,7 @@ float ternary_levels(const float* x, int* levels) {
     amax = amax > ax ? amax : ax;
   }
   const float d = amax;
-  const float id = d ? 1.0f / d : 0.0f;
+  const float id = inverse_or_zero(d);
   for (int j = 0; j < kQK_K; ++j) levels[j] = static_cast<int>(std::lround(x[j] * id)) + 1;
   return d;
 }

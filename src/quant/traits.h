@@ -11,6 +11,7 @@ namespace webgguf {
 using DequantizeRowFn = void (*)(const void* src, float* dst, int64_t n);
 // Quantize n elements of one row from f32 as ggml_quantize_chunk does. `importance` may be
 // nullptr (no importance matrix); types that require one reject nullptr by returning false.
+// Block types (all but F32/F16/BF16) also return false for a row holding NaN, Inf or |x| > 1e9.
 using QuantizeRowFn = bool (*)(const float* src, void* dst, int64_t n, const float* importance);
 // Dot product of a weight row (this type) with an activation row already quantized to the
 // type's vec_dot_type. n elements.

@@ -88,12 +88,22 @@ Status load_merges(const GgufFile& file, Vocab& vocab) {
     if (space == std::string::npos) continue;
     const std::string_view left(merge.data(), space);
     const std::string_view right(merge.data() + space + 1, merge.size() - space - 1);
+    // A merge outside the vocabulary marks a corrupt file (llama.cpp fails on it when
+    // tokenizing); refuse it at load rather than tokenize differently.
     const int32_t left_id = vocab.find(left);
     const int32_t right_id = vocab.find(right);
-    if (left_id < 0 || right_id < 0) continue;  // can never apply: symbols are always tokens
+    if (left_id < 0 || right_id < 0) {
+      return Status::error(format("tokenizer: merge #%zu '%s' references a token not in the vocabulary",
+                                  rank, merge.c_str()));
+    }
     joined.assign(left);
     joined.append(right);
-    vocab.merges.insert(left_id, right_id, BpeMerge{static_cast<int32_t>(rank), vocab.find(joined)});
+    const int32_t result_id = vocab.find(joined);
+    if (result_id < 0) {
+      return Status::error(format("tokenizer: merge #%zu '%s' makes '%s', which is not in the vocabulary",
+                                  rank, merge.c_str(), joined.c_str()));
+    }
+    vocab.merges.insert(left_id, right_id, BpeMerge{static_cast<int32_t>(rank), result_id});
   }
   return Status::ok();
 }

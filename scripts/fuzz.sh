@@ -1,0 +1,131 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets with clang-14 (-fsanitize=fuzzer,address,undefined) and runs each
+# for a bounded time, one core, with a corpus kept under OUT/corpus/ between runs.
+#   scripts/fuzz.sh [seconds=60] [target|all=all]   every target (or one) for SECONDS each
+#   scripts/fuzz.sh --smoke [target|all=all]        the CI smoke: 20 s each
+# A target NAME is fuzz/NAME_fuzzer.cpp linked with the sources listed in target_sources (and
+# the extra compiler flags in target_flags); an optional seed_NAME function writes seed inputs
+# into the directory it is given.
+# Crashes are saved to OUT/artifacts/NAME/ and make the script exit non-zero; OUT is build/fuzz
+# unless WEBGGUF_FUZZ_OUT names another directory.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds=${1:-60}
+[[ $seconds == --smoke ]] && seconds=20
+only=${2:-all}
+shared=$(cd .. && pwd)/shared
+out=${WEBGGUF_FUZZ_OUT:-build/fuzz}
+
+targets=(gguf_reader tokenizer quant)
+declare -A target_sources=(
+  [gguf_reader]="src/gguf/*.cpp src/core/status.cpp"
+  [tokenizer]="src/tokenizer/*.cpp src/gguf/*.cpp src/core/status.cpp"
+  [quant]="src/quant/*.cpp src/kernels/*.cpp src/gguf/ggml_type.cpp src/core/status.cpp src/core/hwy_abort.cpp"
+)
+# The kernels are Highway code for the 128-bit SSE4 target (as the native CMake build), and the
+# reference quantizers are ggml-exact only without FMA contraction.
+hwy_include=$out/hwy-include
+declare -A target_flags=(
+  [tokenizer]="-DWEBGGUF_SHARED_DIR=\"$shared\""
+  [quant]="-msse4.2 -mpclmul -maes -ffp-contract=off -isystem $hwy_include -pthread"
+)
+
+# Seeds: the start of every real GGUF (its header is what the reader sees first), and small
+# complete files with tensors so mutations reach the tensor table from the first run.
+seed_gguf_reader() {
+  local dir=$1 f
+  for f in ../shared/models/*.gguf ../shared/fixtures/tokenizers/*.gguf; do
+    head -c 65536 "$f" > "$dir/$(basename "$f" .gguf).head"
+  done
+  python3 - "$dir" <<'PY'
+import struct, sys
+def s(b): return struct.pack('<Q', len(b)) + b
+def kv(key, vtype, payload): return s(key) + struct.pack('<I', vtype) + payload
+def tensor(name, dims, ggml_type, offset):
+    return s(name) + struct.pack('<I', len(dims)) + b''.join(struct.pack('<Q', d) for d in dims) + struct.pack('<IQ', ggml_type, offset)
+def gguf(version, kvs, tensors, alignment=32, data=b''):
+    head = b'GGUF' + struct.pack('<IQQ', version, len(tensors), len(kvs)) + b''.join(kvs) + b''.join(tensors)
+    return head + b'\0' * (-len(head) % alignment) + data
+arrays = kv(b'tokenizer.ggml.tokens', 9, struct.pack('<IQ', 8, 3) + s(b'a') + s(b'bc') + s(b'')) + \
+         kv(b'tokenizer.ggml.scores', 9, struct.pack('<IQ', 6, 2) + struct.pack('<ff', 0.5, -1.0))
+scalars = [kv(b'general.architecture', 8, s(b'llama')), kv(b'general.alignment', 4, struct.pack('<I', 64)),
+           kv(b'u8', 0, b'\x07'), kv(b'i16', 3, struct.pack('<h', -3)), kv(b'b', 7, b'\x01'),
+           kv(b'u64', 10, struct.pack('<Q', 2**64 - 1)), kv(b'f64', 12, struct.pack('<d', 0.25))]
+files = {
+    'small_v3': gguf(3, scalars + [arrays], [tensor(b'a.weight', [4, 2], 0, 0), tensor(b'b.weight', [32], 8, 64)],
+                     64, b'\1' * 32 + b'\0' * 32 + b'\2' * 34),
+    'small_v2': gguf(2, [kv(b'split.count', 2, struct.pack('<H', 2)), kv(b'split.no', 2, struct.pack('<H', 0))],
+                     [tensor(b'q', [256, 1, 1, 2], 12, 0), tensor(b'scalar', [], 30, 288)], 32, b'\3' * 290),
+    'vocab_only': gguf(3, [arrays], []),
+}
+for name, data in files.items():
+    open(f'{sys.argv[1]}/{name}.gguf', 'wb').write(data)
+PY
+}
+
+# Tokenizer seeds: the llama.cpp test strings of each vocabulary (split at its separator line),
+# each behind the vocabulary selector byte and an options byte.
+seed_tokenizer() {
+  python3 - "$1" "$shared" <<'PY'
+import os, sys
+out, shared = sys.argv[1], sys.argv[2]
+vocabs = ['gpt-2', 'llama-bpe', 'llama-spm', 'phi-3', 'qwen2']  # order of kVocabFiles
+texts = set()
+for v in vocabs:
+    data = open(f'{shared}/fixtures/tokenizers/ggml-vocab-{v}.gguf.inp', 'rb').read()
+    texts.update(t.strip(b'\n') for t in data.split(b'\n__ggml_vocab_test__\n'))
+texts.update([b'<s>[INST] hi [/INST]</s>', b'<|im_start|>user\nhi<|im_end|>', b'<|endoftext|>\xff\xfe',
+              b'<|begin_of_text|><|start_header_id|>user<|end_header_id|>'])
+n = 0
+for t in sorted(texts):
+    for vocab in range(len(vocabs) + 1):  # + lexi
+        open(os.path.join(out, f'seed{n}'), 'wb').write(bytes([vocab, n % 4]) + t)
+        n += 1
+PY
+}
+
+# Quant seeds: ggml's own blocks of every type (fixtures/quants) for dequantize/dot, and real
+# and edge-case weight rows (rows.f32) plus NaN/Inf/denormal rows for quantize.
+seed_quant() {
+  python3 - "$1" "$shared/fixtures/quants" <<'PY'
+import os, struct, sys
+out, quants = sys.argv[1], sys.argv[2]
+# Types with quant_traits, in id order (the fuzzer's selector byte indexes this list).
+names = ['f32', 'f16', 'q4_0', 'q4_1', 'q5_0', 'q5_1', 'q8_0', 'q8_1', 'q2_K', 'q3_K', 'q4_K', 'q5_K',
+         'q6_K', 'q8_K', 'iq2_xxs', 'iq2_xs', 'iq3_xxs', 'iq1_s', 'iq4_nl', 'iq3_s', 'iq2_s', 'iq4_xs',
+         'iq1_m', 'bf16', 'tq1_0', 'tq2_0', 'mxfp4']
+rows = open(f'{quants}/rows.f32', 'rb').read()
+special = struct.pack('<8f', float('nan'), float('inf'), -float('inf'), 1e-45, -1e-40, 3e38, -0.0, 1.0) * 128
+for i, name in enumerate(names):
+    path = f'{quants}/{name}.bin'
+    if os.path.exists(path):
+        blocks = open(path, 'rb').read()
+        open(os.path.join(out, f'{name}.deq'), 'wb').write(bytes([i, 12]) + blocks[:4096])
+    for r in (0, 16, 18, 19, 21):
+        open(os.path.join(out, f'{name}.q{r}'), 'wb').write(bytes([i, 15 if r % 2 else 13]) + rows[r * 2048:(r + 2) * 2048])
+    open(os.path.join(out, f'{name}.special'), 'wb').write(bytes([i, 13]) + special)
+PY
+}
+
+mkdir -p "$out"
+[[ -e $hwy_include/hwy ]] || { mkdir -p "$hwy_include" && ln -s /usr/include/hwy "$hwy_include/hwy"; }
+status=0
+for t in "${targets[@]}"; do
+  [[ $only == all || $only == "$t" ]] || continue
+  # shellcheck disable=SC2086  # the source lists are globs
+  clang++-14 -std=c++17 -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined \
+      -fno-sanitize-recover=all ${target_flags[$t]:-} -Isrc "fuzz/${t}_fuzzer.cpp" ${target_sources[$t]} -o "$out/${t}_fuzzer"
+  corpus=$out/corpus/$t seeds=$out/seeds/$t artifacts=$out/artifacts/$t
+  mkdir -p "$corpus" "$seeds" "$artifacts"
+  if declare -F "seed_$t" >/dev/null; then "seed_$t" "$seeds"; fi
+  dict=()
+  [[ -f fuzz/${t%%_*}.dict ]] && dict=(-dict="fuzz/${t%%_*}.dict")
+  echo "fuzz: $t for ${seconds}s"
+  if ! "$out/${t}_fuzzer" "$corpus" "$seeds" "${dict[@]}" -max_total_time="$seconds" -timeout=10 \
+      -print_final_stats=1 -artifact_prefix="$artifacts/" 2> "$out/$t.log"; then
+    echo "fuzz: $t FAILED, see $out/$t.log and $artifacts/" >&2
+    status=1
+  fi
+  grep -E "^stat::(number_of_executed_units|average_exec_per_sec|new_units_added|peak_rss_mb)" "$out/$t.log" || true
+done
+exit $status
