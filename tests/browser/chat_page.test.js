@@ -31,7 +31,14 @@ async function openPage(options = {}) {
 }
 
 async function setSetting(page, name, value) {
+  await page.evaluate(() => { document.getElementById('settings-panel').open = true; });
   await page.fill(`#settings-form [name="${name}"]`, String(value));
+}
+
+// Greedy: temperature 0 and no repetition penalty (the page's default is 1.1).
+async function setGreedy(page) {
+  await setSetting(page, 'temperature', 0);
+  await setSetting(page, 'repeat_penalty', 1);
 }
 
 async function loadBundled(page) {
@@ -52,7 +59,7 @@ async function ask(page, question) {
 test('chats with the bundled model: greedy answer equals the reference', async () => {
   const page = await openPage();
   assert.equal(await page.evaluate(() => crossOriginIsolated), true);
-  await setSetting(page, 'temperature', 0);
+  await setGreedy(page);
   await loadBundled(page);
   assert.equal(await ask(page, 'What is a river?'), RIVER_ANSWER);
   assert.match(await page.textContent('#stats'), /tok\/s/);
@@ -67,7 +74,7 @@ test('chats with the bundled model: greedy answer equals the reference', async (
   await page.click('#stop');
   await page.waitForSelector('#messages .message.assistant.streaming', { state: 'detached' });
   await page.click('#clear');
-  await setSetting(page, 'temperature', 0);
+  await setGreedy(page);
   await setSetting(page, 'max_tokens', 256);
   assert.equal(await ask(page, 'What is a river?'), RIVER_ANSWER);
   await page.close();
@@ -75,7 +82,7 @@ test('chats with the bundled model: greedy answer equals the reference', async (
 
 test('offline: the page and the cached model still chat', async () => {
   const page = await openPage();
-  await setSetting(page, 'temperature', 0);
+  await setGreedy(page);
   await loadBundled(page);  // caches the model in the model store
   await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 30_000 })
       .catch(() => page.reload().then(() => page.waitForFunction(() => navigator.serviceWorker.controller !== null)));

@@ -11,10 +11,11 @@ export const sharedDir = resolve(repoRoot, '../shared');
 const CHROMIUM = '/usr/bin/chromium';
 
 // Starts the server and the browser; returns { baseUrl, browser, newPage, close }.
-export async function startBrowser() {
+// `extraRoots`: more folders served after the site's; `args`: extra Chromium switches.
+export async function startBrowser({ extraRoots = [], args = [] } = {}) {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run scripts/setup.sh`);
   // The site, plus ../shared as /shared/ so tests can load the fixture models by URL.
-  const server = createStaticServer([...siteRoots, resolve(sharedDir, '..')]);
+  const server = createStaticServer([...siteRoots, resolve(sharedDir, '..'), ...extraRoots]);
   await new Promise((done) => server.listen(0, '127.0.0.1', done));
   const baseUrl = `http://127.0.0.1:${server.address().port}`;
   const userDataDir = mkdtempSync(join(tmpdir(), 'webgguf-chromium-'));
@@ -22,7 +23,7 @@ export async function startBrowser() {
     executablePath: CHROMIUM,
     headless: true,
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-           '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+           '--disable-background-networking', '--disable-component-update', '--disable-sync', ...args],
   });
   return {
     baseUrl,
