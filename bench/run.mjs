@@ -1,0 +1,178 @@
+// The benchmark of issue 8: our engine and wllama in headless Chromium, and native llama.cpp
+// (node-llama-cpp), on the same GGUF files at 1 and 2 threads. Per file and thread count, each
+// engine runs `--runs` times, A/B interleaved (run r rotates the engine order by r), and the
+// medians are compared. Prints the table and writes bench/RESULTS.md (and the raw runs to
+// bench/out/results.json).
+//   node bench/run.mjs [--quick] [--files a,b] [--threads 1,2] [--runs 3] [--engines ours,wllama,native]
+//                     [--timeout S] [--merge]
+//     --quick     the lexi files only
+//     --files     substrings of the file names to keep (default: every file below that exists)
+//     --timeout   seconds after which a browser run is failed (default 900)
+//     --merge     keep the previous bench/out/results.json's results of the other files, and of
+//                 the other engines on these files (slow parts can be measured in later invocations)
+// Make the files first: bash scripts/make_bench_models.sh (scripts/bench.sh does).
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { startBrowser } from '../tests/browser/harness.js';
+import { measureNativeIsolated, nativeLlama } from './native_llama.mjs';
+import { buildPrompts } from './prompts.mjs';
+import { renderResults } from './results_table.mjs';
+
+const benchDir = resolve(fileURLToPath(import.meta.url), '..');
+const repoRoot = resolve(benchDir, '..');
+const outDir = join(benchDir, 'out');
+const modelsDir = join(outDir, 'models');
+
+const FILES = [
+  'lexi-28m-Q4_K_M.gguf', 'lexi-28m-Q8_0.gguf',
+  'synth-smollm2-360m-Q4_K_M.gguf', 'synth-smollm2-360m-Q8_0.gguf', 'synth-smollm2-360m-Q4_0.gguf',
+  'synth-llama3.2-1b-Q4_K_M.gguf', 'synth-llama3.2-1b-Q8_0.gguf', 'synth-llama3.2-1b-Q4_0.gguf',
+];
+
+function parseArgs(argv) {
+  const options = { files: null, quick: false, threads: [1, 2], runs: 3, engines: ['ours', 'wllama', 'native'], merge: false, timeout: 900 };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--quick') options.quick = true;
+    else if (arg === '--files') options.files = argv[++i].split(',');
+    else if (arg === '--threads') options.threads = argv[++i].split(',').map(Number);
+    else if (arg === '--runs') options.runs = Number(argv[++i]);
+    else if (arg === '--engines') options.engines = argv[++i].split(',');
+    else if (arg === '--merge') options.merge = true;
+    else if (arg === '--timeout') options.timeout = Number(argv[++i]);
+    else throw new Error(`bench: unknown option ${arg}`);
+  }
+  return options;
+}
+
+function selectedFiles(options) {
+  let names = FILES;
+  if (options.quick) names = names.filter((n) => n.startsWith('lexi-'));
+  if (options.files) names = names.filter((n) => options.files.some((f) => n.includes(f)));
+  const missing = names.filter((n) => !existsSync(join(modelsDir, n)));
+  for (const n of missing) console.error(`bench: ${n} is missing (bash scripts/make_bench_models.sh): skipped`);
+  return names.filter((n) => !missing.includes(n));
+}
+
+function machine() {
+  const lscpu = execFileSync('lscpu', { encoding: 'utf8' });
+  const field = (name) => (new RegExp(`^${name}:\\s*(.+)$`, 'm').exec(lscpu)?.[1] ?? '?').trim();
+  return {
+    cpu: field('Model name'),
+    cores: field('CPU\\(s\\)'),
+    chromium: execFileSync('/usr/bin/chromium', ['--version'], { encoding: 'utf8' }).trim(),
+    node: process.version,
+    date: new Date().toISOString(),
+  };
+}
+
+/** gzip -9 sizes of our wasm builds and wllama's. */
+function wasmSizes() {
+  const wasmFiles = [];
+  const ours = join(repoRoot, 'dist/wasm');
+  if (existsSync(ours)) for (const f of readdirSync(ours)) if (f.endsWith('.wasm')) wasmFiles.push({ engine: 'ours', path: join(ours, f) });
+  const wllamaDir = join(repoRoot, 'node_modules/@wllama/wllama/esm/wasm');
+  for (const f of readdirSync(wllamaDir)) if (f.endsWith('.wasm')) wasmFiles.push({ engine: 'wllama', path: join(wllamaDir, f) });
+  return wasmFiles.map(({ engine, path }) => {
+    const bytes = readFileSync(path);
+    return { engine, file: basename(path), bytes: bytes.length, gzip_bytes: gzipSync(bytes, { level: 9 }).length };
+  });
+}
+
+/** One run in a fresh page; a run that hangs is failed after `timeoutS` (closing the page stops its workers). */
+async function runInBrowser(browser, options, timeoutS) {
+  const page = await browser.newPage();
+  let timer;
+  try {
+    await page.goto(`${browser.baseUrl}/bench/browser_bench.html`);
+    await page.waitForFunction(() => window.benchmark !== undefined);
+    const timeout = new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(`no result after ${timeoutS} s`)), timeoutS * 1000); });
+    return await Promise.race([page.evaluate((o) => window.benchmark.run(o), options), timeout]);
+  } finally {
+    clearTimeout(timer);
+    await page.close();
+  }
+}
+
+async function pageDownloadMs(browser, modelUrl) {
+  const page = await browser.newPage();
+  try {
+    await page.goto(`${browser.baseUrl}/bench/browser_bench.html`);
+    await page.waitForFunction(() => window.benchmark !== undefined);
+    return await page.evaluate((url) => window.benchmark.downloadMs(url), modelUrl);
+  } finally {
+    await page.close();
+  }
+}
+
+/** The prompts of a file, kept in bench/out/ (they need greedy runs of the file to pick). */
+async function promptsFor(llama, path, promptsPath, options) {
+  if (existsSync(promptsPath) && statSync(promptsPath).mtimeMs > statSync(path).mtimeMs) {
+    const kept = JSON.parse(readFileSync(promptsPath, 'utf8'));
+    if (kept.timed.length >= options.runs) return kept;
+  }
+  console.error(`bench: ${basename(path)}: choosing prompts`);
+  const prompts = await buildPrompts(llama, options.runs, path, Math.max(...options.threads));
+  writeFileSync(promptsPath, JSON.stringify(prompts));
+  return prompts;
+}
+
+async function main() {
+  const options = parseArgs(process.argv.slice(2));
+  const files = selectedFiles(options);
+  if (files.length === 0) throw new Error('bench: no benchmark files: run bash scripts/make_bench_models.sh');
+  mkdirSync(outDir, { recursive: true });
+  const browser = await startBrowser({ extraRoots: [modelsDir], args: ['--enable-blink-features=ForceEagerMeasureMemory'] });
+  const llama = await nativeLlama(Math.max(...options.threads));
+  const resultsPath = join(outDir, 'results.json');
+  const previous = options.merge && existsSync(resultsPath) ? JSON.parse(readFileSync(resultsPath, 'utf8')).files : [];
+  const results = { machine: machine(), wasm: wasmSizes(), files: previous.filter((f) => !files.includes(f.name)) };
+  // Runs of the engines not measured now, kept from the previous results with --merge.
+  const keptRuns = (name, threads) => previous.find((f) => f.name === name)?.rows.find((row) => row.threads === threads)
+    ?.runs.filter((run) => !options.engines.includes(run.engine)) ?? [];
+  try {
+    for (const name of files) {
+      const path = join(modelsDir, name);
+      const modelUrl = `/${name}`;
+      const promptsPath = join(outDir, `prompts-${name}.json`);
+      const prompts = await promptsFor(llama, path, promptsPath, options);
+      const entry = { name, bytes: statSync(path).size, download_ms: await pageDownloadMs(browser, modelUrl), runs: options.runs, date: new Date().toISOString(), rows: [] };
+      results.files.push(entry);
+      for (const threads of options.threads) {
+        const runs = keptRuns(name, threads);
+        for (let r = 0; r < options.runs; r++) {
+          const order = options.engines.map((_, i) => options.engines[(i + r) % options.engines.length]);
+          for (const engine of order) {
+            const started = Date.now();
+            let result;
+            try {
+              result = engine === 'native'
+                ? measureNativeIsolated(path, threads, promptsPath, r)
+                : await runInBrowser(browser, { engine, modelUrl, threads, prompt: prompts.timed[r], warmup: prompts.warmup }, options.timeout);
+            } catch (error) {
+              result = { engine, threads, error: String(error.message ?? error).split('\n')[0] };
+            }
+            result.run = r;
+            runs.push(result);
+            const summary = result.error ? `FAILED ${result.error}`
+              : `prefill ${result.prefill_tps.toFixed(1)} tok/s (${result.prompt_n}), decode ${result.decode_tps.toFixed(1)} tok/s (${result.predicted_n}), load ${result.load_ms.toFixed(0)} ms`;
+            console.error(`bench: ${name} ${threads}T run ${r} ${engine}: ${summary} [${((Date.now() - started) / 1000).toFixed(1)} s]`);
+          }
+        }
+        entry.rows.push({ threads, runs });
+      }
+      results.files.sort((a, b) => FILES.indexOf(a.name) - FILES.indexOf(b.name));
+      writeFileSync(resultsPath, JSON.stringify(results, null, 1));
+    }
+  } finally {
+    await browser.close();
+  }
+  const markdown = renderResults(results);
+  writeFileSync(join(benchDir, 'RESULTS.md'), markdown);
+  console.log(markdown);
+}
+
+await main();
