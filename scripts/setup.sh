@@ -24,5 +24,7 @@ fi
 # npm dependencies: only when package-lock.json changed since the last install.
 if [[ ! -f node_modules/.package-lock.json ]] || [[ package-lock.json -nt node_modules/.package-lock.json ]]; then
   echo "setup: npm ci"
-  npm ci --no-audit --no-fund --loglevel=error
+  # No install scripts: none of our dependencies needs one (node-llama-cpp's prebuilt binaries
+  # come as packages; its postinstall would only try to download or build llama.cpp).
+  npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 fi
