@@ -65,16 +65,25 @@ test('chats with the bundled model: greedy answer equals the reference', async (
   assert.match(await page.textContent('#stats'), /tok\/s/);
   await page.screenshot({ path: join(screenshots, 'chat.png'), fullPage: true });
 
-  // Stop a long reply mid-way, then chat again.
-  await setSetting(page, 'temperature', 1.5);
-  await setSetting(page, 'max_tokens', 2000);
+  // Stop a long reply mid-way, then chat again. A flat distribution (temperature 2, no top-k/p,
+  // min-p) keeps the tiny model from ending its reply on its own within the first tokens.
+  await setSetting(page, 'temperature', 2);
+  await setSetting(page, 'top_k', 0);
+  await setSetting(page, 'top_p', 1);
+  await setSetting(page, 'min_p', 0);
+  await setSetting(page, 'max_tokens', 4000);
   await page.fill('#prompt', 'Tell me a very long story.');
   await page.press('#prompt', 'Enter');
   await page.waitForFunction(() => document.querySelector('#messages .message.assistant.streaming')?.textContent.length > 10);
-  await page.click('#stop');
+  await page.evaluate(() => document.getElementById('stop').click());
   await page.waitForSelector('#messages .message.assistant.streaming', { state: 'detached' });
+  const stopped = await page.$$eval('#messages .message.assistant', (bubbles) => bubbles.at(-1).textContent);
+  assert.ok(stopped.length > 10 && stopped.length < 4000, `reply of ${stopped.length} characters`);
   await page.click('#clear');
   await setGreedy(page);
+  await setSetting(page, 'top_k', 40);
+  await setSetting(page, 'top_p', 0.95);
+  await setSetting(page, 'min_p', 0.05);
   await setSetting(page, 'max_tokens', 256);
   assert.equal(await ask(page, 'What is a river?'), RIVER_ANSWER);
   await page.close();
