@@ -57,40 +57,48 @@ float vec_dot_f32_f32_simd(int64_t n, const void* weights, const void* activatio
   return sum;
 }
 
-float vec_dot_f16_f16_simd(int64_t n, const void* weights, const void* activations) {
+namespace {
+
+// F16 and BF16 differ only in how 16-bit values widen to f32: one loop serves both.
+struct HalfFormat {
+  static void load8(const uint16_t* p, VF32& lo, VF32& hi) { LoadHalves8(p, lo, hi); }
+  static VF32 load4(const uint16_t* p) { return LoadHalves4(p); }
+  static float to_float(uint16_t h) { return HalfToFloat(h); }
+};
+
+struct Bf16Format {
+  static void load8(const uint16_t* p, VF32& lo, VF32& hi) { LoadBf16x8(p, lo, hi); }
+  static VF32 load4(const uint16_t* p) { return LoadBf16x4(p); }
+  static float to_float(uint16_t h) { return bf16_to_fp32(h); }
+};
+
+template <typename Format>
+float vec_dot_16bit(int64_t n, const void* weights, const void* activations) {
   const auto* x = static_cast<const uint16_t*>(weights);
   const auto* y = static_cast<const uint16_t*>(activations);
   VF32 acc0 = hn::Zero(DF32()), acc1 = hn::Zero(DF32());
   int64_t i = 0;
   for (; i + 8 <= n; i += 8) {
     VF32 x_lo, x_hi, y_lo, y_hi;
-    LoadHalves8(x + i, x_lo, x_hi);
-    LoadHalves8(y + i, y_lo, y_hi);
+    Format::load8(x + i, x_lo, x_hi);
+    Format::load8(y + i, y_lo, y_hi);
     acc0 = hn::MulAdd(x_lo, y_lo, acc0);
     acc1 = hn::MulAdd(x_hi, y_hi, acc1);
   }
-  for (; i + 4 <= n; i += 4) acc0 = hn::MulAdd(LoadHalves4(x + i), LoadHalves4(y + i), acc0);
+  for (; i + 4 <= n; i += 4) acc0 = hn::MulAdd(Format::load4(x + i), Format::load4(y + i), acc0);
   float sum = ReduceSum(hn::Add(acc0, acc1));
-  for (; i < n; ++i) sum += HalfToFloat(x[i]) * HalfToFloat(y[i]);
+  for (; i < n; ++i) sum += Format::to_float(x[i]) * Format::to_float(y[i]);
   return sum;
 }
 
+}  // namespace
+
+float vec_dot_f16_f16_simd(int64_t n, const void* weights, const void* activations) {
+  return vec_dot_16bit<HalfFormat>(n, weights, activations);
+}
+
 float vec_dot_bf16_bf16_simd(int64_t n, const void* weights, const void* activations) {
-  const auto* x = static_cast<const uint16_t*>(weights);
-  const auto* y = static_cast<const uint16_t*>(activations);
-  VF32 acc0 = hn::Zero(DF32()), acc1 = hn::Zero(DF32());
-  int64_t i = 0;
-  for (; i + 8 <= n; i += 8) {
-    VF32 x_lo, x_hi, y_lo, y_hi;
-    LoadBf16x8(x + i, x_lo, x_hi);
-    LoadBf16x8(y + i, y_lo, y_hi);
-    acc0 = hn::MulAdd(x_lo, y_lo, acc0);
-    acc1 = hn::MulAdd(x_hi, y_hi, acc1);
-  }
-  for (; i + 4 <= n; i += 4) acc0 = hn::MulAdd(LoadBf16x4(x + i), LoadBf16x4(y + i), acc0);
-  float sum = ReduceSum(hn::Add(acc0, acc1));
-  for (; i < n; ++i) sum += bf16_to_fp32(x[i]) * bf16_to_fp32(y[i]);
-  return sum;
+  return vec_dot_16bit<Bf16Format>(n, weights, activations);
 }
 
 }  // namespace webgguf
