@@ -55,12 +55,23 @@ async function instantiateWeb(variant, baseUrl) {
 }
 
 /**
+ * In Node, WEBGGUF_WASM_DIR (a directory path) points the package at another build of the modules,
+ * e.g. a developer's own build folder; browsers have no such override.
+ * @returns {URL | undefined}
+ */
+function nodeWasmDirOverride() {
+  const dir = IS_NODE ? globalThis.process?.env?.WEBGGUF_WASM_DIR : undefined;
+  if (!dir) return undefined;
+  return new URL(`file://${dir.startsWith('/') ? '' : `${globalThis.process.cwd()}/`}${dir.replace(/\/?$/, '/')}`);
+}
+
+/**
  * Loads the best wasm build for this environment.
  * @param {{ threads: number, wasmBaseUrl?: string | URL }} options
  * @returns {Promise<LoadedWasm>}
  */
 export async function loadWasmModule({ threads, wasmBaseUrl }) {
-  const baseUrl = new URL(wasmBaseUrl ?? DEFAULT_WASM_BASE_URL);
+  const baseUrl = new URL(wasmBaseUrl ?? nodeWasmDirOverride() ?? DEFAULT_WASM_BASE_URL);
   if (!baseUrl.href.endsWith('/')) baseUrl.pathname += '/';
   const instantiate = IS_NODE ? instantiateNode : instantiateWeb;
   const canThread = typeof SharedArrayBuffer !== 'undefined' && (IS_NODE || globalThis.crossOriginIsolated === true);
