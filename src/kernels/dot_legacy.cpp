@@ -55,25 +55,24 @@ HWY_INLINE Nibbles32 LoadQ5Quants(const uint8_t* qs, const uint8_t* qh, const Hi
 HWY_INLINE VI32 DotQ4_0(const BlockQ4_0& w, const BlockQ8_0& a) {
   const VI16 eight = hn::Set(DI16(), 8);
   const Nibbles32 q = LoadNibbles32(w.qs);
-  return Dot32(hn::Sub(q.w0, eight), hn::Sub(q.w1, eight), hn::Sub(q.w2, eight),
-               hn::Sub(q.w3, eight), a.qs);
+  return Dot32Widening(hn::Sub(q.w0, eight), hn::Sub(q.w1, eight), hn::Sub(q.w2, eight),
+                       hn::Sub(q.w3, eight), a.qs);
 }
 HWY_INLINE VI32 DotQ4_1(const BlockQ4_1& w, const BlockQ8_1& a) {
   const Nibbles32 q = LoadNibbles32(w.qs);
-  return Dot32(q.w0, q.w1, q.w2, q.w3, a.qs);
+  return Dot32Widening(q.w0, q.w1, q.w2, q.w3, a.qs);
 }
 HWY_INLINE VI32 DotQ5_0(const BlockQ5_0& w, const BlockQ8_0& a) {
   const Nibbles32 q = LoadQ5Quants(w.qs, w.qh, kQ5_0HighBits);
-  return Dot32(q.w0, q.w1, q.w2, q.w3, a.qs);
+  return Dot32Widening(q.w0, q.w1, q.w2, q.w3, a.qs);
 }
 HWY_INLINE VI32 DotQ5_1(const BlockQ5_1& w, const BlockQ8_1& a) {
   const Nibbles32 q = LoadQ5Quants(w.qs, w.qh, kQ5_1HighBits);
-  return Dot32(q.w0, q.w1, q.w2, q.w3, a.qs);
+  return Dot32Widening(q.w0, q.w1, q.w2, q.w3, a.qs);
 }
 HWY_INLINE VI32 DotQ8_0(const BlockQ8_0& w, const BlockQ8_0& a) {
-  const VI8 q0 = hn::LoadU(DI8(), w.qs);
-  const VI8 q1 = hn::LoadU(DI8(), w.qs + 16);
-  return Dot32(WidenLowerI8(q0), WidenUpperI8(q0), WidenLowerI8(q1), WidenUpperI8(q1), a.qs);
+  return Dot32Widening(LoadI8AsI16(w.qs), LoadI8AsI16(w.qs + 8), LoadI8AsI16(w.qs + 16),
+                       LoadI8AsI16(w.qs + 24), a.qs);
 }
 
 // d_w * d_a * sum(q_w * q_a); with a min (Q4_1, Q5_1, against Q8_1) plus m_w * s_a, where the
@@ -85,8 +84,8 @@ struct LegacyKernel {
   using Activation = ActivationBlock;
   static constexpr bool kHasMin = kMin;
   static VI32 Dot(const Weight& w, const Activation& a) { return BlockDot(w, a); }
-  static VF32 WeightScales4(const Weight* w) { return HalfFields4(w, &Weight::d); }
   static float WeightScale(const Weight& w, const float* halves) { return LoadHalf(halves, &w.d); }
+  static VF32 WeightScaleSplat(const Weight& w, const float* halves) { return LoadHalfSplat(halves, &w.d); }
 };
 
 }  // namespace

@@ -32,26 +32,16 @@ struct LookupKernel {
   static VI32 Dot(const Weight& w, const Activation& a) {
     return DotLookup32(hn::LoadU(DI8(), kLevels), w.qs, a.qs);
   }
-  static VF32 WeightScales4(const Weight* w);
-  static float WeightScale(const Weight& w, const float* halves);
+  static VF32 WeightScaleSplat(const Weight& w, const float* halves);
 };
 
 template <>
-VF32 LookupKernel<BlockIQ4_NL, kValuesIQ4NL>::WeightScales4(const BlockIQ4_NL* w) {
-  return HalfFields4(w, &BlockIQ4_NL::d);
+VF32 LookupKernel<BlockIQ4_NL, kValuesIQ4NL>::WeightScaleSplat(const BlockIQ4_NL& w, const float* halves) {
+  return LoadHalfSplat(halves, &w.d);
 }
 template <>
-float LookupKernel<BlockIQ4_NL, kValuesIQ4NL>::WeightScale(const BlockIQ4_NL& w, const float* halves) {
-  return LoadHalf(halves, &w.d);
-}
-template <>
-VF32 LookupKernel<BlockMXFP4, kValuesMXFP4>::WeightScales4(const BlockMXFP4* w) {
-  return MakeF32x4(e8m0_to_fp32_half(w[0].e), e8m0_to_fp32_half(w[1].e), e8m0_to_fp32_half(w[2].e),
-                   e8m0_to_fp32_half(w[3].e));
-}
-template <>
-float LookupKernel<BlockMXFP4, kValuesMXFP4>::WeightScale(const BlockMXFP4& w, const float*) {
-  return e8m0_to_fp32_half(w.e);
+VF32 LookupKernel<BlockMXFP4, kValuesMXFP4>::WeightScaleSplat(const BlockMXFP4& w, const float*) {
+  return hn::Set(DF32(), e8m0_to_fp32_half(w.e));
 }
 
 }  // namespace

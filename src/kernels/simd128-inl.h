@@ -13,8 +13,12 @@
 // Shapes that matter in V8 (Node 20, measured with --print-wasm-code): TurboFan hoists the loads
 // of a long unrolled body ahead of their uses and spills what does not fit in 16 xmm registers,
 // and anything opaque inside a loop (a first-call guard, an inlined initialiser) can push the
-// loop's accumulator to the stack. Hence rolled outer loops (WEBGGUF_NO_UNROLL), 16-byte loads
-// widened in registers for the activations, and table lookups fetched once per row.
+// loop's accumulator to the stack. Hence rolled loops (WEBGGUF_NO_UNROLL) whose bodies stay
+// within the registers (activations widened straight from memory by load8x8, little state
+// carried between iterations, scales in scalar registers rather than small arrays, which live
+// in memory), block addresses whose field offsets fold into the loads (BlockAt), and table
+// lookups fetched once per row. V8 keeps one general register per distinct load offset, so
+// unrolling over blocks runs out of those too.
 #pragma once
 #include <cstdint>
 #include <cstring>
@@ -116,6 +120,34 @@ HWY_INLINE VI16 WidenUpperI8(VI8 v) {
 #endif
 }
 
+// Zero-extend the low / high 8 bytes to int16 lanes (bit fields cut at byte level, 16 per op).
+HWY_INLINE VI16 WidenLowerU8(VU8 v) {
+#if HWY_TARGET == HWY_WASM
+  return VI16{wasm_u16x8_extend_low_u8x16(v.raw)};
+#else
+  return VI16{_mm_cvtepu8_epi16(v.raw)};
+#endif
+}
+HWY_INLINE VI16 WidenUpperU8(VU8 v) {
+#if HWY_TARGET == HWY_WASM
+  return VI16{wasm_u16x8_extend_high_u8x16(v.raw)};
+#else
+  return VI16{_mm_unpackhi_epi8(v.raw, _mm_setzero_si128())};
+#endif
+}
+
+// Bytes shifted left / right by kBits with the bits that cross into a neighbouring byte left in
+// place: callers mask every byte afterwards. (SIMD128 has no cheap byte shift; a 16-bit one is
+// a single instruction.)
+template <int kBits>
+HWY_INLINE VU8 ShiftBytesLeftUnmasked(VU8 v) {
+  return hn::BitCast(DU8(), hn::ShiftLeft<kBits>(hn::BitCast(DU16(), v)));
+}
+template <int kBits>
+HWY_INLINE VU8 ShiftBytesRightUnmasked(VU8 v) {
+  return hn::BitCast(DU8(), hn::ShiftRight<kBits>(hn::BitCast(DU16(), v)));
+}
+
 // acc + (a[2i]*b[2i] + a[2i+1]*b[2i+1]) per int32 lane: i32x4.dot_i16x8_s / pmaddwd.
 HWY_INLINE VI32 MulAddPairs(VI16 a, VI16 b, VI32 acc) {
   VI32 unused = hn::Zero(DI32());
@@ -132,6 +164,15 @@ HWY_INLINE VI32 Dot32(VI16 w0, VI16 w1, VI16 w2, VI16 w3, const int8_t* act) {
   const VI32 zero = hn::Zero(DI32());
   const VI32 s01 = MulAddPairs(w1, WidenUpperI8(a0), MulAddPairs(w0, WidenLowerI8(a0), zero));
   const VI32 s23 = MulAddPairs(w3, WidenUpperI8(a1), MulAddPairs(w2, WidenLowerI8(a1), zero));
+  return hn::Add(s01, s23);
+}
+
+// Dot32 with the activations widened straight from memory (four load8x8): fewer instructions
+// than Dot32 when the loop body is small enough that V8 keeps everything in registers.
+HWY_INLINE VI32 Dot32Widening(VI16 w0, VI16 w1, VI16 w2, VI16 w3, const int8_t* act) {
+  const VI32 zero = hn::Zero(DI32());
+  const VI32 s01 = MulAddPairs(w1, LoadI8AsI16(act + 8), MulAddPairs(w0, LoadI8AsI16(act), zero));
+  const VI32 s23 = MulAddPairs(w3, LoadI8AsI16(act + 24), MulAddPairs(w2, LoadI8AsI16(act + 16), zero));
   return hn::Add(s01, s23);
 }
 
@@ -154,6 +195,16 @@ HWY_INLINE VI32 ReduceSum4(VI32 v0, VI32 v1, VI32 v2, VI32 v3) {
 
 HWY_INLINE int32_t ReduceSum(VI32 v) { return hn::GetLane(hn::SumOfLanes(DI32(), v)); }
 HWY_INLINE float ReduceSum(VF32 v) { return hn::GetLane(hn::SumOfLanes(DF32(), v)); }
+
+// The block at a byte address. Row drivers walk blocks with byte pointers and view each one
+// through this: LLVM 14's wasm backend folds a constant field offset (e.g. `qs + 8`) into the
+// load instruction's offset immediate only when the address is one inbounds add on a plain byte
+// pointer. Indexing a Block array instead makes it merge two offsets into a wrapping add that it
+// must emit as an i32.add, which V8 turns into an extra lea per load.
+template <typename Block>
+HWY_INLINE const Block& BlockAt(const uint8_t* p) {
+  return *reinterpret_cast<const Block*>(p);
+}
 
 // Scalar field reads that tolerate any alignment of the row pointer.
 HWY_INLINE uint16_t LoadU16(const void* p) {
@@ -190,6 +241,15 @@ HWY_INLINE float LoadHalf(const void* p) { return HalfToFloat(LoadU16(p)); }
 // loop's accumulators in memory.
 const float* HalfToFloatTable();
 HWY_INLINE float LoadHalf(const float* table, const void* p) { return table[LoadU16(p)]; }
+// The same in all 4 lanes, splat by the load itself (v128.load32_splat = vbroadcastss from
+// memory: no shuffle after a scalar load).
+HWY_INLINE VF32 LoadHalfSplat(const float* table, const void* p) {
+#if HWY_TARGET == HWY_WASM
+  return VF32{wasm_v128_load32_splat(table + LoadU16(p))};
+#else
+  return VF32{_mm_load1_ps(table + LoadU16(p))};
+#endif
+}
 
 // Four IEEE halves (in the low 16 bits of each u32 lane) -> floats; same algorithm as HalfToFloat.
 HWY_INLINE VF32 HalvesToFloats(hn::Vec128<uint32_t> h) {
