@@ -26,6 +26,14 @@ void run_rows(const MatmulTask& task, int64_t row_begin, int64_t row_end, int n_
     const int t1 = std::min(n_tokens, t0 + tile);
     for (int64_t r = row_begin; r < row_end; ++r) {
       const uint8_t* row = w.data + r * w.row_bytes;
+      if (w.dot_tokens != nullptr && n_tokens > 1) {
+        // Each weight block is unpacked once per group of up to kMaxDotTokens tokens.
+        for (int t = t0; t < t1; t += kMaxDotTokens) {
+          w.dot_tokens(w.n_cols, row, task.activations + t * task.activation_row_bytes, task.activation_row_bytes,
+                       std::min(kMaxDotTokens, t1 - t), task.out + t * task.out_stride + r, task.out_stride);
+        }
+        continue;
+      }
       for (int t = t0; t < t1; ++t) {
         task.out[t * task.out_stride + r] =
             w.dot(w.n_cols, row, task.activations + t * task.activation_row_bytes);

@@ -1,13 +1,16 @@
 // y = W x for weight matrices stored in any ggml type, one dot product per (weight row, token)
-// through the type's vec_dot. Activations arrive already converted to the weight type's
-// vec_dot_type (the caller does that once per token; see src/model). Decode (1 token) is a GEMV
-// with the rows split across threads; prefill walks each thread's rows once per tile of tokens,
-// so each weight row is read from memory once per tile and reused from L1 for every token in it.
+// through the type's vec_dot, or in prefill through its multi-token kernel (vec_dot_tokens.h),
+// which unpacks each weight block once for up to kMaxDotTokens tokens. Activations arrive
+// already converted to the weight type's vec_dot_type (the caller does that once per token; see
+// src/model). Decode (1 token) is a GEMV with the rows split across threads; prefill walks each
+// thread's rows once per tile of tokens, so each weight row is read from memory once per tile
+// and reused from L1 for every token in it.
 #pragma once
 #include <cstddef>
 #include <cstdint>
 
 #include "kernels/thread_pool.h"
+#include "kernels/vec_dot_tokens.h"
 
 namespace webgguf {
 
@@ -20,6 +23,9 @@ struct MatmulWeights {
   int64_t n_rows = 0;             // output features
   int64_t n_cols = 0;             // input features
   RowDotFn dot = nullptr;
+  // Optional: the same dot products for up to kMaxDotTokens tokens per call (prefill), with
+  // results equal to `dot`'s (see vec_dot_tokens.h); nullptr -> `dot` per token.
+  TokensDotFn dot_tokens = nullptr;
 };
 
 // One product of a multi-matrix matmul call.

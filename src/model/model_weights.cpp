@@ -2,6 +2,8 @@
 
 #include <cstring>
 
+#include "kernels/vec_dot_tokens.h"
+
 namespace webgguf {
 namespace {
 
@@ -52,6 +54,7 @@ class Binder {
     out->matmul.n_rows = n_rows;
     out->matmul.n_cols = n_cols;
     out->matmul.dot = traits->vec_dot;
+    out->matmul.dot_tokens = tokens_dot_for(t->type);
     const size_t act_bytes = ggml_row_bytes(activation->type, n_cols);
     if (act_bytes > max_activation_row_bytes) max_activation_row_bytes = act_bytes;
     return Status::ok();
