@@ -2,9 +2,13 @@
 # Kernel benchmark (npm run bench:kernels; not part of the tests): builds bench/kernels_bench.cpp
 # natively (-msse4.2: Highway's 128-bit SSE4 target) and with Emscripten (SIMD128), runs both on
 # one thread, and prints per type: ns per 4096-weight row and GB/s of weights, native and wasm
-# (Node), our wasm speed as a fraction of native, and ggml's own wasm kernels measured on this
-# machine class (issue 3) with our speedup over them. Times are medians of 41 repetitions of ~2 ms;
-# "best" is the fastest repetition (other processes on a shared machine inflate the median).
+# (Node), our wasm speed as a fraction of native, ggml's wasm kernels as measured for issue 3 (fixed
+# figures) with our speedup over them, and ggml's own wasm kernels measured in the same run: the wasm
+# bench links llama.cpp's ggml-cpu quants.c (SIMD128 kernels, and the scalar ones ggml's wasm build
+# falls back to) and times them interleaved with ours on the same rows (bench/ggml_kernels_shim.cpp).
+# Times are medians of 41 repetitions of ~2 ms; "best" is the fastest repetition (other processes on
+# a shared machine inflate the median). llama.cpp's source comes from the git bundle node-llama-cpp
+# ships (cloned offline into build/llama.cpp-src).
 #   WEBGGUF_BENCH_DIR  build folder (default build/bench-kernels)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,9 +25,21 @@ sources=(bench/kernels_bench.cpp src/kernels/dot_*.cpp src/kernels/half_table.cp
          src/quant/*.cpp src/gguf/ggml_type.cpp src/core/*.cpp)
 flags=(-std=c++17 -O3 -DNDEBUG -Isrc -isystem "$out/hwy-include")
 
-echo "bench: building native and wasm" >&2
+llama_src=build/llama.cpp-src
+if [[ ! -d $llama_src/ggml ]]; then
+  echo "bench: extracting llama.cpp's source from node-llama-cpp's git bundle into $llama_src" >&2
+  git -c advice.detachedHead=false clone -q node_modules/node-llama-cpp/llama/gitRelease.bundle "$llama_src"
+fi
+ggml=$llama_src/ggml/src/ggml-cpu
+ggml_flags=(-O3 -DNDEBUG -msimd128 -w -I"$llama_src/ggml/include" -I"$llama_src/ggml/src" -I"$ggml")
+
+echo "bench: building native and wasm (with ggml's wasm kernels)" >&2
 g++ "${flags[@]}" -msse4.2 -mpclmul -maes "${sources[@]}" -o "$out/kernels_bench" &
-em++ "${flags[@]}" -msimd128 "${sources[@]}" -sALLOW_MEMORY_GROWTH=1 -sENVIRONMENT=node \
+mkdir -p "$out/ggml"
+emcc "${ggml_flags[@]}" -c "$ggml/arch/wasm/quants.c" -o "$out/ggml/quants_wasm.o"
+emcc "${ggml_flags[@]}" -c "$ggml/quants.c" -o "$out/ggml/quants_generic.o"
+em++ "${flags[@]}" -msimd128 -DWEBGGUF_BENCH_GGML "${sources[@]}" bench/ggml_kernels_shim.cpp \
+    "$out/ggml/quants_wasm.o" "$out/ggml/quants_generic.o" -sALLOW_MEMORY_GROWTH=1 -sENVIRONMENT=node \
     -o "$out/kernels_bench.js"
 wait
 
@@ -36,19 +52,21 @@ node --no-experimental-fetch "$out/kernels_bench.js" > "$out/wasm.txt"
 ggml_wasm="q4_0 265 q8_0 200 q4_K 309 q5_K 446 q6_K 500 q3_K 509 q2_K 377 iq4_nl 1899 iq4_xs 1954"
 
 awk -v ggml="$ggml_wasm" '
+  function ratio(a, b) { return sprintf("%.2fx", a / b) }
   BEGIN {
     n = split(ggml, g, " ");
     for (i = 1; i < n; i += 2) ggml_ns[g[i]] = g[i + 1];
-    printf "%-8s %10s %8s %10s %10s %8s %10s %12s %10s %9s %9s\n", "type", "native ns", "GB/s",
-           "best ns", "wasm ns", "GB/s", "best ns", "wasm/native", "ggml wasm", "speedup", "best";
+    printf "%-8s %10s %8s %10s %10s %8s %10s %12s %10s %9s %9s %17s %10s %25s %9s\n", "type", "native ns",
+           "GB/s", "best ns", "wasm ns", "GB/s", "best ns", "wasm/native", "ggml fixed", "speedup", "best",
+           "ggml same-run ns", "best ns", "speedup vs same-run ggml", "best";
   }
   FNR == NR { native_ns[$1] = $2; native_gbs[$1] = $3; native_best[$1] = $4; next }
   {
-    ratio = native_ns[$1] / $2;
     ref = "-"; speedup = "-"; best = "-";
-    if ($1 in ggml_ns) {
-      ref = ggml_ns[$1]; speedup = sprintf("%.2fx", ref / $2); best = sprintf("%.2fx", ref / $4);
-    }
-    printf "%-8s %10.1f %8.2f %10.1f %10.1f %8.2f %10.1f %12.2f %10s %9s %9s\n", $1, native_ns[$1],
-           native_gbs[$1], native_best[$1], $2, $3, $4, ratio, ref, speedup, best;
+    if ($1 in ggml_ns) { ref = ggml_ns[$1]; speedup = ratio(ref, $2); best = ratio(ref, $4); }
+    run = "-"; run_best = "-"; run_speedup = "-"; run_speedup_best = "-";
+    if ($5 != "-") { run = $5; run_best = $6; run_speedup = ratio($5, $2); run_speedup_best = ratio($6, $4); }
+    printf "%-8s %10.1f %8.2f %10.1f %10.1f %8.2f %10.1f %12.2f %10s %9s %9s %17s %10s %25s %9s\n", $1,
+           native_ns[$1], native_gbs[$1], native_best[$1], $2, $3, $4, native_ns[$1] / $2, ref, speedup, best,
+           run, run_best, run_speedup, run_speedup_best;
   }' "$out/native.txt" "$out/wasm.txt"
