@@ -4,8 +4,6 @@
 #include <cinttypes>
 #include <cmath>
 
-#include "core/aligned_buffer.h"
-#include "kernels/thread_pool.h"
 #include "quant/traits.h"
 #include "quantizer/tensor_types.h"
 
@@ -58,36 +56,26 @@ class TensorWriter {
  public:
   TensorWriter(const ReadInputFn& read, const WriteOutputFn& write, const QuantizeOptions& options,
                QuantizeProgress& progress)
-      : read_(read), write_(write), options_(options), progress_(progress),
-        pool_(std::max(1, options.n_threads)) {}
+      : read_(read), write_(write), options_(options), progress_(progress), converter_(options.n_threads) {}
 
   Status write_tensor(const GgufTensorInfo& in, uint64_t in_offset, GgmlType out_type) {
-    const int64_t n_per_row = static_cast<int64_t>(in.ne[0]);
-    const int64_t n_rows = static_cast<int64_t>(in.n_rows());
-    if (n_per_row == 0 || n_rows == 0) return Status::ok();
-    const uint64_t row_in = in.size_bytes / static_cast<uint64_t>(n_rows);
-    const uint64_t row_out = ggml_row_bytes(out_type, static_cast<uint64_t>(n_per_row));
-    const bool convert = out_type != in.type;
-    const uint64_t bytes_per_row = convert ? row_in + row_out + 4 * static_cast<uint64_t>(n_per_row) : row_in;
-    const int64_t rows_per_slab = static_cast<int64_t>(
-        std::clamp<uint64_t>(options_.max_slab_bytes / bytes_per_row, 1, static_cast<uint64_t>(n_rows)));
-
-    if (!reserve(input_, rows_per_slab * row_in) ||
-        (convert && (!reserve(floats_, rows_per_slab * n_per_row * sizeof(float)) ||
-                     !reserve(output_, rows_per_slab * row_out)))) {
+    const TensorSlabPlan slabs = plan_tensor_slabs(in, out_type, options_.max_slab_bytes);
+    if (slabs.n_rows == 0) return Status::ok();
+    if (!reserve(input_, slabs.rows_per_slab * slabs.row_in_bytes) ||
+        (slabs.converts && !reserve(output_, slabs.rows_per_slab * slabs.row_out_bytes))) {
       return Status::error(format("out of memory for a slab of tensor '%s'", in.name.c_str()));
     }
-    for (int64_t first = 0; first < n_rows; first += rows_per_slab) {
+    for (int64_t first = 0; first < slabs.n_rows; first += slabs.rows_per_slab) {
       if (options_.cancel != nullptr && options_.cancel->load()) {
         return Status::error(kQuantizeCancelledMessage);
       }
-      const int64_t rows = std::min(rows_per_slab, n_rows - first);
-      WEBGGUF_RETURN_IF_ERROR(read_(in_offset + first * row_in, rows * row_in, input_.as<uint8_t>()));
-      if (convert) {
-        WEBGGUF_RETURN_IF_ERROR(convert_rows(in, first, rows, n_per_row, row_in, out_type, row_out));
-        WEBGGUF_RETURN_IF_ERROR(emit(output_.as<uint8_t>(), rows * row_out));
+      const int64_t rows = std::min(slabs.rows_per_slab, slabs.n_rows - first);
+      WEBGGUF_RETURN_IF_ERROR(read_(in_offset + first * slabs.row_in_bytes, rows * slabs.row_in_bytes, input_.as<uint8_t>()));
+      if (slabs.converts) {
+        WEBGGUF_RETURN_IF_ERROR(converter_.convert(in, out_type, slabs, first, rows, input_.as<uint8_t>(), output_.as<uint8_t>()));
+        WEBGGUF_RETURN_IF_ERROR(emit(output_.as<uint8_t>(), rows * slabs.row_out_bytes));
       } else {
-        WEBGGUF_RETURN_IF_ERROR(emit(input_.as<uint8_t>(), rows * row_in));
+        WEBGGUF_RETURN_IF_ERROR(emit(input_.as<uint8_t>(), rows * slabs.row_in_bytes));
       }
       if (options_.on_progress) options_.on_progress(progress_);
     }
@@ -101,63 +89,81 @@ class TensorWriter {
   }
 
  private:
-  // Dequantizes the slab to f32 and quantizes it to the target type, rows split across threads.
-  // No importance matrix: every row is quantized on its own, so the split changes no byte.
-  Status convert_rows(const GgufTensorInfo& in, int64_t first_row, int64_t rows, int64_t n_per_row,
-                      uint64_t row_in, GgmlType out_type, uint64_t row_out) {
-    const QuantTraits* from = quant_traits(in.type);
-    const QuantTraits* to = quant_traits(out_type);
-    const uint8_t* src = input_.as<uint8_t>();
-    float* floats = floats_.as<float>();
-    uint8_t* dst = output_.as<uint8_t>();
-    std::atomic<int64_t> non_finite_row{-1};
-    std::atomic<bool> quantize_failed{false};
-    pool_.run([&](int thread_index, int n_threads) {
-      const Range range = split_range(rows, thread_index, n_threads);
-      for (int64_t r = range.begin; r < range.end; ++r) {
-        float* row = floats + r * n_per_row;
-        from->dequantize(src + r * row_in, row, n_per_row);
-        // llama.cpp rejects rows whose quantized data would hold NaN/Inf; refuse them up front.
-        if (!std::all_of(row, row + n_per_row, [](float v) { return std::isfinite(v); })) {
-          non_finite_row.store(r);
-          return;
-        }
-        if (!to->quantize(row, dst + r * row_out, n_per_row, nullptr)) {
-          quantize_failed.store(true);
-          return;
-        }
-      }
-    });
-    if (non_finite_row.load() >= 0) {
-      return Status::error(format("tensor '%s' has NaN or infinite values in row %" PRId64,
-                                  in.name.c_str(), first_row + non_finite_row.load()));
-    }
-    if (quantize_failed.load()) {
-      return Status::error(format("tensor '%s': quantizing to %s failed", in.name.c_str(), ggml_type_name(out_type)));
-    }
-    return Status::ok();
-  }
-
   const ReadInputFn& read_;
   const WriteOutputFn& write_;
   const QuantizeOptions& options_;
   QuantizeProgress& progress_;
-  ThreadPool pool_;
+  SlabConverter converter_;
   AlignedBuffer input_;   // [rows_per_slab, row bytes of the input type]
-  AlignedBuffer floats_;  // [rows_per_slab, n_per_row] f32
   AlignedBuffer output_;  // [rows_per_slab, row bytes of the output type]
 };
 
 }  // namespace
 
-Result<QuantizationPlan> plan_quantization(const GgufFile& input, const QuantPreset& preset) {
+TensorSlabPlan plan_tensor_slabs(const GgufTensorInfo& in, GgmlType out_type, uint64_t max_slab_bytes) {
+  TensorSlabPlan slabs;
+  slabs.n_per_row = static_cast<int64_t>(in.ne[0]);
+  slabs.n_rows = slabs.n_per_row == 0 ? 0 : static_cast<int64_t>(in.n_rows());
+  if (slabs.n_rows == 0) return slabs;
+  slabs.row_in_bytes = in.size_bytes / static_cast<uint64_t>(slabs.n_rows);
+  slabs.row_out_bytes = ggml_row_bytes(out_type, static_cast<uint64_t>(slabs.n_per_row));
+  slabs.converts = out_type != in.type;
+  const uint64_t bytes_per_row = slabs.converts
+      ? slabs.row_in_bytes + slabs.row_out_bytes + 4 * static_cast<uint64_t>(slabs.n_per_row)
+      : slabs.row_in_bytes;
+  slabs.rows_per_slab = static_cast<int64_t>(
+      std::clamp<uint64_t>(max_slab_bytes / bytes_per_row, 1, static_cast<uint64_t>(slabs.n_rows)));
+  return slabs;
+}
+
+// Dequantizes the slab to f32 and quantizes it to the target type, rows split across threads.
+// No importance matrix: every row is quantized on its own, so the split changes no byte.
+Status SlabConverter::convert(const GgufTensorInfo& in, GgmlType out_type, const TensorSlabPlan& slabs,
+                              int64_t first_row, int64_t rows, const uint8_t* src, uint8_t* dst) {
+  WEBGGUF_RETURN_IF_ERROR(check_convertible(in, out_type));
+  const QuantTraits* from = quant_traits(in.type);
+  const QuantTraits* to = quant_traits(out_type);
+  const int64_t n_per_row = slabs.n_per_row;
+  if (!reserve(floats_, static_cast<size_t>(rows * n_per_row) * sizeof(float))) {
+    return Status::error(format("out of memory for a slab of tensor '%s'", in.name.c_str()));
+  }
+  float* floats = floats_.as<float>();
+  std::atomic<int64_t> non_finite_row{-1};
+  std::atomic<bool> quantize_failed{false};
+  pool_.run([&](int thread_index, int n_threads) {
+    const Range range = split_range(rows, thread_index, n_threads);
+    for (int64_t r = range.begin; r < range.end; ++r) {
+      float* row = floats + r * n_per_row;
+      from->dequantize(src + r * slabs.row_in_bytes, row, n_per_row);
+      // llama.cpp rejects rows whose quantized data would hold NaN/Inf; refuse them up front.
+      if (!std::all_of(row, row + n_per_row, [](float v) { return std::isfinite(v); })) {
+        non_finite_row.store(r);
+        return;
+      }
+      if (!to->quantize(row, dst + r * slabs.row_out_bytes, n_per_row, nullptr)) {
+        quantize_failed.store(true);
+        return;
+      }
+    }
+  });
+  if (non_finite_row.load() >= 0) {
+    return Status::error(format("tensor '%s' has NaN or infinite values in row %" PRId64,
+                                in.name.c_str(), first_row + non_finite_row.load()));
+  }
+  if (quantize_failed.load()) {
+    return Status::error(format("tensor '%s': quantizing to %s failed", in.name.c_str(), ggml_type_name(out_type)));
+  }
+  return Status::ok();
+}
+
+Result<QuantizationPlan> plan_quantization(const GgufFile& input, const QuantPreset& preset, bool pure) {
   if (input.get_uint("split.count", 1) > 1) {
     return Status::error("the input is one part of a split model: merge the parts into one GGUF first");
   }
   Result<QuantModelInfo> model = read_quant_model_info(input);
   if (!model.is_ok()) return model.status();
   const std::vector<size_t> order = llama_quantize_tensor_order(input);
-  Result<std::vector<GgmlType>> types = choose_tensor_types(input, order, preset, model.value());
+  Result<std::vector<GgmlType>> types = choose_tensor_types(input, order, preset, model.value(), pure);
   if (!types.is_ok()) return types.status();
 
   QuantizationPlan plan;
@@ -232,7 +238,7 @@ Status quantize_model(const ReadInputFn& read, uint64_t input_size, const QuantP
                       const WriteOutputFn& write, const QuantizeOptions& options) {
   Result<GgufFile> input = read_gguf_header(read, input_size);
   if (!input.is_ok()) return input.status();
-  Result<QuantizationPlan> plan = plan_quantization(input.value(), preset);
+  Result<QuantizationPlan> plan = plan_quantization(input.value(), preset, options.pure);
   if (!plan.is_ok()) return plan.status();
   return write_quantized_model(input.value(), plan.value(), read, write, options);
 }

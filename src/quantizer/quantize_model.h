@@ -5,14 +5,17 @@
 // tensor size is known from its type in advance), then each tensor's bytes and its padding. Only
 // one slab of rows of one tensor is in memory at a time, so a 7B F16 file fits a browser tab.
 #pragma once
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <functional>
 #include <string>
 #include <vector>
 
+#include "core/aligned_buffer.h"
 #include "core/status.h"
 #include "gguf/gguf.h"
+#include "kernels/thread_pool.h"
 #include "quantizer/presets.h"
 
 namespace webgguf {
@@ -35,6 +38,7 @@ struct QuantizeOptions {
   const std::atomic<bool>* cancel = nullptr;       // checked between slabs of rows
   QuantizeProgressFn on_progress;                  // after the header and after every slab
   uint64_t max_slab_bytes = 32ull << 20;           // working memory for one slab of rows
+  bool pure = false;                               // llama-quantize --pure (see plan_quantization)
 };
 
 // The message of the Status returned when options.cancel was set.
@@ -53,7 +57,10 @@ struct QuantizationPlan {
 // metadata in order without split keys, then general.quantization_version = 2 and
 // general.file_type; tensors outside blocks first, then block by block. Fails with a clear message
 // when a tensor would need converting from a type we cannot read (anything but F32/F16/BF16).
-Result<QuantizationPlan> plan_quantization(const GgufFile& input, const QuantPreset& preset);
+// `pure` is llama-quantize's --pure: every quantizable tensor gets preset.default_type (row-length
+// fallbacks aside) and general.file_type is still the preset's, as llama-quantize writes it.
+Result<QuantizationPlan> plan_quantization(const GgufFile& input, const QuantPreset& preset,
+                                           bool pure = false);
 
 // Reads and parses the header of a GGUF file of `file_size` bytes through `read`, asking for a
 // longer prefix until parse_gguf has what it needs.
@@ -63,6 +70,36 @@ Result<GgufFile> read_gguf_header(const ReadInputFn& read, uint64_t file_size);
 Status write_quantized_model(const GgufFile& input, const QuantizationPlan& plan,
                              const ReadInputFn& read, const WriteOutputFn& write,
                              const QuantizeOptions& options);
+
+// How one tensor is streamed: its rows, their bytes in and out, and how many rows one slab holds.
+struct TensorSlabPlan {
+  int64_t n_per_row = 0;        // ne[0]
+  int64_t n_rows = 0;           // product of ne[1..]
+  uint64_t row_in_bytes = 0;    // one row in the input type
+  uint64_t row_out_bytes = 0;   // one row in the output type
+  int64_t rows_per_slab = 0;    // at least 1 when the tensor has rows
+  bool converts = false;        // false: the bytes are copied unchanged
+};
+
+// Slabs sized so that the input, f32 and output rows of one slab stay under max_slab_bytes.
+TensorSlabPlan plan_tensor_slabs(const GgufTensorInfo& in, GgmlType out_type, uint64_t max_slab_bytes);
+
+// The per-tensor entry point: converts slabs of rows of one tensor from its F32/F16/BF16 input to
+// the planned type, rows split across threads. write_quantized_model drives it with synchronous
+// reads; the wasm binding drives it slab by slab while JS reads the input asynchronously.
+class SlabConverter {
+ public:
+  explicit SlabConverter(int n_threads) : pool_(std::max(1, n_threads)) {}
+
+  // `src` holds `rows` input rows starting at row `first_row` (which only names errors); `dst`
+  // receives rows * slabs.row_out_bytes bytes. Fails on NaN/Inf rows as llama-quantize does.
+  Status convert(const GgufTensorInfo& in, GgmlType out_type, const TensorSlabPlan& slabs,
+                 int64_t first_row, int64_t rows, const uint8_t* src, uint8_t* dst);
+
+ private:
+  ThreadPool pool_;
+  AlignedBuffer floats_;  // [rows, n_per_row] f32
+};
 
 // read_gguf_header + plan_quantization + write_quantized_model.
 Status quantize_model(const ReadInputFn& read, uint64_t input_size, const QuantPreset& preset,

@@ -248,7 +248,7 @@ bool tensor_allows_quantization(const GgufTensorInfo& tensor) {
 Result<std::vector<GgmlType>> choose_tensor_types(const GgufFile& file,
                                                   const std::vector<size_t>& order,
                                                   const QuantPreset& preset,
-                                                  const QuantModelInfo& model) {
+                                                  const QuantModelInfo& model, bool pure) {
   RuleState state;
   state.n_ffn_down = static_cast<int>(model.n_layer);
   for (const GgufTensorInfo& tensor : file.tensors) {
@@ -264,10 +264,13 @@ Result<std::vector<GgmlType>> choose_tensor_types(const GgufFile& file,
     if (tensor_allows_quantization(tensor)) {
       type = preset.default_type;
       if (is_quantized(type)) {
-        Result<GgmlType> mixed =
-            mixed_type(state, model, preset.file_type, tensor, tensor_role(tensor.name), type);
-        if (!mixed.is_ok()) return mixed.status();
-        type = shape_fallback(tensor, mixed.value());
+        if (!pure) {
+          Result<GgmlType> mixed =
+              mixed_type(state, model, preset.file_type, tensor, tensor_role(tensor.name), type);
+          if (!mixed.is_ok()) return mixed.status();
+          type = mixed.value();
+        }
+        type = shape_fallback(tensor, type);
       }
     }
     types[index] = type;

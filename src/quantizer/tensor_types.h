@@ -41,10 +41,11 @@ bool tensor_allows_quantization(const GgufTensorInfo& tensor);
 
 // The output type of every tensor, visited in `order` (indices into file.tensors); the result is
 // indexed like file.tensors. The rules count attention-V and FFN-down tensors as they go, so the
-// order matters.
+// order matters. `pure` is llama-quantize's --pure: every quantizable tensor gets the preset's
+// default type (no mix rules), only the row-length fallback still applies.
 Result<std::vector<GgmlType>> choose_tensor_types(const GgufFile& file,
                                                   const std::vector<size_t>& order,
                                                   const QuantPreset& preset,
-                                                  const QuantModelInfo& model);
+                                                  const QuantModelInfo& model, bool pure = false);
 
 }  // namespace webgguf

@@ -61,13 +61,13 @@ std::vector<TensorSpec> llama_tensors(uint32_t n_layer, uint64_t n_embd, uint64_
 }
 
 // Types by tensor name for a model under a preset.
-std::map<std::string, GgmlType> types_for(const GgufFile& file, const char* preset_name) {
+std::map<std::string, GgmlType> types_for(const GgufFile& file, const char* preset_name, bool pure = false) {
   const QuantPreset* preset = find_quant_preset(preset_name);
   EXPECT_NE(preset, nullptr);
   Result<QuantModelInfo> info = read_quant_model_info(file);
   EXPECT_TRUE(info.is_ok()) << info.status().message();
   Result<std::vector<GgmlType>> types =
-      choose_tensor_types(file, llama_quantize_tensor_order(file), *preset, info.value());
+      choose_tensor_types(file, llama_quantize_tensor_order(file), *preset, info.value(), pure);
   EXPECT_TRUE(types.is_ok()) << types.status().message();
   std::map<std::string, GgmlType> by_name;
   for (size_t i = 0; i < file.tensors.size(); ++i) by_name[file.tensors[i].name] = types.value()[i];
@@ -217,6 +217,29 @@ TEST(TensorTypes, FalconKeepsItsOwnRules) {
   EXPECT_EQ(types.at("blk.0.ffn_down.weight"), T::Q6_K);  // first 16th of the layers
   EXPECT_EQ(types.at("blk.1.ffn_down.weight"), T::Q5_K);  // use_more_bits
   EXPECT_EQ(types.at("blk.2.ffn_down.weight"), T::Q4_K);
+}
+
+TEST(TensorTypes, PureGivesEveryMatrixTheOneType) {
+  // llama-quantize --pure: no output/embedding, attention-V or FFN-down rules; 1-D stays F32.
+  const GgufFile tied = make_model(llama_tensors(16, 256, 64, 512, false), 16, 8, 2);
+  for (const char* name : {"Q4_K", "Q2_K", "Q3_K", "Q6_K", "IQ4_XS", "Q4_0"}) {
+    const GgmlType want = find_quant_preset(name)->default_type;
+    for (const auto& [tensor, type] : types_for(tied, name, true)) {
+      const bool norm = tensor.find("_norm.") != std::string::npos;
+      EXPECT_EQ(type, norm ? T::F32 : want) << name << " " << tensor;
+    }
+  }
+  // The row-length fallbacks still apply: 96 columns fit 32-blocks only, 48 columns none.
+  const GgufFile odd = make_model({{"output.weight", {96, 100}}, {"blk.0.attn_q.weight", {96, 96}},
+                                   {"blk.0.attn_k.weight", {48, 96}}},
+                                  1);
+  const auto q4k = types_for(odd, "Q4_K", true);
+  EXPECT_EQ(q4k.at("output.weight"), T::Q5_0);  // not the Q8_0 of the output rule
+  EXPECT_EQ(q4k.at("blk.0.attn_q.weight"), T::Q5_0);
+  EXPECT_EQ(q4k.at("blk.0.attn_k.weight"), T::F16);
+  EXPECT_EQ(types_for(odd, "IQ4_XS", true).at("blk.0.attn_q.weight"), T::IQ4_NL);
+  // Float presets are the same with or without it.
+  EXPECT_EQ(types_for(tied, "F16", true), types_for(tied, "F16"));
 }
 
 TEST(TensorTypes, RefusesFilesThatAreNotModels) {
