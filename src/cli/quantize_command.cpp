@@ -1,5 +1,7 @@
-// `webgguf quantize IN OUT PRESET [-t THREADS]`: writes the file llama.cpp's llama-quantize
-// writes for the same preset (no importance matrix), streaming from IN to OUT.
+// `webgguf quantize IN OUT PRESET [-t THREADS] [--pure]`: writes the file llama.cpp's
+// llama-quantize writes for the same preset (no importance matrix), streaming from IN to OUT.
+// With --pure (llama-quantize's flag) every weight matrix gets the preset's one type: Q4_K, Q5_K
+// and Q3_K name the _M presets as in llama-quantize, so `Q4_K --pure` is all Q4_K.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -16,7 +18,7 @@ namespace webgguf {
 namespace {
 
 int usage() {
-  std::fprintf(stderr, "usage: webgguf quantize IN.gguf OUT.gguf PRESET [-t THREADS]\npresets: %s\n",
+  std::fprintf(stderr, "usage: webgguf quantize IN.gguf OUT.gguf PRESET [-t THREADS] [--pure]\npresets: %s\n",
                quant_preset_names().c_str());
   return 2;
 }
@@ -37,6 +39,8 @@ int command_quantize(int argc, char** argv) {
   for (int i = 4; i < argc; ++i) {
     if (std::strcmp(argv[i], "-t") == 0 && i + 1 < argc) {
       options.n_threads = std::max(1, std::atoi(argv[++i]));
+    } else if (std::strcmp(argv[i], "--pure") == 0) {
+      options.pure = true;
     } else {
       return usage();
     }
@@ -82,9 +86,10 @@ int command_quantize(int argc, char** argv) {
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::ifstream written(out_path, std::ios::binary | std::ios::ate);
   const double out_mib = static_cast<double>(written.tellg()) / 1048576.0;
-  std::printf("%s: %.2f MiB -> %.2f MiB (%s, %.1f%%) in %.2f s with %d threads\n", out_path.c_str(),
-              in_size / 1048576.0, out_mib, preset->name, 100.0 * out_mib * 1048576.0 / in_size, seconds,
-              options.n_threads);
+  std::printf("%s: %.2f MiB -> %.2f MiB (%s%s, %.1f%%) in %.2f s with %d threads\n", out_path.c_str(),
+              in_size / 1048576.0, out_mib, options.pure ? "pure " : "",
+              options.pure ? ggml_type_name(preset->default_type) : preset->name,
+              100.0 * out_mib * 1048576.0 / in_size, seconds, options.n_threads);
   return 0;
 }
 
