@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "engine/engine_json.h"
+#include "engine/kl_divergence_json.h"
 
 namespace webgguf {
 namespace {
@@ -56,10 +57,17 @@ class WasmEngine {
   }
   std::string setSampler(const std::string& options_json) { return api_.set_sampler(options_json); }
   std::string setPrompt(const val& ids) { return api_.set_prompt(vector_from_js<int32_t>(ids)); }
+  std::string prefill(const val& ids, int max_tokens) { return api_.prefill(vector_from_js<int32_t>(ids), max_tokens); }
   std::string step() { return api_.step(); }
   void resetContext() { api_.reset_context(); }
   std::string perplexityBegin(const std::string& text, int n_ctx) { return api_.perplexity_begin(text, n_ctx); }
   std::string perplexityNext() { return api_.perplexity_next(); }
+  // KL divergence of this engine's model against `base`, another WasmEngine with the base model.
+  std::string klDivergenceBegin(WasmEngine& base, const std::string& text, int n_ctx) {
+    return kl_divergence_begin_json(api_.engine(), base.api_.engine(), text, n_ctx);
+  }
+  std::string klDivergenceNext(WasmEngine& base) { return kl_divergence_next_json(api_.engine(), base.api_.engine()); }
+  void klDivergenceEnd() { api_.engine().kl_divergence_end(); }
   std::string info() { return api_.info(); }
   void setThreads(int n) { api_.set_threads(n); }
 
@@ -83,10 +91,14 @@ EMSCRIPTEN_BINDINGS(webgguf_engine) {
       .function("tokenPiece", &WasmEngine::tokenPiece)
       .function("setSampler", &WasmEngine::setSampler)
       .function("setPrompt", &WasmEngine::setPrompt)
+      .function("prefill", &WasmEngine::prefill)
       .function("step", &WasmEngine::step)
       .function("resetContext", &WasmEngine::resetContext)
       .function("perplexityBegin", &WasmEngine::perplexityBegin)
       .function("perplexityNext", &WasmEngine::perplexityNext)
+      .function("klDivergenceBegin", &WasmEngine::klDivergenceBegin)
+      .function("klDivergenceNext", &WasmEngine::klDivergenceNext)
+      .function("klDivergenceEnd", &WasmEngine::klDivergenceEnd)
       .function("info", &WasmEngine::info)
       .function("setThreads", &WasmEngine::setThreads);
 }

@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <chrono>
+#include <climits>
+#include <cstddef>
+#include <cstdlib>
 #include <utility>
 
 #include "engine/model_support.h"
@@ -22,6 +25,28 @@ void fill_tokenizer_fields(const GgufFile& file, const Tokenizer& tokenizer, Mod
   s->add_bos = tokenizer.adds_bos();
   s->chat_template = file.get_string("tokenizer.chat_template", "");
   s->quantization = file_type_name(s->model.file_type);
+}
+
+// Emscripten's malloc (dlmalloc, no mmap) extends its heap by less than 2 GB per request, so a
+// larger buffer cannot be allocated from a small heap in one go. Allocating and freeing pieces
+// below that limit first leaves one free block at the top of the heap (dlmalloc never gives
+// memory back to wasm) that the whole buffer is then carved from. Pages are not touched.
+void grow_heap_in_steps(size_t size_bytes) {
+#ifdef __EMSCRIPTEN__
+  constexpr size_t kStep = size_t{1} << 30;
+  if (size_bytes <= kStep) return;
+  const size_t pieces = size_bytes / kStep + 1;
+  const size_t piece = size_bytes / pieces + (size_t{1} << 20);  // + room for alignment and headers
+  std::vector<void*> blocks;
+  for (size_t i = 0; i < pieces; ++i) {
+    void* block = std::malloc(piece);
+    if (block == nullptr) break;
+    blocks.push_back(block);
+  }
+  for (auto it = blocks.rbegin(); it != blocks.rend(); ++it) std::free(*it);
+#else
+  (void)size_bytes;
+#endif
 }
 
 }  // namespace
@@ -51,14 +76,19 @@ Result<ModelSummary> summarize_model_header(const GgufFile& file, const Tokenize
 
 uint8_t* Engine::allocate_model(size_t size_bytes) {
   free_model();
-  if (size_bytes == 0 || !file_buffer_.allocate(size_bytes)) return nullptr;
+  if (size_bytes == 0) return nullptr;
+  grow_heap_in_steps(size_bytes);
+  if (!file_buffer_.allocate(size_bytes)) return nullptr;
   return file_buffer_.as<uint8_t>();
 }
 
 void Engine::free_model() {
   perplexity_active_ = false;
   perplexity_ = PerplexityRun();
+  kl_divergence_active_ = false;
+  kl_divergence_ = KlDivergenceRun();
   reset_context();
+  history_.shrink_to_fit();
   model_.reset();
   tokenizer_.reset();
   file_.reset();
@@ -107,6 +137,8 @@ EngineError Engine::load_model(const LoadOptions& options) {
   fill_tokenizer_fields(*file_, *tokenizer_, &summary_);
   logits_.assign(static_cast<size_t>(summary_.model.n_vocab), 0.0f);
   reset_context();
+  // Sized once, so heap use does not creep with the conversation (the fault tests compare it).
+  history_.reserve(static_cast<size_t>(summary_.model.n_ctx));
   return EngineError::none();
 }
 
@@ -162,6 +194,11 @@ void Engine::begin_generation() {
 }
 
 EngineError Engine::set_prompt(const std::vector<int32_t>& tokens, PromptResult* result) {
+  return prefill(tokens, INT32_MAX, result);
+}
+
+EngineError Engine::prefill(const std::vector<int32_t>& tokens, int32_t max_tokens, PromptResult* result) {
+  if (max_tokens < 1) return EngineError::make(ErrorCode::kBadRequest, "prefill needs max_tokens >= 1");
   EngineError e = require_model();
   if (!e.ok()) return e;
   if (tokens.empty()) return EngineError::make(ErrorCode::kBadRequest, "the prompt has no tokens");
@@ -188,13 +225,17 @@ EngineError Engine::set_prompt(const std::vector<int32_t>& tokens, PromptResult*
 
   history_.resize(common);
   has_logits_ = false;
-  const int32_t n_new = static_cast<int32_t>(tokens.size() - common);
+  const int32_t n_new = static_cast<int32_t>(std::min<size_t>(tokens.size() - common, static_cast<size_t>(max_tokens)));
   Status status = model_->forward(tokens.data() + common, n_new, static_cast<int32_t>(common),
                                   /*all_logits=*/false, logits_.data());
   if (!status.is_ok()) return EngineError::from(ErrorCode::kInvalidModel, status);
-  history_ = tokens;
-  has_logits_ = true;
-  begin_generation();
+  history_.insert(history_.end(), tokens.begin() + static_cast<std::ptrdiff_t>(common),
+                  tokens.begin() + static_cast<std::ptrdiff_t>(common) + n_new);
+  result->done = history_.size() == tokens.size();
+  if (result->done) {
+    has_logits_ = true;
+    begin_generation();
+  }
 
   result->n_past = static_cast<int32_t>(history_.size());
   result->n_reused = static_cast<int32_t>(common);

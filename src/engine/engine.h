@@ -11,6 +11,7 @@
 
 #include "core/aligned_buffer.h"
 #include "engine/engine_error.h"
+#include "engine/kl_divergence.h"
 #include "engine/perplexity.h"
 #include "gguf/gguf.h"
 #include "model/model.h"
@@ -39,10 +40,11 @@ Result<ModelSummary> summarize_model_header(const GgufFile& file, const Tokenize
                                             const MemoryEstimate& memory, uint32_t n_ctx);
 
 struct PromptResult {
-  int32_t n_past = 0;       // tokens in the KV cache now (= prompt length)
+  int32_t n_past = 0;       // tokens in the KV cache now (= prompt length once done)
   int32_t n_reused = 0;     // of which kept from the previous conversation state
   int32_t n_evaluated = 0;  // of which computed now
   double ms = 0.0;
+  bool done = true;         // false: prefill() must be called again to evaluate the rest
 };
 
 struct StepResult {
@@ -59,6 +61,14 @@ struct PerplexityProgress {
   size_t n_tokens = 0;   // tokens of the whole text
   double ppl = 0.0;      // running estimate over the chunks done
   double uncertainty = 0.0;
+  bool done = false;
+};
+
+struct KlDivergenceProgress {
+  int32_t chunk = 0;      // chunks compared so far
+  int32_t n_chunks = 0;
+  size_t n_tokens = 0;    // tokens of the whole text
+  KlDivergenceTotals totals;
   bool done = false;
 };
 
@@ -87,6 +97,10 @@ class Engine {
   // Makes `tokens` the conversation: keeps the longest common prefix already in the KV cache,
   // evaluates the rest, and leaves the last position's logits ready for step().
   EngineError set_prompt(const std::vector<int32_t>& tokens, PromptResult* result);
+  // set_prompt in steps of at most max_tokens evaluated tokens, so a caller can stop between
+  // them: call again with the same tokens until result->done. The KV cache always holds exactly
+  // context_tokens(), so a prefill left unfinished is reused by the next prompt's common prefix.
+  EngineError prefill(const std::vector<int32_t>& tokens, int32_t max_tokens, PromptResult* result);
   // Samples a token from the current logits and, unless it ends the generation, evaluates it.
   EngineError step(StepResult* result);
   // Logits [n_vocab] of the last evaluated position; nullptr before a prompt.
@@ -98,6 +112,16 @@ class Engine {
   // conversation: the chunks overwrite the KV cache.
   EngineError perplexity_begin(const std::string& text, int32_t n_ctx, PerplexityProgress* progress);
   EngineError perplexity_next(PerplexityProgress* progress);
+
+  // KL divergence of this engine's model against `base` (another engine holding the unquantized
+  // model, same vocabulary) over `text` in chunks of n_ctx tokens (0: the loaded context), as
+  // llama-perplexity --kl-divergence; also both perplexities. Clears both conversations.
+  // Defined in engine_kl_divergence.cpp.
+  EngineError kl_divergence_begin(Engine& base, const std::string& text, int32_t n_ctx,
+                                  KlDivergenceProgress* progress);
+  EngineError kl_divergence_next(Engine& base, KlDivergenceProgress* progress);
+  // Releases the run's buffers (one chunk of the base's log-probs); a stopped run needs it.
+  void kl_divergence_end();
 
  private:
   EngineError require_model() const;
@@ -121,6 +145,9 @@ class Engine {
 
   PerplexityRun perplexity_;
   bool perplexity_active_ = false;
+
+  KlDivergenceRun kl_divergence_;
+  bool kl_divergence_active_ = false;
 };
 
 }  // namespace webgguf

@@ -1,6 +1,7 @@
 #include "engine/engine_json.h"
 
 #include <chrono>
+#include <climits>
 #include <cmath>
 
 #include "engine/json.h"
@@ -181,8 +182,12 @@ std::string EngineJsonApi::set_sampler(const std::string& options_json) {
 }
 
 std::string EngineJsonApi::set_prompt(const std::vector<int32_t>& tokens) {
+  return prefill(tokens, INT32_MAX);
+}
+
+std::string EngineJsonApi::prefill(const std::vector<int32_t>& tokens, int32_t max_tokens) {
   PromptResult r;
-  EngineError e = engine_.set_prompt(tokens, &r);
+  EngineError e = engine_.prefill(tokens, max_tokens, &r);
   if (!e.ok()) return error_json(e);
   return JsonWriter()
       .begin_object()
@@ -191,6 +196,7 @@ std::string EngineJsonApi::set_prompt(const std::vector<int32_t>& tokens) {
       .field("n_reused", r.n_reused)
       .field("n_evaluated", r.n_evaluated)
       .field("ms", r.ms)
+      .field("done", r.done)
       .end_object()
       .text();
 }
