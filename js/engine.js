@@ -157,6 +157,27 @@ export class Engine {
     return this.client.request('planQuantization', { ...rest, n_ctx, source: portableSource(source) }, { signal });
   }
 
+  /**
+   * Quantizes an F32/F16/BF16 GGUF to a llama.cpp preset (the bytes llama-quantize writes),
+   * streaming tensor by tensor: memory stays near one slab of one tensor. The loaded model, if
+   * any, stays loaded.
+   * @param {string | URL | Blob | ArrayBuffer | Uint8Array} source as for load(); a path in Node
+   * @param {string} preset e.g. 'Q4_K_M' (see quant_presets: Q8_0, Q6_K, Q5_K_M, ... F16)
+   * @param {{ onProgress?: (p: import('./quantize.js').QuantizeProgress) => void, signal?: AbortSignal,
+   *           output?: string | FileSystemFileHandle, sha256?: boolean, retries?: number, retryDelayMs?: number }} [options]
+   *   output: Node: the file path to write (required); browsers: an OPFS file name or a file
+   *   handle written as it goes, or nothing for a Blob. sha256: hash the output while writing.
+   * @returns {Promise<{ size: number, preset: string, fileType: number, inputSize: number, tensorCount: number,
+   *                     sha256?: string, blob?: Blob, path?: string, handle?: FileSystemFileHandle, opfsName?: string }>}
+   */
+  async quantize(source, preset, options = {}) {
+    const { onProgress, signal, ...rest } = options;
+    if (typeof preset !== 'string') throw new InvalidArgumentError('quantize() needs a preset name such as "Q4_K_M".');
+    return this.client.request('quantize', { ...rest, preset, source: portableSource(source) }, {
+      signal, onEvent: (event) => { if (event.kind === 'progress') onProgress?.(stripKind(event)); },
+    });
+  }
+
   /** Frees the model (the worker and wasm stay ready for the next load). */
   async unload() {
     this.modelInfo = null;
@@ -167,6 +188,16 @@ export class Engine {
   /** @returns {Promise<any>} architecture, parameters, quantization, context, memory; null when nothing is loaded */
   async info() {
     return this.client.request('info');
+  }
+
+  /**
+   * Wasm heap accounting: `used` bytes in live allocations (model, KV cache, scratch) and the
+   * heap's current `heapSize` (wasm memory never shrinks). After an unload or an aborted
+   * request `used` returns to its earlier value.
+   * @returns {Promise<{ used: number, free: number, heapSize: number }>}
+   */
+  async memory() {
+    return this.client.request('memory');
   }
 
   /**
@@ -198,6 +229,30 @@ export class Engine {
     return this.client.request('perplexity', { text, ctx: options.ctx ?? 512 }, {
       signal: options.signal,
       onEvent: (event) => options.onProgress?.(stripKind(event)),
+    });
+  }
+
+  /**
+   * KL divergence of the loaded model against a base model (e.g. the F16 it was quantized from),
+   * as llama-perplexity --kl-divergence computes it: the perplexity chunks of `text`, scored at
+   * positions ctx/2 .. ctx-2; mean KL(base || model), top-1 agreement and both perplexities.
+   * The base is loaded next to the model for the run (same worker, a second wasm engine: the
+   * memory of both at once) and freed after.
+   * @param {string | URL | Blob | ArrayBuffer | Uint8Array} baseSource as for load()
+   * @param {string} text
+   * @param {{ ctx?: number, chunks?: number, signal?: AbortSignal, retries?: number, retryDelayMs?: number,
+   *           onProgress?: (p: { chunk: number, n_chunks: number, kl: number, same_top: number }) => void }} [options]
+   * @returns {Promise<{ kl: number, kl_error: number, same_top: number, same_top_error: number, ppl: number,
+   *                     ppl_error: number, base_ppl: number, base_ppl_error: number, positions: number,
+   *                     n_chunks: number, n_tokens: number, ctx: number, ms: number }>}
+   */
+  async klDivergence(baseSource, text, options = {}) {
+    if (typeof text !== 'string') throw new InvalidArgumentError('klDivergence() takes the text as a string.');
+    const { onProgress, signal, ctx = 512, chunks = 0, ...rest } = options;
+    if (!Number.isInteger(chunks) || chunks < 0) throw new InvalidArgumentError('chunks must be a non-negative integer.');
+    this.requireModel();
+    return this.client.request('klDivergence', { ...rest, base: portableSource(baseSource), text, ctx, chunks }, {
+      signal, onEvent: (event) => { if (event.kind === 'klDivergence') onProgress?.(stripKind(event)); },
     });
   }
 

@@ -188,11 +188,48 @@ export interface PerplexityResult {
   ms: number;
 }
 
+/** llama-perplexity --kl-divergence figures of the loaded model against a base model. */
+export interface KlDivergenceResult {
+  /** Mean KL(base || model) per scored position, and its standard error. */
+  kl: number;
+  kl_error: number;
+  /** Fraction (0..1) of positions where both models' most likely next token is the same. */
+  same_top: number;
+  same_top_error: number;
+  /** Perplexity of the loaded model and of the base over the scored positions. */
+  ppl: number;
+  ppl_error: number;
+  base_ppl: number;
+  base_ppl_error: number;
+  positions: number;
+  n_chunks: number;
+  n_tokens: number;
+  ctx: number;
+  ms: number;
+}
+
+/** Wasm heap accounting: live malloc bytes and the linear memory's size (it never shrinks). */
+export interface WasmMemoryUsage {
+  used: number;
+  free: number;
+  heapSize: number;
+}
+
 export declare class Engine {
   static create(options?: EngineOptions): Promise<Engine>;
   readonly runtime: RuntimeInfo;
   readonly chat: {
     readonly completions: {
+      /**
+       * Limits (README "Limits"): `messages` must be a non-empty array of `{ role: string, content:
+       * string }` (InvalidArgumentError otherwise; an empty content is a valid turn). Roles are passed
+       * to the model's template unchanged: ChatML prints any role, a template that calls
+       * `raise_exception` rejects with ChatTemplateError carrying its message. A rendered prompt
+       * longer than the context rejects with ContextFullError (nothing is evaluated; start a new
+       * conversation); a reply that reaches the end of the context ends with finish_reason
+       * 'length'. The context is never shifted. Lone UTF-16 surrogates become U+FFFD. An abort
+       * stops the prompt's evaluation between chunks of 64 tokens, or generation between tokens.
+       */
       create(params: ChatCompletionParams & { stream: true }): Promise<AsyncIterable<ChatCompletionChunk>>;
       create(params: ChatCompletionParams & { stream?: false }): Promise<ChatCompletion>;
       create(params: ChatCompletionParams): Promise<ChatCompletion | AsyncIterable<ChatCompletionChunk>>;
@@ -207,12 +244,24 @@ export declare class Engine {
   load(source: ModelSource, options?: LoadOptions): Promise<ModelInfo>;
   /** Exact file size of every preset and the memory a context needs, from the header alone. */
   planQuantization(source: ModelSource, options?: { n_ctx?: number; signal?: AbortSignal }): Promise<QuantizationPlan>;
+  /**
+   * Quantizes an F32/F16/BF16 GGUF to a llama.cpp preset, streaming (memory near one tensor slab):
+   * the bytes llama-quantize writes. Already-quantized inputs are refused (UnsupportedTypeError).
+   */
+  quantize(source: ModelSource, preset: QuantPresetName | string, options?: QuantizeOptions): Promise<QuantizeResult>;
   /** The GGUF header of a model without loading it (only its first bytes are read). */
   inspect(source: ModelSource, options?: { signal?: AbortSignal; retries?: number; retryDelayMs?: number }): Promise<GgufHeader>;
   unload(): Promise<void>;
   info(): Promise<ModelInfo | null>;
+  /** Live wasm heap bytes; back to the same figure after an unload or an aborted request. */
+  memory(): Promise<WasmMemoryUsage>;
+  /** Text must be a string (bytes: InvalidArgumentError; decode them with TextDecoder); lone surrogates become U+FFFD. */
   tokenize(text: string, options?: { addSpecial?: boolean; parseSpecial?: boolean }): Promise<number[]>;
   detokenize(ids: ArrayLike<number>, options?: { renderSpecial?: boolean }): Promise<string>;
+  /**
+   * Continues a raw prompt string. An empty prompt (no tokens: the model adds no BOS) rejects with
+   * InvalidArgumentError; one longer than the context with ContextFullError. See chat.completions.create.
+   */
   complete(prompt: string, params: GenerationParams & { stream: true }): Promise<AsyncIterable<TextCompletion>>;
   complete(prompt: string, params?: GenerationParams & { stream?: false }): Promise<TextCompletion>;
   perplexity(text: string, options?: {
@@ -220,8 +269,70 @@ export declare class Engine {
     onProgress?: (progress: { chunk: number; n_chunks: number; ppl: number }) => void;
     signal?: AbortSignal;
   }): Promise<PerplexityResult>;
+  /**
+   * KL divergence against a base model (e.g. the F16 the loaded model was quantized from), as
+   * llama-perplexity --kl-divergence: chunks of `ctx` tokens (default 512; `chunks` limits how
+   * many, 0 = all), positions ctx/2 .. ctx-2. The base is loaded beside the model for the run
+   * (both in memory at once) and freed after. Needs the same vocabulary.
+   */
+  klDivergence(baseSource: ModelSource, text: string, options?: {
+    ctx?: number;
+    chunks?: number;
+    onProgress?: (progress: { chunk: number; n_chunks: number; kl: number; same_top: number }) => void;
+    signal?: AbortSignal;
+    retries?: number;
+    retryDelayMs?: number;
+  }): Promise<KlDivergenceResult>;
   setThreads(threads: number): Promise<number>;
   terminate(): Promise<void>;
+}
+
+export type QuantPresetName =
+  | 'F32' | 'F16' | 'BF16' | 'Q8_0' | 'Q6_K' | 'Q5_K_M' | 'Q5_K_S' | 'Q5_1' | 'Q5_0' | 'Q4_K_M' | 'Q4_K_S'
+  | 'Q4_1' | 'Q4_0' | 'IQ4_NL' | 'IQ4_XS' | 'Q3_K_L' | 'Q3_K_M' | 'Q3_K_S' | 'Q2_K';
+
+export interface QuantizeProgress {
+  phase: 'probe' | 'quantize' | 'done';
+  tensorsDone: number;
+  tensorCount: number;
+  /** Output bytes written so far. */
+  bytesDone: number;
+  /** Size of the output file. */
+  bytesTotal: number;
+}
+
+export interface QuantizeOptions {
+  onProgress?: (progress: QuantizeProgress) => void;
+  signal?: AbortSignal;
+  /**
+   * Node: the path of the output file (required). Browsers: an OPFS file name or a
+   * FileSystemFileHandle, written as it goes; omitted: the result is a Blob.
+   */
+  output?: string | FileSystemFileHandle;
+  /** Hash the output while writing it (result.sha256). */
+  sha256?: boolean;
+  retries?: number;
+  retryDelayMs?: number;
+}
+
+export interface QuantizeResult {
+  /** Bytes of the output file. */
+  size: number;
+  preset: string;
+  /** general.file_type written (llama_ftype). */
+  fileType: number;
+  /** Bytes of the input file. */
+  inputSize: number;
+  tensorCount: number;
+  /** Lowercase hex, when options.sha256 was set. */
+  sha256?: string;
+  /** Browsers: the output (also for OPFS outputs, as a File). */
+  blob?: Blob;
+  /** Node: the output path. */
+  path?: string;
+  /** Browsers with an OPFS output: its handle (and name when given by name). */
+  handle?: FileSystemFileHandle;
+  opfsName?: string;
 }
 
 export interface QuantizationPlan {

@@ -11,6 +11,7 @@ import {
 } from './errors.js';
 import { loadIntoMemory, readHeader } from './model_loader.js';
 import { ModelStore } from './model_store.js';
+import { quantizeSource } from './quantize.js';
 import { RequestServer } from './protocol.js';
 import { loadWasmModule } from './wasm_module.js';
 import { connectToParent, yieldToEventLoop } from './worker_port.js';
@@ -31,6 +32,15 @@ function checked(json) {
   const result = JSON.parse(json);
   if (result.ok === false) throw errorFromWasmCode(result.code, result.error);
   return result;
+}
+
+/**
+ * Replaces lone UTF-16 surrogates with U+FFFD, as TextEncoder does. Embind's UTF-8 conversion
+ * would otherwise pair a lone surrogate with the next code unit and swallow that character.
+ * @param {string} text
+ */
+function wellFormed(text) {
+  return text.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD');
 }
 
 function requireEngine() {
@@ -55,14 +65,41 @@ async function preferCachedParts(sources, store) {
   }));
 }
 
-/** @param {number} nCtx */
-function wasmTarget(nCtx) {
+/**
+ * @param {number} nCtx
+ * @param {any} [target] the WasmEngine to load into (the worker's own by default)
+ */
+function wasmTarget(nCtx, target = engine) {
   const module = /** @type {NonNullable<typeof wasm>} */ (wasm).module;
   return {
-    probe: (/** @type {Uint8Array} */ head, /** @type {number} */ size) => JSON.parse(engine.probeHeader(head, size, nCtx)),
-    allocate: (/** @type {number} */ bytes) => engine.allocateModel(bytes),
+    probe: (/** @type {Uint8Array} */ head, /** @type {number} */ size) => JSON.parse(target.probeHeader(head, size, nCtx)),
+    allocate: (/** @type {number} */ bytes) => target.allocateModel(bytes),
     heap: () => /** @type {Uint8Array} */ (module.HEAPU8),
   };
+}
+
+/** Prompt tokens evaluated per wasm call: an abort is seen between two such chunks. */
+const PREFILL_CHUNK_TOKENS = 64;
+
+/**
+ * Evaluates the prompt chunk by chunk (the KV prefix shared with the previous request is kept),
+ * checking for an abort between chunks. An aborted prefill leaves the evaluated part in the KV
+ * cache, where the next request reuses what it shares.
+ * @param {any} wasmEngine
+ * @param {Int32Array} promptIds
+ * @param {AbortSignal} signal
+ */
+async function prefillPrompt(wasmEngine, promptIds, signal) {
+  const total = { n_reused: 0, n_evaluated: 0, ms: 0 };
+  for (let first = true; ; first = false) {
+    const chunk = checked(wasmEngine.prefill(promptIds, PREFILL_CHUNK_TOKENS));
+    if (first) total.n_reused = chunk.n_reused;
+    total.n_evaluated += chunk.n_evaluated;
+    total.ms += chunk.ms;
+    if (chunk.done) return total;
+    await yieldToEventLoop();
+    if (signal.aborted) throw new AbortError('Generation was aborted while evaluating the prompt.');
+  }
 }
 
 const handlers = {
@@ -146,7 +183,7 @@ const handlers = {
   /** @param {{ text: string, addSpecial?: boolean, parseSpecial?: boolean }} payload */
   tokenize(payload) {
     if (typeof payload.text !== 'string') throw new InvalidArgumentError('tokenize() takes a string.');
-    const ids = requireModel().tokenize(payload.text, payload.addSpecial ?? false, payload.parseSpecial ?? false);
+    const ids = requireModel().tokenize(wellFormed(payload.text), payload.addSpecial ?? false, payload.parseSpecial ?? false);
     return Array.from(ids);
   },
 
@@ -162,10 +199,10 @@ const handlers = {
    */
   async generate(payload, { signal, emit }) {
     const wasmEngine = requireModel();
-    const promptIds = wasmEngine.tokenize(payload.prompt, payload.addSpecial, true);
+    const promptIds = wasmEngine.tokenize(wellFormed(payload.prompt), payload.addSpecial, true);
     // Stop strings are matched by the engine, which holds back text that may start one.
-    checked(wasmEngine.setSampler(JSON.stringify({ ...payload.sampling, stop: payload.stop })));
-    const prefill = checked(wasmEngine.setPrompt(promptIds));
+    checked(wasmEngine.setSampler(JSON.stringify({ ...payload.sampling, stop: payload.stop.map(wellFormed) })));
+    const prefill = await prefillPrompt(wasmEngine, promptIds, signal);
     let completionTokens = 0;
     /** @type {'stop' | 'length'} */
     let finishReason = 'length';
@@ -209,7 +246,7 @@ const handlers = {
   async perplexity(payload, { signal, emit }) {
     const wasmEngine = requireModel();
     const started = performance.now();
-    const begun = checked(wasmEngine.perplexityBegin(payload.text, payload.ctx));
+    const begun = checked(wasmEngine.perplexityBegin(wellFormed(payload.text), payload.ctx));
     let last = { ppl: NaN, chunk: 0, n_chunks: begun.n_chunks, done: begun.n_chunks === 0 };
     while (!last.done) {
       await yieldToEventLoop();
@@ -220,11 +257,72 @@ const handlers = {
     return { ppl: last.ppl, n_chunks: begun.n_chunks, n_tokens: begun.n_tokens, ctx: payload.ctx, ms: performance.now() - started };
   },
 
+  /**
+   * KL divergence of the loaded model against a base model loaded for the run into a second
+   * WasmEngine (freed after, also on abort or error), chunk by chunk with progress.
+   * @param {{ base: any, text: string, ctx: number, chunks: number, retries?: number, retryDelayMs?: number }} payload
+   * @param {import('./protocol.js').RequestContext} context
+   */
+  async klDivergence(payload, { signal, emit }) {
+    const wasmEngine = requireModel();
+    const started = performance.now();
+    const sources = await resolveByteSources(payload.base, { retries: payload.retries, retryDelayMs: payload.retryDelayMs });
+    const baseEngine = new (/** @type {NonNullable<typeof wasm>} */ (wasm).module.WasmEngine)();
+    try {
+      await loadIntoMemory(sources, wasmTarget(payload.ctx, baseEngine), {
+        signal, phase: sources.some((part) => part instanceof HttpByteSource) ? 'download' : 'read',
+        onProgress: (progress) => emit({ kind: 'progress', ...progress }),
+      });
+      throwIfAborted(signal);
+      // The threaded build's pthread pool holds 4 workers: the loaded model keeps threads - 1.
+      const baseThreads = Math.max(1, Math.min(threads, 5 - threads));
+      checked(baseEngine.loadModel(JSON.stringify({ n_ctx: payload.ctx, n_threads: baseThreads })));
+      const begun = checked(wasmEngine.klDivergenceBegin(baseEngine, wellFormed(payload.text), payload.ctx));
+      const nChunks = payload.chunks > 0 ? Math.min(payload.chunks, begun.n_chunks) : begun.n_chunks;
+      let last = null;
+      for (let i = 0; i < nChunks; i++) {
+        await yieldToEventLoop();
+        if (signal.aborted) throw new AbortError('KL divergence was aborted.');
+        last = checked(wasmEngine.klDivergenceNext(baseEngine));
+        emit({ kind: 'klDivergence', chunk: last.chunk, n_chunks: nChunks, kl: last.kl, same_top: last.same_top });
+      }
+      const { ok, chunk, n_chunks, done, ...figures } = last ?? {};
+      return { ...figures, n_chunks: nChunks, n_tokens: begun.n_tokens, ctx: payload.ctx, ms: performance.now() - started };
+    } finally {
+      wasmEngine.klDivergenceEnd();
+      baseEngine.freeModel();
+      baseEngine.delete();
+    }
+  },
+
+  /** Bytes of the wasm heap in live allocations (`used`) and the heap's size. */
+  memory() {
+    return /** @type {NonNullable<typeof wasm>} */ (wasm).module.wasmHeapStats();
+  },
+
   /** @param {{ threads: number }} payload */
   setThreads(payload) {
     threads = wasm?.variant === 'mt' ? Math.max(1, payload.threads) : 1;
     requireEngine().setThreads(threads);
     return threads;
+  },
+
+  /**
+   * Quantizes a model to a preset, streaming from its source to the output (js/quantize.js).
+   * @param {{ source: any, preset: string, output?: any, sha256?: boolean, retries?: number, retryDelayMs?: number }} payload
+   * @param {import('./protocol.js').RequestContext} context
+   */
+  async quantize(payload, { signal, emit }) {
+    const module = /** @type {NonNullable<typeof wasm>} */ (wasm).module;
+    const [first, ...rest] = await resolveByteSources(payload.source, { retries: payload.retries, retryDelayMs: payload.retryDelayMs });
+    if (rest.length > 0) throw new InvalidArgumentError('quantize() takes one GGUF file: merge split parts first.');
+    // The threaded build's pthread pool holds 4 workers: a loaded model keeps threads - 1 of them.
+    const quantizeThreads = model ? Math.max(1, Math.min(threads, 5 - threads)) : Math.min(threads, 5);
+    return quantizeSource({
+      module, source: first, preset: payload.preset, threads: quantizeThreads, output: payload.output,
+      sha256: payload.sha256 ?? false, signal, yieldToEventLoop,
+      onProgress: (progress) => emit({ kind: 'progress', ...progress }),
+    });
   },
 
   /** @param {{ cacheDir?: string }} payload */
