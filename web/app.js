@@ -6,6 +6,7 @@ import { bindSettingsForm, loadSettings } from './settings.js';
 import { formatBytes } from './format.js';
 import { initInspector } from './inspector.js';
 import { initAdvisor } from './advisor_view.js';
+import { ShrinkView } from './shrink_view.js';
 
 const $ = (selector) => document.querySelector(selector);
 const settings = loadSettings();
@@ -170,6 +171,7 @@ bindSettingsForm($('#settings-form'), settings, async (changed) => {
 
 initInspector(engine);
 initAdvisor(engine, settings);
+const shrinkView = new ShrinkView(settings);
 
 // Expose for tests and the console.
-globalThis.webgguf = { engine, modelPanel, get messages() { return messages; } };
+globalThis.webgguf = { engine, modelPanel, shrinkView, get messages() { return messages; } };

@@ -7,10 +7,11 @@ const SHELL_CACHE = 'webgguf-shell-v1';
 // every file of web/ and js/ is listed).
 const SHELL_FILES = [
   './', 'index.html', 'app.js', 'style.css', 'markdown.js', 'settings.js', 'chat_view.js', 'format.js',
-  'model_panel.js', 'advisor_view.js', 'inspector.js', 'manifest.webmanifest',
+  'model_panel.js', 'advisor_view.js', 'inspector.js', 'shrink_view.js', 'shrink_chart.js', 'data/eval-sample.txt',
+  'manifest.webmanifest',
   'icons/icon.svg', 'icons/icon-192.png', 'icons/icon-512.png',
   'js/advisor.js', 'js/byte_sources.js', 'js/chat_template.js', 'js/completions.js', 'js/engine.js',
-  'js/errors.js', 'js/index.js', 'js/model_loader.js', 'js/model_store.js', 'js/protocol.js',
+  'js/errors.js', 'js/index.js', 'js/model_loader.js', 'js/model_store.js', 'js/protocol.js', 'js/quantize.js',
   'js/sha256.js', 'js/wasm_module.js', 'js/worker.js', 'js/worker_port.js',
   'dist/wasm/webgguf-st-web.mjs', 'dist/wasm/webgguf-st-web.wasm',
   'dist/wasm/webgguf-mt-web.mjs', 'dist/wasm/webgguf-mt-web.wasm', 'dist/wasm/webgguf-mt-web.worker.js',

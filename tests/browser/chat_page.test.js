@@ -152,6 +152,15 @@ test('works at 375 px wide', async () => {
   const page = await openPage({ viewport: { width: 375, height: 740 } });
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   assert.ok(overflow <= 0, `page scrolls sideways by ${overflow}px`);
+  // Nothing in the model panel (URL field, Load button) sticks out of its border box.
+  const sticking = await page.evaluate(() => {
+    const panel = document.getElementById('model-panel');
+    const right = panel.getBoundingClientRect().right;
+    return [...panel.querySelectorAll('*')]
+      .filter((element) => element.getClientRects().length > 0 && element.getBoundingClientRect().right > right + 0.5)
+      .map((element) => `${element.tagName.toLowerCase()}${element.id ? `#${element.id}` : ''}${element.name ? `[name=${element.name}]` : ''}`);
+  });
+  assert.deepEqual(sticking, [], `sticks out of the model panel: ${sticking.join(', ')}`);
   await page.screenshot({ path: join(screenshots, 'narrow.png'), fullPage: true });
   await page.close();
 });
