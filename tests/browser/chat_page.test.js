@@ -49,10 +49,13 @@ async function loadBundled(page) {
 }
 
 async function ask(page, question) {
+  // A short greedy reply can start and finish between two polls of a selector, so wait for a new
+  // assistant bubble that is no longer streaming rather than for the streaming state itself.
+  const before = await page.$$eval('#messages .message.assistant', (bubbles) => bubbles.length);
   await page.fill('#prompt', question);
   await page.press('#prompt', 'Enter');
-  await page.waitForSelector('#messages .message.assistant.streaming');
-  await page.waitForSelector('#messages .message.assistant.streaming', { state: 'detached', timeout: 120_000 });
+  await page.waitForFunction((count) => document.querySelectorAll('#messages .message.assistant').length > count
+      && document.querySelector('#messages .message.assistant.streaming') === null, before, { timeout: 120_000 });
   return page.$$eval('#messages .message.assistant', (bubbles) => bubbles.at(-1).textContent);
 }
 

@@ -77,6 +77,17 @@ after(async () => {
 });
 
 /**
+ * A local file is read in a few large chunks, so an abort aimed at a progress point often arrives
+ * after the load is done; aborting right after the call on some trials (30%) makes sure every
+ * run also cancels loads and downloads that are under way (the probe and the first reads).
+ * @param {() => number} random
+ * @param {AbortController} controller
+ */
+function abortRightAwaySometimes(random, controller) {
+  if (random() < 0.3) controller.abort();
+}
+
+/**
  * Each phase aborts at a random point and reports whether the abort landed (an operation can
  * finish before its abort arrives) and whether the model is still loaded afterwards.
  * @type {Record<string, (random: () => number) => Promise<{ aborted: boolean, modelLoaded: boolean }>>}
@@ -89,6 +100,7 @@ const PHASES = {
       cache: false, n_ctx: N_CTX, signal: controller.signal,
       onProgress: (p) => { if (p.phase === 'download' && p.loaded >= cut * p.total) controller.abort(); },
     });
+    abortRightAwaySometimes(random, controller);
     return settle(loading, false);
   },
   async load(random) {
@@ -98,6 +110,7 @@ const PHASES = {
       cache: false, n_ctx: N_CTX, signal: controller.signal,
       onProgress: (p) => { if (p.phase === 'read' && p.loaded >= cut * p.total) controller.abort(); },
     });
+    abortRightAwaySometimes(random, controller);
     return settle(loading, false);
   },
   async prefill(random) {
