@@ -13,14 +13,6 @@
 
 namespace webgguf::simd {
 
-// fp16 field at the same offset in 4 consecutive blocks -> 4 floats (for drivers that batch
-// 4 blocks).
-template <typename Block>
-HWY_INLINE VF32 HalfFields4(const Block* b, const uint16_t Block::*field) {
-  return HalvesToFloats(MakeU32x4(LoadU16(&(b[0].*field)), LoadU16(&(b[1].*field)),
-                                  LoadU16(&(b[2].*field)), LoadU16(&(b[3].*field))));
-}
-
 // Kernel provides: types Weight and Activation (BlockQ8_0 or BlockQ8_1);
 //   static VI32 Dot(const Weight&, const Activation&)   4 partial int32 sums of a block;
 //   static constexpr bool kHasMin                        Weight has fp16 `m`, Activation has `s`;
@@ -51,8 +43,8 @@ HWY_INLINE float DotRow32(int64_t n, const void* weights, const void* activation
     }
     return ReduceSum(acc);
   } else {
-    // One block at a time: in V8 this beats reducing 4 blocks together with ReduceSum4, whose
-    // unrolled body spills.
+    // One block at a time: in V8 this beats reducing 4 blocks together, whose unrolled body
+    // spills.
     float sum = 0.0f;
     for (; w != w_end; w += sizeof(Weight), a += sizeof(Activation)) {
       const Weight& wb = BlockAt<Weight>(w);

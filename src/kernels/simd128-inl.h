@@ -181,18 +181,6 @@ HWY_INLINE VI32 Dot16(VI16 w0, VI16 w1, const int8_t* act) {
   return MulAddPairs(w1, LoadI8AsI16(act + 8), MulAddPairs(w0, LoadI8AsI16(act), hn::Zero(DI32())));
 }
 
-// [sum(v0), sum(v1), sum(v2), sum(v3)]: four horizontal sums at once, exact in int32.
-HWY_INLINE VI32 ReduceSum4(VI32 v0, VI32 v1, VI32 v2, VI32 v3) {
-  const DI32 d;
-  const hn::Full128<uint64_t> d64;
-  // [v0_0+v0_2, v1_0+v1_2, v0_1+v0_3, v1_1+v1_3] and the same for v2, v3.
-  const VI32 s01 = hn::Add(hn::InterleaveLower(d, v0, v1), hn::InterleaveUpper(d, v0, v1));
-  const VI32 s23 = hn::Add(hn::InterleaveLower(d, v2, v3), hn::InterleaveUpper(d, v2, v3));
-  const auto lo = hn::InterleaveLower(d64, hn::BitCast(d64, s01), hn::BitCast(d64, s23));
-  const auto hi = hn::InterleaveUpper(d64, hn::BitCast(d64, s01), hn::BitCast(d64, s23));
-  return hn::Add(hn::BitCast(d, lo), hn::BitCast(d, hi));
-}
-
 HWY_INLINE int32_t ReduceSum(VI32 v) { return hn::GetLane(hn::SumOfLanes(DI32(), v)); }
 HWY_INLINE float ReduceSum(VF32 v) { return hn::GetLane(hn::SumOfLanes(DF32(), v)); }
 
