@@ -12,6 +12,7 @@
 
 #include "engine/engine.h"
 #include "gguf/gguf.h"
+#include "test_paths.h"
 #include "tokenizer/unicode.h"
 
 namespace webgguf {
@@ -374,6 +375,29 @@ TEST(HostileModelTest, TheGeneratedModelIsValid) {
   expect_usable(engine);
   EXPECT_EQ(engine.summary().model.n_layer, kLayers);
   EXPECT_EQ(engine.summary().model.n_vocab, 259);
+}
+
+// KL divergence compares two distributions over one vocabulary: a base with another vocabulary
+// (lexi's 4096 tokens against the tiny model's 259) is refused before anything is evaluated.
+TEST(HostileModelTest, KlDivergenceRefusesABaseWithAnotherVocabulary) {
+  Engine lexi, tiny;
+  LoadOptions options;
+  options.n_ctx = 64;
+  ASSERT_TRUE(load(lexi, testing::read_file_bytes(testing::shared_path("models/lexi-28m-f16.gguf")), options).ok());
+  ASSERT_TRUE(load(tiny, serialize(tiny_model_source()), options).ok());
+  const std::string text(4096, 'a');
+  KlDivergenceProgress progress;
+  const EngineError e = tiny.kl_divergence_begin(lexi, text, 32, &progress);
+  EXPECT_EQ(e.code, ErrorCode::kBadRequest);
+  EXPECT_NE(e.message.find("the base model has 4096 tokens in its vocabulary and this model 259"), std::string::npos)
+      << e.message;
+  // Both engines keep their models and still generate.
+  for (Engine* engine : {&tiny, &lexi}) {
+    PromptResult prompt;
+    ASSERT_TRUE(engine->set_prompt({10, 11}, &prompt).ok());
+    StepResult step;
+    EXPECT_TRUE(engine->step(&step).ok());
+  }
 }
 
 }  // namespace
