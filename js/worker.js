@@ -81,6 +81,17 @@ function wasmTarget(nCtx, target = engine) {
 /** Prompt tokens evaluated per wasm call: an abort is seen between two such chunks. */
 const PREFILL_CHUNK_TOKENS = 64;
 
+/** Workers in the threaded build's pthread pool (PTHREAD_POOL_SIZE in cmake/wasm_module.cmake). */
+const PTHREAD_POOL_SIZE = 4;
+
+/**
+ * Threads for a second job (a KL base model, a quantization) run while the loaded model keeps
+ * its threads - 1 pool workers: the calling thread plus what is left of the pool, at most `threads`.
+ */
+function threadsBesideTheModel() {
+  return Math.max(1, Math.min(threads, PTHREAD_POOL_SIZE + 1 - threads));
+}
+
 /**
  * Evaluates the prompt chunk by chunk (the KV prefix shared with the previous request is kept),
  * checking for an abort between chunks. An aborted prefill leaves the evaluated part in the KV
@@ -274,8 +285,7 @@ const handlers = {
         onProgress: (progress) => emit({ kind: 'progress', ...progress }),
       });
       throwIfAborted(signal);
-      // The threaded build's pthread pool holds 4 workers: the loaded model keeps threads - 1.
-      const baseThreads = Math.max(1, Math.min(threads, 5 - threads));
+      const baseThreads = threadsBesideTheModel();
       checked(baseEngine.loadModel(JSON.stringify({ n_ctx: payload.ctx, n_threads: baseThreads })));
       const begun = checked(wasmEngine.klDivergenceBegin(baseEngine, wellFormed(payload.text), payload.ctx));
       const nChunks = payload.chunks > 0 ? Math.min(payload.chunks, begun.n_chunks) : begun.n_chunks;
@@ -316,8 +326,7 @@ const handlers = {
     const module = /** @type {NonNullable<typeof wasm>} */ (wasm).module;
     const [first, ...rest] = await resolveByteSources(payload.source, { retries: payload.retries, retryDelayMs: payload.retryDelayMs });
     if (rest.length > 0) throw new InvalidArgumentError('quantize() takes one GGUF file: merge split parts first.');
-    // The threaded build's pthread pool holds 4 workers: a loaded model keeps threads - 1 of them.
-    const quantizeThreads = model ? Math.max(1, Math.min(threads, 5 - threads)) : Math.min(threads, 5);
+    const quantizeThreads = model ? threadsBesideTheModel() : Math.min(threads, PTHREAD_POOL_SIZE + 1);
     return quantizeSource({
       module, source: first, preset: payload.preset, threads: quantizeThreads, output: payload.output,
       sha256: payload.sha256 ?? false, signal, yieldToEventLoop,
