@@ -20,12 +20,16 @@ void attention_head(const float* q, const uint16_t* keys, const uint16_t* values
 void attention_head_ref(const float* q, const uint16_t* keys, const uint16_t* values, int n_kv,
                         int head_dim, float scale, float* scores, float* out);
 
+// Floats of per-thread scratch attention_causal needs for contexts of up to n_ctx positions:
+// the scores of one kv head's group of query heads, and one cached row as f32.
+int64_t attention_scratch_floats(const AttentionShape& shape, int64_t n_ctx);
+
 // A batch of tokens: token i sits at position pos + i and attends to positions [0, pos + i].
 //   q: [n_tokens][q_token_stride]; out: [n_tokens][n_head * head_dim]; k_cache, v_cache: [n_head_kv][n_ctx][head_dim] f16.
-// The (token, head) pairs are split across n_threads; this call does thread_index's share.
-// scores: this thread's scratch, [pos + n_tokens] floats.
+// The (token, kv head) pairs are split across n_threads; this call does thread_index's share.
+// scratch: this thread's, attention_scratch_floats(shape, pos + n_tokens) floats.
 void attention_causal(const AttentionShape& shape, const float* q, int n_tokens, int32_t pos,
-                      const uint16_t* k_cache, const uint16_t* v_cache, float scale, float* scores,
+                      const uint16_t* k_cache, const uint16_t* v_cache, float scale, float* scratch,
                       float* out, int thread_index, int n_threads);
 // Reference: every pair with attention_head_ref, one thread.
 void attention_causal_ref(const AttentionShape& shape, const float* q, int n_tokens, int32_t pos,

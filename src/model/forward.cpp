@@ -160,7 +160,7 @@ void attention_block(ModelState& s, int il, int nb, int32_t pos) {
   shape.q_token_stride = qkv_stride;
   auto attend = [&](int thread_index, int n_threads) {
     attention_causal(shape, qkv, nb, pos, keys, values, s.attention_scale,
-                     s.scores.data() + static_cast<size_t>(thread_index) * s.n_ctx, s.attn.data(),
+                     s.attention_scratch.data() + thread_index * s.attention_scratch_stride, s.attn.data(),
                      thread_index, n_threads);
   };
   // Short contexts are cheaper to attend to on this thread than a barrier costs.

@@ -4,12 +4,13 @@
 #include <algorithm>
 #include <cmath>
 
+#include "kernels/ops_attention.h"
 #include "model/model_state.h"
 
 namespace webgguf {
 namespace {
 
-// Threads the memory estimate assumes (each needs one row of attention scores).
+// Threads the memory estimate assumes (each needs its own attention scratch).
 constexpr int kEstimateThreads = 8;
 
 struct ScratchSizes {
@@ -30,6 +31,14 @@ uint64_t kv_cache_bytes(const ModelConfig& c, uint32_t n_ctx) {
   return 2ull * c.n_layer * c.n_head_kv * n_ctx * c.head_dim * sizeof(uint16_t);
 }
 
+size_t attention_scratch_stride(const ModelConfig& c, uint32_t n_ctx) {
+  AttentionShape shape;
+  shape.n_head = c.n_head;
+  shape.n_head_kv = c.n_head_kv;
+  shape.head_dim = c.head_dim;
+  return static_cast<size_t>(attention_scratch_floats(shape, n_ctx));
+}
+
 MemoryEstimate make_estimate(const ModelConfig& c, uint32_t n_ctx, uint64_t tensor_bytes,
                              uint64_t copied_bytes, size_t max_activation_row_bytes, int n_threads) {
   const ScratchSizes s = scratch_sizes(c, max_activation_row_bytes);
@@ -37,7 +46,7 @@ MemoryEstimate make_estimate(const ModelConfig& c, uint32_t n_ctx, uint64_t tens
   m.weights_bytes = tensor_bytes;
   m.kv_bytes = kv_cache_bytes(c, n_ctx);
   m.scratch_bytes = copied_bytes + sizeof(float) * (kMaxBatch * s.floats_per_token +
-                                                    static_cast<uint64_t>(n_threads) * n_ctx) +
+                                                    static_cast<uint64_t>(n_threads) * attention_scratch_stride(c, n_ctx)) +
                     kActivationSlots * kMaxBatch * s.activation_row_bytes;
   m.total_bytes = m.weights_bytes + m.kv_bytes + m.scratch_bytes;
   return m;
@@ -58,7 +67,8 @@ const ModelInfo& Model::info() const { return state_->info; }
 void Model::set_threads(int n_threads) {
   ModelState& s = *state_;
   s.pool = std::make_unique<ThreadPool>(n_threads);
-  s.scores.assign(static_cast<size_t>(s.pool->n_threads()) * s.n_ctx, 0.0f);
+  s.attention_scratch_stride = attention_scratch_stride(s.config, s.n_ctx);
+  s.attention_scratch.assign(static_cast<size_t>(s.pool->n_threads()) * s.attention_scratch_stride, 0.0f);
 }
 
 Result<MemoryEstimate> Model::estimate_memory(const GgufFile& file, uint32_t n_ctx) {

@@ -39,7 +39,8 @@ struct ModelState {
   std::vector<float> gate_up;  // [B, 2 n_ff]
   std::vector<float> proj;     // [B, n_embd] output of attn_output / ffn_down before the residual add
   std::vector<float> cos_sin;  // [B, n_rot] rope table per token
-  std::vector<float> scores;   // [n_threads, n_ctx] attention scores per thread
+  std::vector<float> attention_scratch;  // [n_threads, attention_scratch_stride] per thread
+  size_t attention_scratch_stride = 0;   // attention_scratch_floats(shape, n_ctx)
   AlignedBuffer activations[kActivationSlots];  // [B] rows in a vec_dot type each
   size_t activation_slot_bytes = 0;
 

@@ -78,12 +78,46 @@ TEST(OpsAttention, CausalGroupedQueryMatchesReferenceAndThreads) {
   for (int n_threads : {1, 3}) {
     ThreadPool pool(n_threads);
     std::vector<float> out(out_size, NAN);
-    std::vector<float> thread_scores(static_cast<size_t>(pool.n_threads()) * n_ctx);
+    const int64_t stride = attention_scratch_floats(shape, n_ctx);
+    std::vector<float> thread_scratch(static_cast<size_t>(pool.n_threads() * stride));
     pool.run([&](int i, int n) {
       attention_causal(shape, q.data(), n_tokens, pos, k.data(), v.data(), scale,
-                       thread_scores.data() + static_cast<size_t>(i) * n_ctx, out.data(), i, n);
+                       thread_scratch.data() + i * stride, out.data(), i, n);
     });
     for (size_t i = 0; i < out_size; ++i) EXPECT_TRUE(close_relative(out[i], ref[i], 2e-5f)) << i;
+    // A group's heads share each converted cached row, and each head's result is bit-identical
+    // to attending with that head alone.
+    for (int t = 0; t < n_tokens; ++t) {
+      for (int h = 0; h < shape.n_head; ++h) {
+        const int g = h / 3;
+        std::vector<float> alone(shape.head_dim), scores(n_ctx);
+        attention_head(q.data() + t * shape.q_token_stride + h * shape.head_dim, k.data() + g * shape.kv_head_stride,
+                       v.data() + g * shape.kv_head_stride, pos + t + 1, shape.head_dim, scale, scores.data(),
+                       alone.data());
+        for (int i = 0; i < shape.head_dim; ++i) {
+          EXPECT_EQ(out[(static_cast<size_t>(t) * shape.n_head + h) * shape.head_dim + i], alone[i]);
+        }
+      }
+    }
+  }
+}
+
+// One cached position: the output is that position's values, so every f16 bit pattern (zeros,
+// subnormals, normals, infinities, NaNs) must come out of the cache's f16-to-f32 conversion as
+// fp16_to_fp32 gives it.
+TEST(OpsAttention, CacheConversionIsExactForEveryHalf) {
+  const int head_dim = 1 << 16;
+  std::vector<uint16_t> keys(head_dim, 0), values(head_dim);
+  for (int i = 0; i < head_dim; ++i) values[i] = static_cast<uint16_t>(i);
+  std::vector<float> q(head_dim, 0.0f), scores(1), out(head_dim);
+  attention_head(q.data(), keys.data(), values.data(), 1, head_dim, 1.0f, scores.data(), out.data());
+  for (int i = 0; i < head_dim; ++i) {
+    const float expect = fp16_to_fp32(values[i]);
+    if (std::isnan(expect)) {
+      EXPECT_TRUE(std::isnan(out[i])) << i;
+    } else {
+      EXPECT_EQ(out[i], expect) << i;  // -0 comes out as +0 (0 + 1 * -0), which compares equal
+    }
   }
 }
 
