@@ -154,9 +154,10 @@ are kept only when llama.cpp's greedy continuation on that file runs 64 tokens w
 be told to ignore EOS; the token columns show what each engine really generated). Prefill tok/s = the engine's
 prompt tokens / prompt time; decode tok/s = generated tokens / time from the end of prefill to the last token
 (llama-server's definitions; native llama.cpp is timed the same way around node-llama-cpp's evaluate()).
-Memory: performance.measureUserAgentSpecificMemory() of the page with its workers (wasm memories, JS heaps;
-ours after the warm-up completion, before the reload; wllama after the timed run); native: peak RSS of the
-process, mmapped weights included. Native runs each in its own Node process (load + warm-up + timed run).
+Memory: ours is the size of our wasm memory after the timed run (engine.memory().heapSize; it only grows, so
+this is its peak; Chromium's performance.measureUserAgentSpecificMemory() does not see our worker's memory);
+wllama: measureUserAgentSpecificMemory() of the page with its workers after the timed run; native: peak RSS
+of the process, mmapped weights included. Native runs each in its own Node process (load + warm-up + timed run).
 
 ## Prefill (tok/s)
 
