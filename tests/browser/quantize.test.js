@@ -54,7 +54,7 @@ test('Q4_K_M of lexi-28m-f16 from its URL equals the native file, loads and comp
   assert.ok(result.progressEvents > 75);
   assert.equal(result.quantization, 'Q4_K_M');
   assert.ok(result.text.trim().length > 0, 'empty completion');
-  // Streaming: the 56 MB input never sits in wasm memory whole (the heap starts at 64 MiB).
+  // Streaming: the 56 MB input never sits in wasm memory whole (the heap starts at 16 MiB).
   assert.ok(result.heap.heapSize < 64 * 1048576 + 56788544, `wasm heap grew to ${result.heap.heapSize} bytes`);
   await page.close();
 });
