@@ -7,35 +7,21 @@
 #include "core/fp16.h"
 #include "hwy/highway.h"
 #include "kernels/ops_activation.h"
+#include "kernels/simd128-inl.h"
 
 namespace webgguf {
 namespace hn = hwy::HWY_NAMESPACE;
 
 namespace {
 
-// 4 f16 values (bits in the low half of each u32 lane) as f32, exact for every value: the
-// magnitude bits moved into f32 position and scaled by 2^112 (the exponent bias difference)
-// give normals and subnormals alike; exponent 31 (Inf/NaN) gets the f32 exponent 255. About
-// half the operations of Highway 1.0.3's PromoteTo, which SSE4 and SIMD128 both emulate.
-inline auto halves_to_floats(hn::Vec128<uint32_t> bits) {
-  const hn::Full128<uint32_t> du;
-  const hn::Full128<int32_t> di;
-  const hn::Full128<float> df;
-  const auto magnitude = hn::ShiftLeft<13>(hn::And(bits, hn::Set(du, 0x7FFF)));
-  const auto scaled = hn::Mul(hn::BitCast(df, magnitude), hn::Set(df, 0x1p112f));
-  const auto special = hn::Gt(hn::BitCast(di, magnitude), hn::Set(di, 0x0F7FFFFF));
-  const auto exponent = hn::IfThenElseZero(hn::RebindMask(df, special), hn::BitCast(df, hn::Set(du, 0x7F800000)));
-  const auto sign = hn::BitCast(df, hn::ShiftLeft<16>(hn::And(bits, hn::Set(du, 0x8000))));
-  return hn::Or(hn::Or(scaled, exponent), sign);
-}
-
-// row[0, n) = f16 bits as f32; n is a multiple of 4 here, the caller converts a tail alone.
+// row[0, n) = f16 bits as f32, exactly (simd::HalvesToFloats: about half the operations of
+// Highway 1.0.3's PromoteTo, which SSE4 and SIMD128 both emulate); n is a multiple of 4 here.
 void halves_to_row(const uint16_t* halves, int n, float* row) {
   const hn::Full128<float> df;
   const hn::Full64<uint16_t> du16;
   const hn::Full128<uint32_t> du32;
   for (int i = 0; i < n; i += 4) {
-    hn::StoreU(halves_to_floats(hn::PromoteTo(du32, hn::LoadU(du16, halves + i))), df, row + i);
+    hn::StoreU(simd::HalvesToFloats(hn::PromoteTo(du32, hn::LoadU(du16, halves + i))), df, row + i);
   }
 }
 
