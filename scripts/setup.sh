@@ -28,3 +28,6 @@ if [[ ! -f node_modules/.package-lock.json ]] || [[ package-lock.json -nt node_m
   # come as packages; its postinstall would only try to download or build llama.cpp).
   npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 fi
+
+# llama.cpp's source (test vectors, grammars) from node-llama-cpp's bundle, once.
+scripts/llama_cpp_source.sh >/dev/null
