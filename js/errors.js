@@ -129,7 +129,7 @@ const CLASS_BY_CODE = new Map(ERROR_CLASSES.map((cls) => [cls.code, cls]));
 /** What to tell the user for each error code the wasm engine reports, after its own message. */
 const WASM_CODE_ADVICE = {
   not_gguf: 'The file is not a GGUF model (or it is truncated); check the URL or file.',
-  unsupported_architecture: 'This model architecture is not supported yet; pick a llama, qwen2, qwen3, phi3 or gemma model.',
+  unsupported_architecture: 'This model architecture is not supported yet; the message above lists the ones that are (see "Supported models" in the README).',
   unsupported_type: 'A tensor uses an unsupported quantization type; try another quantization of the same model (e.g. Q4_K_M or Q8_0).',
   too_big: 'The model does not fit in the 4 GB of WebAssembly memory: use a smaller quantization or a smaller n_ctx.',
   context_full: 'The conversation does not fit in the context window: start a new conversation, shorten it, or load with a larger n_ctx.',

@@ -1,7 +1,7 @@
-// `webgguf run MODEL -p PROMPT [-n N] [--temp T] [--seed S] [-c CTX] [-t THREADS]`: prints the
+// `webgguf run MODEL -p PROMPT [-n N] [--temp T] [--seed S] [-c CTX] [-t THREADS] [--ids]`: prints the
 // continuation of PROMPT (special tokens written in it, e.g. <|im_start|>, parsed as such) as it
 // is generated; stops at end of generation, after N tokens, or when the context is full.
-// --temp 0 is greedy; without --seed every run draws differently.
+// --temp 0 is greedy; without --seed every run draws differently. --ids prints token ids instead.
 #include <cstdio>
 #include <cstring>
 #include <ctime>
@@ -16,12 +16,13 @@ namespace {
 
 void print_run_usage() {
   std::fprintf(stderr,
-               "usage: webgguf run MODEL -p PROMPT [-n N] [--temp T] [--seed S] [-c CTX] [-t THREADS]\n"
+               "usage: webgguf run MODEL -p PROMPT [-n N] [--temp T] [--seed S] [-c CTX] [-t THREADS] [--ids]\n"
                "  -n N        tokens to generate at most (default 128)\n"
                "  --temp T    temperature (default 0.8; 0 = greedy), with top-k 40, top-p 0.95, min-p 0.05\n"
                "  --seed S    random seed (default: a different one each run)\n"
                "  -c CTX      context size (default: min(training context, 4096))\n"
-               "  -t THREADS  threads (default 1)\n");
+               "  -t THREADS  threads (default 1)\n"
+               "  --ids       print the prompt's token ids on one line, the generated ids on the next\n");
 }
 
 }  // namespace
@@ -29,6 +30,7 @@ void print_run_usage() {
 int command_run(int argc, char** argv) {
   std::string model_path, prompt;
   bool has_prompt = false;
+  bool print_ids = false;  // --ids: the prompt's and the generated token ids instead of text (oracle tests)
   long long max_tokens = 128, seed = -1, n_ctx = 0, threads = 1;
   double temperature = 0.8;
   for (int i = 1; i < argc; ++i) {
@@ -42,6 +44,10 @@ int command_run(int argc, char** argv) {
       return 2;
     }
     bool ok = true;
+    if (std::strcmp(arg, "--ids") == 0) {
+      print_ids = true;
+      continue;
+    }
     if (std::strcmp(arg, "-p") == 0) {
       prompt = value;
       has_prompt = true;
@@ -85,11 +91,16 @@ int command_run(int argc, char** argv) {
   if (e.ok()) e = engine.tokenize(prompt, /*add_special=*/true, /*parse_special=*/true, &ids);
   PromptResult prompt_result;
   if (e.ok()) e = engine.set_prompt(ids, &prompt_result);
+  if (e.ok() && print_ids) {
+    for (size_t i = 0; i < ids.size(); ++i) std::printf(i ? " %d" : "%d", ids[i]);
+    std::fputc('\n', stdout);
+  }
   for (long long n = 0; e.ok() && (max_tokens < 0 || n < max_tokens); ++n) {
     StepResult step;
     e = engine.step(&step);
     if (!e.ok()) break;
-    std::fwrite(step.text.data(), 1, step.text.size(), stdout);
+    if (print_ids) std::printf(n ? " %d" : "%d", step.token);
+    else std::fwrite(step.text.data(), 1, step.text.size(), stdout);
     std::fflush(stdout);
     if (step.end_of_generation) break;
   }

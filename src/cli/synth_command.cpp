@@ -1,9 +1,10 @@
 // `webgguf synth OUT --shape NAME --vocab-from GGUF [--seed S] [--arch A] [--stddev S]`: writes a
 // random-weight model (F16) with a real model's shape, for benchmarks at sizes the fixtures do not
-// cover and for comparing other architectures with llama.cpp: --arch qwen2 adds Q/K/V biases,
-// qwen3 Q/K RMS norms, phi3 fuses QKV and gate/up (default llama). --stddev scales the weights
-// (default 0.02, a trained model's scale; larger gives peaked next-token distributions).
-// The tokenizer metadata is copied from another GGUF (e.g. lexi's) so prompts tokenize.
+// cover and for comparing every architecture of the table (src/model/architectures.cpp) with
+// llama.cpp: the tensors each family has (biases, Q/K norms, post-norms, fused QKV...) follow the
+// table, and the metadata sets what the family reads (sliding window, soft-caps, granite scales).
+// --stddev scales the weights (default 0.02, a trained model's scale; larger gives peaked
+// next-token distributions). The tokenizer metadata is copied from another GGUF (e.g. lexi's).
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -15,6 +16,7 @@
 #include "cli/commands.h"
 #include "core/fp16.h"
 #include "gguf/gguf.h"
+#include "model/architectures.h"
 
 namespace webgguf {
 namespace {
@@ -22,13 +24,20 @@ namespace {
 struct SynthShape {
   const char* name;
   uint32_t n_embd, n_layer, n_head, n_head_kv, n_ff;
-  bool tied_output;  // SmolLM2 and Llama 3.2 1B reuse token_embd as the output matrix
+  bool tied_output;   // SmolLM2, Llama 3.2 1B and Gemma reuse token_embd as the output matrix
+  uint32_t head_dim;  // 0: n_embd / n_head; otherwise attention.key_length (Gemma's 256)
+  uint32_t n_swa;     // sliding window of the families that have one
 };
 
 constexpr SynthShape kShapes[] = {
-    {"smollm2-360m", 960, 32, 15, 5, 2560, true},
-    {"llama3.2-1b", 2048, 16, 32, 8, 8192, true},
-    {"tiny", 64, 2, 4, 2, 128, false},
+    {"smollm2-360m", 960, 32, 15, 5, 2560, true, 0, 4096},
+    {"llama3.2-1b", 2048, 16, 32, 8, 8192, true, 0, 4096},
+    {"gemma3-270m", 640, 18, 4, 1, 2048, true, 256, 512},
+    {"tiny", 64, 2, 4, 2, 128, false, 0, 128},
+    // Six layers: gemma3's period-6 pattern has 5 local layers and a global one, smollm3 skips RoPE
+    // on layer 3, gemma2 alternates; head 32 != 256 / 4 as in Gemma; a window of 96 positions;
+    // 256-wide rows so that K-quants apply where the row length allows.
+    {"tiny-deep", 256, 6, 4, 2, 512, false, 32, 96},
 };
 
 // xorshift64* with a sum-of-uniforms normal approximation: fast, and the same on every build.
@@ -61,46 +70,75 @@ struct PlannedTensor {
   TensorFill fill;
 };
 
-constexpr const char* kArchitectures[] = {"llama", "qwen2", "qwen3", "phi3"};
+// llama.cpp sizes olmo2's projections by n_embd, so its heads are always n_embd / n_head wide.
+uint32_t head_dim_of(const SynthShape& s, const ArchitectureTraits& arch) {
+  return s.head_dim != 0 && arch.arch != Architecture::kOlmo2 ? s.head_dim : s.n_embd / s.n_head;
+}
 
-std::vector<PlannedTensor> plan_tensors(const SynthShape& s, const std::string& arch, uint64_t n_vocab) {
-  const uint64_t head_dim = s.n_embd / s.n_head;
-  const uint64_t kv_width = head_dim * s.n_head_kv;
+std::vector<PlannedTensor> plan_tensors(const SynthShape& s, const ArchitectureTraits& arch, uint64_t n_vocab) {
+  const uint64_t head_dim = head_dim_of(s, arch);
+  const uint64_t q_width = head_dim * s.n_head, kv_width = head_dim * s.n_head_kv;
   using F = TensorFill;
   std::vector<PlannedTensor> out;
   out.push_back({"token_embd.weight", {s.n_embd, n_vocab}, F::kWeight});
   for (uint32_t i = 0; i < s.n_layer; ++i) {
     const std::string b = "blk." + std::to_string(i) + ".";
-    out.push_back({b + "attn_norm.weight", {s.n_embd}, F::kNormOne});
-    if (arch == "phi3") {
-      out.push_back({b + "attn_qkv.weight", {s.n_embd, s.n_embd + 2 * kv_width}, F::kWeight});
+    // Norm weights random around 1 on the families whose norms would otherwise hide a mistake.
+    const F norm = arch.post_norms || arch.embedding_scale_sqrt ? F::kNormRandom : F::kNormOne;
+    if (arch.pre_norms) out.push_back({b + "attn_norm.weight", {s.n_embd}, norm});
+    if (arch.fused_qkv_ffn) {
+      out.push_back({b + "attn_qkv.weight", {s.n_embd, q_width + 2 * kv_width}, F::kWeight});
     } else {
-      out.push_back({b + "attn_q.weight", {s.n_embd, s.n_embd}, F::kWeight});
+      out.push_back({b + "attn_q.weight", {s.n_embd, q_width}, F::kWeight});
       out.push_back({b + "attn_k.weight", {s.n_embd, kv_width}, F::kWeight});
       out.push_back({b + "attn_v.weight", {s.n_embd, kv_width}, F::kWeight});
     }
-    if (arch == "qwen2") {
-      out.push_back({b + "attn_q.bias", {s.n_embd}, F::kBias});
+    if (arch.qkv_bias) {
+      out.push_back({b + "attn_q.bias", {q_width}, F::kBias});
       out.push_back({b + "attn_k.bias", {kv_width}, F::kBias});
       out.push_back({b + "attn_v.bias", {kv_width}, F::kBias});
     }
-    if (arch == "qwen3") {
-      out.push_back({b + "attn_q_norm.weight", {head_dim}, F::kNormRandom});
-      out.push_back({b + "attn_k_norm.weight", {head_dim}, F::kNormRandom});
+    if (arch.qk_norm != QkNorm::kNone) {
+      const bool per_head = arch.qk_norm == QkNorm::kPerHead;
+      out.push_back({b + "attn_q_norm.weight", {per_head ? head_dim : q_width}, F::kNormRandom});
+      out.push_back({b + "attn_k_norm.weight", {per_head ? head_dim : kv_width}, F::kNormRandom});
     }
-    out.push_back({b + "attn_output.weight", {s.n_embd, s.n_embd}, F::kWeight});
-    out.push_back({b + "ffn_norm.weight", {s.n_embd}, F::kNormOne});
-    if (arch == "phi3") {
+    out.push_back({b + "attn_output.weight", {q_width, s.n_embd}, F::kWeight});
+    if (arch.post_norms) out.push_back({b + "post_attention_norm.weight", {s.n_embd}, F::kNormRandom});
+    if (arch.pre_norms) out.push_back({b + "ffn_norm.weight", {s.n_embd}, norm});
+    if (arch.fused_qkv_ffn) {
       out.push_back({b + "ffn_up.weight", {s.n_embd, 2 * s.n_ff}, F::kWeight});  // [gate | up]
     } else {
       out.push_back({b + "ffn_gate.weight", {s.n_embd, s.n_ff}, F::kWeight});
       out.push_back({b + "ffn_up.weight", {s.n_embd, s.n_ff}, F::kWeight});
     }
     out.push_back({b + "ffn_down.weight", {s.n_ff, s.n_embd}, F::kWeight});
+    if (arch.post_norms) out.push_back({b + "post_ffw_norm.weight", {s.n_embd}, F::kNormRandom});
   }
   out.push_back({"output_norm.weight", {s.n_embd}, F::kNormOne});
-  if (!s.tied_output) out.push_back({"output.weight", {s.n_embd, n_vocab}, F::kWeight});
+  // olmo2 always has its own output matrix; gemma2 always ties it.
+  const bool tied = arch.arch == Architecture::kOlmo2 ? false : arch.arch == Architecture::kGemma2 || s.tied_output;
+  if (!tied) out.push_back({"output.weight", {s.n_embd, n_vocab}, F::kWeight});
   return out;
+}
+
+// What each family reads beyond the common hyper-parameters, set to values a real model of the
+// family uses (the window from the shape, so tests can run contexts longer than it).
+void add_family_metadata(const SynthShape& s, const ArchitectureTraits& arch, GgufFile& file) {
+  auto set = [&](const std::string& key, GgufValue value) { file.metadata.emplace_back(key, std::move(value)); };
+  const std::string k = std::string(arch.name) + ".";
+  if (arch.sliding_window_period != 0) set(k + "attention.sliding_window", GgufValue::of_u32(s.n_swa));
+  if (arch.arch == Architecture::kGemma2) {
+    set(k + "attn_logit_softcapping", GgufValue::of_f32(50.0f));
+    set(k + "final_logit_softcapping", GgufValue::of_f32(30.0f));
+  }
+  if (arch.arch == Architecture::kGemma3) set(k + "rope.freq_base_swa", GgufValue::of_f32(10000.0f));
+  if (arch.granite_scales) {
+    set(k + "logit_scale", GgufValue::of_f32(8.0f));
+    set(k + "residual_scale", GgufValue::of_f32(0.22f));
+    set(k + "embedding_scale", GgufValue::of_f32(12.0f));
+    set(k + "attention.scale", GgufValue::of_f32(0.0078125f));
+  }
 }
 
 Result<GgufFile> read_header(const std::string& path) {
@@ -119,8 +157,14 @@ Result<GgufFile> read_header(const std::string& path) {
 }
 
 int usage() {
-  std::fprintf(stderr, "usage: webgguf synth OUT --shape {smollm2-360m|llama3.2-1b|tiny} "
-                       "--vocab-from GGUF [--seed S] [--arch {llama|qwen2|qwen3|phi3}] [--stddev S]\n");
+  std::string shapes;
+  for (const SynthShape& s : kShapes) shapes += (shapes.empty() ? "" : "|") + std::string(s.name);
+  std::string archs;
+  for (const ArchitectureTraits* a = architectures_begin(); a != architectures_end(); ++a) {
+    archs += (archs.empty() ? "" : "|") + std::string(a->name);
+  }
+  std::fprintf(stderr, "usage: webgguf synth OUT --shape {%s} --vocab-from GGUF [--seed S] [--arch {%s}] [--stddev S]\n",
+               shapes.c_str(), archs.c_str());
   return 1;
 }
 
@@ -143,9 +187,8 @@ int command_synth(int argc, char** argv) {
   }
   const SynthShape* shape = nullptr;
   for (const SynthShape& s : kShapes) if (shape_name == s.name) shape = &s;
-  bool known_arch = false;
-  for (const char* a : kArchitectures) known_arch = known_arch || arch == a;
-  if (shape == nullptr || vocab_path.empty() || !known_arch || !(stddev > 0.0f)) return usage();
+  const ArchitectureTraits* traits = find_architecture(arch);
+  if (shape == nullptr || vocab_path.empty() || traits == nullptr || !(stddev > 0.0f)) return usage();
 
   Result<GgufFile> vocab = read_header(vocab_path);
   if (!vocab.is_ok()) {
@@ -170,16 +213,27 @@ int command_synth(int argc, char** argv) {
   set(k + "block_count", GgufValue::of_u32(shape->n_layer));
   set(k + "feed_forward_length", GgufValue::of_u32(shape->n_ff));
   set(k + "attention.head_count", GgufValue::of_u32(shape->n_head));
-  set(k + "attention.head_count_kv", GgufValue::of_u32(shape->n_head_kv));
-  set(k + "rope.dimension_count", GgufValue::of_u32(shape->n_embd / shape->n_head));
-  set(k + "rope.freq_base", GgufValue::of_f32(10000.0f));
+  if (traits->granite_scales) {  // one family writes a per-layer array, as some converters do
+    set(k + "attention.head_count_kv",
+        GgufValue::of_i32_array(std::vector<int32_t>(shape->n_layer, static_cast<int32_t>(shape->n_head_kv))));
+  } else {
+    set(k + "attention.head_count_kv", GgufValue::of_u32(shape->n_head_kv));
+  }
+  const uint32_t head_dim = head_dim_of(*shape, *traits);
+  if (head_dim != shape->n_embd / shape->n_head) {
+    set(k + "attention.key_length", GgufValue::of_u32(head_dim));
+    set(k + "attention.value_length", GgufValue::of_u32(head_dim));
+  }
+  set(k + "rope.dimension_count", GgufValue::of_u32(head_dim));
+  set(k + "rope.freq_base", GgufValue::of_f32(traits->sliding_window_period != 0 ? 1000000.0f : 10000.0f));
   set(k + "attention.layer_norm_rms_epsilon", GgufValue::of_f32(1e-5f));
   set(k + "vocab_size", GgufValue::of_u32(static_cast<uint32_t>(n_vocab)));
+  add_family_metadata(*shape, *traits, file);
   for (const auto& [key, value] : vocab.value().metadata) {
     if (key.rfind("tokenizer.", 0) == 0) set(key, value);
   }
 
-  const std::vector<PlannedTensor> plan = plan_tensors(*shape, arch, n_vocab);
+  const std::vector<PlannedTensor> plan = plan_tensors(*shape, *traits, n_vocab);
   for (const PlannedTensor& t : plan) {
     GgufTensorInfo info;
     info.name = t.name;

@@ -222,6 +222,8 @@ EngineError Engine::prefill(const std::vector<int32_t>& tokens, int32_t max_toke
   while (common < history_.size() && common < tokens.size() && history_[common] == tokens[common]) ++common;
   // The last prompt token is always evaluated: its logits are what step() samples from.
   if (common == tokens.size()) --common;
+  // A sliding-window model rolled back further than its local layers' cache reaches starts over.
+  if (!model_->can_resume_at(static_cast<int32_t>(common))) common = 0;
 
   history_.resize(common);
   has_logits_ = false;

@@ -1,17 +1,10 @@
 #include "engine/model_support.h"
 
+#include "model/architectures.h"
 #include "model/model_config.h"
 #include "quant/traits.h"
 
 namespace webgguf {
-
-namespace {
-
-bool is_known_architecture(const std::string& arch) {
-  return arch == "llama" || arch == "qwen2" || arch == "qwen3" || arch == "phi3";
-}
-
-}  // namespace
 
 const char* file_type_name(uint32_t file_type) {
   switch (file_type) {
@@ -56,10 +49,10 @@ EngineError check_model_support(const GgufFile& file) {
   if (arch.empty()) {
     return EngineError::make(ErrorCode::kInvalidModel, "the GGUF has no general.architecture");
   }
-  if (!is_known_architecture(arch)) {
+  if (find_architecture(arch) == nullptr) {
     return EngineError::make(ErrorCode::kUnsupportedArchitecture,
-                             format("architecture '%s' is not supported (supported: llama, qwen2, "
-                                    "qwen3, phi3)", arch.c_str()));
+                             format("architecture '%s' is not supported (supported: %s)", arch.c_str(),
+                                    supported_architecture_names().c_str()));
   }
   if (file.get_uint(arch + ".expert_count", 0) > 0) {
     return EngineError::make(ErrorCode::kUnsupportedArchitecture,

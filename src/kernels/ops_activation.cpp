@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <vector>
+
+#include "core/fp16.h"
 
 #include "hwy/highway.h"
 #include "hwy/contrib/math/math-inl.h"
@@ -32,6 +35,48 @@ void silu_mul(const float* gate, const float* up, int64_t n, float* out) {
 
 void silu_mul_ref(const float* gate, const float* up, int64_t n, float* out) {
   for (int64_t i = 0; i < n; ++i) out[i] = gate[i] / (1.0f + std::exp(-gate[i])) * up[i];
+}
+
+namespace {
+
+float gelu_tanh(float x) {
+  constexpr float kGeluCoefA = 0.044715f;
+  constexpr float kSqrt2OverPi = 0.79788456080286535587989211986876f;
+  return 0.5f * x * (1.0f + std::tanh(kSqrt2OverPi * x * (1.0f + kGeluCoefA * x * x)));
+}
+
+// gelu of one gate value on ggml's f16 grid, from the definition.
+float gelu_f16_grid(float x) {
+  if (x <= -10.0f) return 0.0f;
+  if (x >= 10.0f) return x;
+  return fp16_to_fp32(fp32_to_fp16(gelu_tanh(fp16_to_fp32(fp32_to_fp16(x)))));
+}
+
+// The f32 value of ggml_table_gelu_f16 for every f16 bit pattern (256 KiB, built once).
+const std::vector<float>& gelu_table() {
+  static const std::vector<float> table = [] {
+    std::vector<float> t(1 << 16);
+    for (uint32_t h = 0; h < t.size(); ++h) {
+      t[h] = fp16_to_fp32(fp32_to_fp16(gelu_tanh(fp16_to_fp32(static_cast<uint16_t>(h)))));
+    }
+    return t;
+  }();
+  return table;
+}
+
+}  // namespace
+
+void gelu_mul(const float* gate, const float* up, int64_t n, float* out) {
+  const float* table = gelu_table().data();
+  for (int64_t i = 0; i < n; ++i) {
+    const float x = gate[i];
+    const float g = x <= -10.0f ? 0.0f : x >= 10.0f ? x : table[fp32_to_fp16(x)];
+    out[i] = g * up[i];
+  }
+}
+
+void gelu_mul_ref(const float* gate, const float* up, int64_t n, float* out) {
+  for (int64_t i = 0; i < n; ++i) out[i] = gelu_f16_grid(gate[i]) * up[i];
 }
 
 void softmax(float* x, int64_t n) {

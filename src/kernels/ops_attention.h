@@ -1,4 +1,6 @@
-// Causal multi-head attention with grouped-query heads (GQA) over an f16 KV cache.
+// Causal multi-head attention with grouped-query heads (GQA) over an f16 KV cache, optionally
+// restricted to a sliding window (the cache then is a ring of kv_rows rows) and with Gemma 2's
+// soft-capped scores.
 #pragma once
 #include <cstdint>
 
@@ -8,8 +10,11 @@ struct AttentionShape {
   int n_head = 0;
   int n_head_kv = 0;           // divides n_head; query head h reads kv head h / (n_head / n_head_kv)
   int head_dim = 0;
-  int64_t kv_head_stride = 0;  // elements from one kv head's cache to the next (n_ctx * head_dim)
+  int64_t kv_head_stride = 0;  // elements from one kv head's cache to the next (kv_rows * head_dim)
   int64_t q_token_stride = 0;  // elements from one token's queries to the next (>= n_head * head_dim)
+  int64_t kv_rows = 0;         // rows per kv head: position p is cached in row p % kv_rows
+  int32_t window = 0;          // a token at p attends to positions (p - window, p]; 0: to [0, p]
+  float softcap = 0.0f;        // score -> softcap * tanh(score / softcap) before the softmax; 0: off
 };
 
 // One query head over n_kv cached positions:
@@ -24,8 +29,9 @@ void attention_head_ref(const float* q, const uint16_t* keys, const uint16_t* va
 // the scores of one kv head's group of query heads, and one cached row as f32.
 int64_t attention_scratch_floats(const AttentionShape& shape, int64_t n_ctx);
 
-// A batch of tokens: token i sits at position pos + i and attends to positions [0, pos + i].
-//   q: [n_tokens][q_token_stride]; out: [n_tokens][n_head * head_dim]; k_cache, v_cache: [n_head_kv][n_ctx][head_dim] f16.
+// A batch of tokens: token i sits at position pos + i and attends to positions [0, pos + i]
+// (or the last `window` of them), scores scale * q.k (soft-capped when shape.softcap > 0).
+//   q: [n_tokens][q_token_stride]; out: [n_tokens][n_head * head_dim]; k_cache, v_cache: [n_head_kv][kv_rows][head_dim] f16.
 // The (token, kv head) pairs are split across n_threads; this call does thread_index's share.
 // scratch: this thread's, attention_scratch_floats(shape, pos + n_tokens) floats.
 void attention_causal(const AttentionShape& shape, const float* q, int n_tokens, int32_t pos,

@@ -1,10 +1,14 @@
 // The forward pass: tokens -> logits, read top to bottom like the paper.
-//   x = embed(tokens)
-//   for each layer:  x += Attention(RMSNorm(x))   (RoPE on q and k, causal, grouped-query heads)
-//                    x += FFN(RMSNorm(x))         (SwiGLU: down(silu(gate x) * up x))
-//   logits = RMSNorm(x) W_out
+//   x = embed(tokens) * embedding_scale
+//   for each layer:  x += s * PostNorm(Attention(RMSNorm(x)))   (RoPE on q and k, causal, grouped-query
+//                                                                heads, optional sliding window)
+//                    x += s * PostNorm(FFN(RMSNorm(x)))         (SwiGLU / GEGLU: down(act(gate x) * up x))
+//   logits = softcap(RMSNorm(x) W_out / logit_scale)
+// The pre-norms, post-norms (gemma2/3, olmo2), q/k norms, residual scale s (granite) and soft-caps
+// (gemma2) are each present or not as the architecture table and the GGUF say.
 // Shapes are [tokens, features], row-major; B is the micro-batch (<= kMaxBatch tokens).
 #include <algorithm>
+#include <cmath>
 #include <initializer_list>
 
 #include "core/fp16.h"
@@ -103,17 +107,43 @@ void rmsnorm_rows(const float* x, const std::vector<float>& weight, int nb, int6
   for (int t = 0; t < nb; ++t) rmsnorm(x + t * n, weight.data(), n, eps, out + t * n);
 }
 
-// rmsnorm_rows over the tokens of a micro-batch, in parallel.
+// out = RMSNorm(x) * weight over the tokens of a micro-batch, in parallel; a copy of x when the
+// family has no such norm (olmo2's blocks read the residual stream directly).
 void rmsnorm_tokens(ModelState& s, const float* x, const std::vector<float>& weight, int nb, int64_t n, float* out) {
+  if (weight.empty()) {
+    std::copy(x, x + nb * n, out);
+    return;
+  }
   for_each_token(s, nb, [&](int t) { rmsnorm(x + t * n, weight.data(), n, s.config.rms_eps, out + t * n); });
+}
+
+// x += residual_scale * PostNorm(y), both [nb, n_embd]; y is normalised in place when the layer has a post-norm.
+void add_sub_block_output(ModelState& s, const std::vector<float>& post_norm, float* y, int nb) {
+  const ModelConfig& c = s.config;
+  if (!post_norm.empty()) rmsnorm_rows(y, post_norm, nb, c.n_embd, c.rms_eps, y);
+  const int64_t count = static_cast<int64_t>(nb) * c.n_embd;
+  if (c.residual_scale != 1.0f) {
+    for (int64_t i = 0; i < count; ++i) y[i] *= c.residual_scale;
+  }
+  add_residual(s.x.data(), y, count);
+}
+
+// q and k normalised before RoPE: per head (qwen3, gemma3) or over the whole projection (olmo2).
+void normalize_qk(const ModelConfig& c, const LayerWeights& l, const LayerConfig& lc, float* q, float* k) {
+  if (l.q_norm.empty()) return;
+  const int hd = c.head_dim;
+  const bool per_head = c.traits->qk_norm == QkNorm::kPerHead;
+  rmsnorm_rows(q, l.q_norm, per_head ? lc.n_head : 1, per_head ? hd : int64_t{lc.n_head} * hd, c.rms_eps, q);
+  rmsnorm_rows(k, l.k_norm, per_head ? lc.n_head_kv : 1, per_head ? hd : int64_t{lc.n_head_kv} * hd, c.rms_eps, k);
 }
 
 // x += Attention(RMSNorm(x)) for the nb tokens at positions [pos, pos + nb).
 void attention_block(ModelState& s, int il, int nb, int32_t pos) {
   const ModelConfig& c = s.config;
   const LayerWeights& l = s.weights.layers[il];
+  const LayerConfig& lc = c.layers[il];
   const int hd = c.head_dim;
-  const int64_t n_q = c.n_embd_q(), n_kv = c.n_embd_kv(), qkv_stride = n_q + 2 * n_kv;
+  const int64_t n_q = int64_t{lc.n_head} * hd, n_kv = int64_t{lc.n_head_kv} * hd, qkv_stride = n_q + 2 * n_kv;
 
   // xn = RMSNorm(x) * attn_norm                                     [B, n_embd]
   rmsnorm_tokens(s, s.x.data(), l.attn_norm, nb, c.n_embd, s.xn.data());
@@ -128,22 +158,25 @@ void attention_block(ModelState& s, int il, int nb, int32_t pos) {
   }
   add_bias(qkv, nb, qkv_stride, l.qkv_bias);
 
-  uint16_t* keys = s.layer_keys(il);      // [n_head_kv, n_ctx, hd]
-  uint16_t* values = s.layer_values(il);  // [n_head_kv, n_ctx, hd]
+  const int64_t kv_rows = s.kv_rows[il];
+  uint16_t* keys = s.layer_keys(il);      // [n_head_kv, kv_rows, hd]
+  uint16_t* values = s.layer_values(il);  // [n_head_kv, kv_rows, hd]
+  const RopeParams& rope = lc.sliding ? s.rope_swa : s.rope;
+  const float* cos_sin_table = lc.sliding ? s.cos_sin_swa.data() : s.cos_sin.data();
   for_each_token(s, nb, [&](int t) {
     float* q = qkv + t * qkv_stride;  // [n_head, hd]
     float* k = q + n_q;               // [n_head_kv, hd]
     const float* v = k + n_kv;        // [n_head_kv, hd]
-    if (!l.q_norm.empty()) {  // qwen3: RMSNorm over each head of q and k before RoPE
-      rmsnorm_rows(q, l.q_norm, c.n_head, hd, c.rms_eps, q);
-      rmsnorm_rows(k, l.k_norm, c.n_head_kv, hd, c.rms_eps, k);
+    normalize_qk(c, l, lc, q, k);
+    if (lc.rope) {
+      const float* cos_sin = cos_sin_table + static_cast<int64_t>(t) * c.n_rot;
+      rope_apply(rope, cos_sin, q, lc.n_head, hd);
+      rope_apply(rope, cos_sin, k, lc.n_head_kv, hd);
     }
-    const float* cos_sin = s.cos_sin.data() + static_cast<int64_t>(t) * c.n_rot;
-    rope_apply(s.rope, cos_sin, q, c.n_head, hd);
-    rope_apply(s.rope, cos_sin, k, c.n_head_kv, hd);
-    // The cache stores this position's k and v as f16.
-    for (int h = 0; h < c.n_head_kv; ++h) {
-      const int64_t row = (static_cast<int64_t>(h) * s.n_ctx + pos + t) * hd;
+    // The cache stores this position's k and v as f16 (in its ring row on a sliding-window layer).
+    const int64_t cache_row = (pos + t) % kv_rows;
+    for (int h = 0; h < lc.n_head_kv; ++h) {
+      const int64_t row = (static_cast<int64_t>(h) * kv_rows + cache_row) * hd;
       for (int i = 0; i < hd; ++i) {
         keys[row + i] = fp32_to_fp16(k[h * hd + i]);
         values[row + i] = fp32_to_fp16(v[h * hd + i]);
@@ -151,33 +184,37 @@ void attention_block(ModelState& s, int il, int nb, int32_t pos) {
     }
   });
 
-  // attn = softmax(q K^T / sqrt(hd)) V, causal, grouped-query       [B, n_q]
+  // attn = softmax(softcap(scale q K^T)) V, causal, grouped-query   [B, n_q]
   AttentionShape shape;
-  shape.n_head = c.n_head;
-  shape.n_head_kv = c.n_head_kv;
+  shape.n_head = lc.n_head;
+  shape.n_head_kv = lc.n_head_kv;
   shape.head_dim = hd;
-  shape.kv_head_stride = static_cast<int64_t>(s.n_ctx) * hd;
+  shape.kv_rows = kv_rows;
+  shape.kv_head_stride = kv_rows * hd;
   shape.q_token_stride = qkv_stride;
+  shape.window = lc.sliding ? c.n_swa : 0;
+  shape.softcap = c.attn_softcap;
   auto attend = [&](int thread_index, int n_threads) {
-    attention_causal(shape, qkv, nb, pos, keys, values, s.attention_scale,
+    attention_causal(shape, qkv, nb, pos, keys, values, c.attention_scale,
                      s.attention_scratch.data() + thread_index * s.attention_scratch_stride, s.attn.data(),
                      thread_index, n_threads);
   };
   // Short contexts are cheaper to attend to on this thread than a barrier costs.
-  const int64_t attention_macs = static_cast<int64_t>(nb) * c.n_head * (pos + nb) * hd * 2;
+  const int64_t attended = shape.window > 0 ? std::min<int64_t>(pos + nb, shape.window) : pos + nb;
+  const int64_t attention_macs = static_cast<int64_t>(nb) * lc.n_head * attended * hd * 2;
   if (attention_macs < kMinParallelAttentionMacs) attend(0, 1); else s.pool->run(attend);
 
-  // x += attn W_o (+ bias)                                          [B, n_embd]
+  // x += PostNorm(attn W_o (+ bias))                                [B, n_embd]
   project(s, s.attn.data(), n_q, nb, {{&l.wo, s.proj.data(), c.n_embd}});
   add_bias(s.proj.data(), nb, c.n_embd, l.wo_bias);
-  add_residual(s.x.data(), s.proj.data(), static_cast<int64_t>(nb) * c.n_embd);
+  add_sub_block_output(s, l.attn_post_norm, s.proj.data(), nb);
 }
 
-// x += W_down (silu(W_gate xn) * (W_up xn)), xn = RMSNorm(x)
+// x += PostNorm(W_down (act(W_gate xn) * (W_up xn))), xn = RMSNorm(x); act is SiLU or GELU
 void ffn_block(ModelState& s, int il, int nb) {
   const ModelConfig& c = s.config;
   const LayerWeights& l = s.weights.layers[il];
-  const int64_t n_ff = c.n_ff;
+  const int64_t n_ff = c.layers[il].n_ff;
 
   // xn = RMSNorm(x) * ffn_norm                                      [B, n_embd]
   rmsnorm_tokens(s, s.x.data(), l.ffn_norm, nb, c.n_embd, s.xn.data());
@@ -191,29 +228,40 @@ void ffn_block(ModelState& s, int il, int nb) {
   }
   add_bias(gate_up, nb, 2 * n_ff, l.gate_up_bias);
 
-  // hidden = silu(gate) * up                                        [B, n_ff] (reuses xn)
+  // hidden = act(gate) * up                                         [B, n_ff] (reuses xn)
   float* hidden = s.xn.data();
+  const bool gelu = c.traits->activation == FfnActivation::kGelu;
   for_each_token(s, nb, [&](int t) {
-    silu_mul(gate_up + t * 2 * n_ff, gate_up + t * 2 * n_ff + n_ff, n_ff, hidden + t * n_ff);
+    const float* gate = gate_up + t * 2 * n_ff;
+    if (gelu) gelu_mul(gate, gate + n_ff, n_ff, hidden + t * n_ff);
+    else silu_mul(gate, gate + n_ff, n_ff, hidden + t * n_ff);
   });
 
-  // x += hidden W_down (+ bias)                                     [B, n_embd]
+  // x += PostNorm(hidden W_down (+ bias))                           [B, n_embd]
   project(s, hidden, n_ff, nb, {{&l.w_down, s.proj.data(), c.n_embd}});
   add_bias(s.proj.data(), nb, c.n_embd, l.down_bias);
-  add_residual(s.x.data(), s.proj.data(), static_cast<int64_t>(nb) * c.n_embd);
+  add_sub_block_output(s, l.ffn_post_norm, s.proj.data(), nb);
 }
 
 // Runs nb <= kMaxBatch tokens through every layer; the final hidden states are left in s.x.
 void run_micro_batch(ModelState& s, const int32_t* tokens, int nb, int32_t pos) {
   const ModelConfig& c = s.config;
-  // x = token_embd[tokens]                                          [B, n_embd]
+  // x = token_embd[tokens] * embedding_scale                        [B, n_embd]
   const WeightMatrix& embd = s.weights.token_embd;
   for (int t = 0; t < nb; ++t) {
-    embd.traits->dequantize(embd.matmul.data + static_cast<size_t>(tokens[t]) * embd.matmul.row_bytes,
-                            s.x.data() + static_cast<int64_t>(t) * c.n_embd, c.n_embd);
+    float* row = s.x.data() + static_cast<int64_t>(t) * c.n_embd;
+    embd.traits->dequantize(embd.matmul.data + static_cast<size_t>(tokens[t]) * embd.matmul.row_bytes, row, c.n_embd);
+    if (c.embedding_scale != 1.0f) {
+      for (int i = 0; i < c.n_embd; ++i) row[i] *= c.embedding_scale;
+    }
   }
-  // RoPE angles depend only on the position: one table per token, shared by every layer.
-  for (int t = 0; t < nb; ++t) rope_cos_sin(s.rope, pos + t, s.cos_sin.data() + static_cast<int64_t>(t) * c.n_rot);
+  // RoPE angles depend only on the position: one table per token, shared by every layer (and one
+  // for the sliding-window layers when their RoPE differs).
+  const bool local_rope = c.has_sliding_layers();
+  for (int t = 0; t < nb; ++t) {
+    rope_cos_sin(s.rope, pos + t, s.cos_sin.data() + static_cast<int64_t>(t) * c.n_rot);
+    if (local_rope) rope_cos_sin(s.rope_swa, pos + t, s.cos_sin_swa.data() + static_cast<int64_t>(t) * c.n_rot);
+  }
 
   for (int il = 0; il < c.n_layer; ++il) {
     attention_block(s, il, nb, pos);
@@ -221,13 +269,22 @@ void run_micro_batch(ModelState& s, const int32_t* tokens, int nb, int32_t pos) 
   }
 }
 
-// logits = RMSNorm(x[rows]) W_out (+ bias)                          [n_rows, n_vocab]
+// logits = softcap(RMSNorm(x[rows]) W_out (+ bias) / logit_scale)   [n_rows, n_vocab]
 void compute_logits(ModelState& s, int first_row, int n_rows, float* logits) {
   const ModelConfig& c = s.config;
   rmsnorm_rows(s.x.data() + static_cast<int64_t>(first_row) * c.n_embd, s.weights.output_norm, n_rows,
                c.n_embd, c.rms_eps, s.xn.data());
   project(s, s.xn.data(), c.n_embd, n_rows, {{&s.weights.output, logits, c.n_vocab}});
   add_bias(logits, n_rows, c.n_vocab, s.weights.output_bias);
+  const int64_t count = static_cast<int64_t>(n_rows) * c.n_vocab;
+  if (c.logit_scale != 1.0f) {  // granite: ggml_scale by 1 / logit_scale
+    const float inverse = 1.0f / c.logit_scale;
+    for (int64_t i = 0; i < count; ++i) logits[i] *= inverse;
+  }
+  if (c.final_softcap > 0.0f) {  // gemma2/3: scale by 1/cap, tanh, scale by cap
+    const float inverse = 1.0f / c.final_softcap;
+    for (int64_t i = 0; i < count; ++i) logits[i] = std::tanh(logits[i] * inverse) * c.final_softcap;
+  }
 }
 
 }  // namespace
@@ -245,9 +302,14 @@ Status Model::forward(const int32_t* tokens, int32_t n, int32_t pos, bool all_lo
                                   tokens[i], i, s.config.n_vocab));
     }
   }
+  if (!can_resume_at(pos)) {
+    return Status::error(format("cannot continue at position %d: the sliding-window layers no longer hold the "
+                                "%d positions before it (evaluate from position 0)", pos, s.config.n_swa));
+  }
   for (int32_t done = 0; done < n;) {
     const int nb = std::min<int32_t>(kMaxBatch, n - done);
     run_micro_batch(s, tokens + done, nb, pos + done);
+    s.n_written = pos + done + nb;
     if (all_logits) {
       compute_logits(s, 0, nb, logits + static_cast<int64_t>(done) * s.config.n_vocab);
     } else if (done + nb == n) {

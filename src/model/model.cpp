@@ -22,21 +22,38 @@ ScratchSizes scratch_sizes(const ModelConfig& c, size_t max_activation_row_bytes
   const size_t max_dim = std::max({c.n_embd, c.n_embd_q(), c.n_ff});
   ScratchSizes s;
   s.floats_per_token = c.n_embd + max_dim + (c.n_embd_q() + 2 * c.n_embd_kv()) + c.n_embd_q() +
-                       2 * c.n_ff + c.n_embd + c.n_rot;
+                       2 * c.n_ff + c.n_embd + 2 * c.n_rot;
   s.activation_row_bytes = max_activation_row_bytes;
   return s;
 }
 
+// Cached rows of a layer: every position for a global layer; for a sliding-window layer the
+// window, the rest of a micro-batch (its first token still needs the window before it), and a
+// rollback margin of another window, so that a chat can drop that many tokens (regenerate,
+// an edited last turn) without re-evaluating from the start.
+int64_t layer_kv_rows(const ModelConfig& c, int il, uint32_t n_ctx) {
+  if (!c.layers[il].sliding) return n_ctx;
+  return std::min<int64_t>(n_ctx, 2 * static_cast<int64_t>(c.n_swa) + kMaxBatch - 1);
+}
+
 uint64_t kv_cache_bytes(const ModelConfig& c, uint32_t n_ctx) {
-  return 2ull * c.n_layer * c.n_head_kv * n_ctx * c.head_dim * sizeof(uint16_t);
+  uint64_t bytes = 0;
+  for (int il = 0; il < c.n_layer; ++il) {
+    bytes += 2ull * c.layers[il].n_head_kv * layer_kv_rows(c, il, n_ctx) * c.head_dim * sizeof(uint16_t);
+  }
+  return bytes;
 }
 
 size_t attention_scratch_stride(const ModelConfig& c, uint32_t n_ctx) {
-  AttentionShape shape;
-  shape.n_head = c.n_head;
-  shape.n_head_kv = c.n_head_kv;
-  shape.head_dim = c.head_dim;
-  return static_cast<size_t>(attention_scratch_floats(shape, n_ctx));
+  size_t stride = 0;
+  for (const LayerConfig& l : c.layers) {  // the widest group of query heads sets the size
+    AttentionShape shape;
+    shape.n_head = l.n_head;
+    shape.n_head_kv = l.n_head_kv;
+    shape.head_dim = c.head_dim;
+    stride = std::max(stride, static_cast<size_t>(attention_scratch_floats(shape, n_ctx)));
+  }
+  return stride;
 }
 
 MemoryEstimate make_estimate(const ModelConfig& c, uint32_t n_ctx, uint64_t tensor_bytes,
@@ -63,6 +80,20 @@ Model::Model(std::unique_ptr<ModelState> state) : state_(std::move(state)) {}
 Model::~Model() = default;
 
 const ModelInfo& Model::info() const { return state_->info; }
+
+bool Model::can_resume_at(int32_t pos) const {
+  const ModelState& s = *state_;
+  if (pos <= 0 || !s.config.has_sliding_layers()) return true;
+  if (pos > s.n_written) return false;
+  // A local layer's ring holds positions [n_written - rows, n_written); evaluating at pos needs
+  // its window before pos, [pos - n_swa + 1, pos), still there.
+  for (int il = 0; il < s.config.n_layer; ++il) {
+    if (!s.config.layers[il].sliding) continue;
+    const int64_t needed_from = std::max<int64_t>(0, static_cast<int64_t>(pos) - s.config.n_swa + 1);
+    if (needed_from < static_cast<int64_t>(s.n_written) - s.kv_rows[il]) return false;
+  }
+  return true;
+}
 
 void Model::set_threads(int n_threads) {
   ModelState& s = *state_;
@@ -115,8 +146,19 @@ Result<std::unique_ptr<Model>> Model::load(const GgufFile& file, const uint8_t* 
   s.rope.freq_scale = c.rope_freq_scale;
   s.rope.attn_factor = c.rope_attn_factor;
   s.rope.freq_factors = s.weights.rope_factors.empty() ? nullptr : s.weights.rope_factors.data();
-  s.attention_scale = 1.0f / std::sqrt(static_cast<float>(c.head_dim));
+  s.rope_swa = s.rope;
+  s.rope_swa.freq_base = c.rope_freq_base_swa;
+  s.rope_swa.freq_scale = c.rope_freq_scale_swa;
+  s.rope_swa.attn_factor = c.rope_attn_factor_swa;
 
+  s.kv_rows.resize(c.n_layer);
+  s.kv_offsets.resize(c.n_layer);
+  size_t kv_elements = 0;
+  for (int il = 0; il < c.n_layer; ++il) {
+    s.kv_rows[il] = layer_kv_rows(c, il, s.n_ctx);
+    s.kv_offsets[il] = kv_elements;
+    kv_elements += static_cast<size_t>(c.layers[il].n_head_kv) * s.kv_rows[il] * c.head_dim;
+  }
   const uint64_t kv_bytes = kv_cache_bytes(c, s.n_ctx);
   if (!s.k_cache.allocate(kv_bytes / 2) || !s.v_cache.allocate(kv_bytes / 2)) {
     return Status::error(format("out of memory allocating the KV cache (%llu bytes for %u positions)",
@@ -130,6 +172,7 @@ Result<std::unique_ptr<Model>> Model::load(const GgufFile& file, const uint8_t* 
   s.gate_up.resize(static_cast<size_t>(kMaxBatch) * 2 * c.n_ff);
   s.proj.resize(static_cast<size_t>(kMaxBatch) * c.n_embd);
   s.cos_sin.resize(static_cast<size_t>(kMaxBatch) * std::max(c.n_rot, 2));
+  s.cos_sin_swa.resize(s.cos_sin.size());
   s.activation_slot_bytes = s.weights.max_activation_row_bytes;
   for (auto& slot : s.activations) {
     if (!slot.allocate(kMaxBatch * s.activation_slot_bytes)) return Status::error("out of memory allocating activations");

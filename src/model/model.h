@@ -1,6 +1,7 @@
 // A transformer language model loaded from GGUF, and its forward pass: tokens -> logits.
-// Architectures: llama (Llama 2/3.x, SmolLM2, TinyLlama, Mistral, lexi), qwen2, qwen3, phi3.
-// The KV cache holds f16 keys and values (as llama.cpp's default), sized for n_ctx positions.
+// Architectures: the table in src/model/architectures.cpp.
+// The KV cache holds f16 keys and values (as llama.cpp's default), sized for n_ctx positions on
+// global layers and for the window (plus a batch and a rollback margin) on sliding-window layers.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -49,6 +50,9 @@ class Model {
   // >= pos in the KV cache are overwritten). Writes logits for every position (n x n_vocab,
   // row-major) when all_logits, else only for the last (n_vocab floats).
   Status forward(const int32_t* tokens, int32_t n, int32_t pos, bool all_logits, float* logits);
+  // Whether forward() may continue at `pos` with what the KV cache holds: always at 0 and at the
+  // end; further back only while every sliding-window layer still holds the window before pos.
+  bool can_resume_at(int32_t pos) const;
   void set_threads(int n_threads);
   const ModelInfo& info() const;
 

@@ -1,6 +1,7 @@
 #include "model/model_config.h"
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 
 namespace webgguf {
@@ -8,55 +9,207 @@ namespace {
 
 constexpr uint32_t kDefaultMaxContext = 4096;
 
-struct ArchitectureEntry {
-  const char* name;
-  Architecture arch;
-  bool rope_neox;
-};
-constexpr ArchitectureEntry kArchitectures[] = {
-    {"llama", Architecture::kLlama, false},
-    {"qwen2", Architecture::kQwen2, true},
-    {"qwen3", Architecture::kQwen3, true},
-    {"phi3", Architecture::kPhi3, true},
-};
+Status out_of_range(const std::string& key, long long v) {
+  return Status::error(format("model metadata '%s' = %lld is out of range", key.c_str(), v));
+}
 
-// Reads "<arch>.<suffix>" as a positive int32. A per-layer array is accepted when all its
-// entries are equal (some converters write arrays even for uniform models).
-Status read_count(const GgufFile& file, const std::string& key, bool required, int32_t fallback,
-                  int32_t* out) {
+// Reads "<arch>.<suffix>" as a positive int32; an array is refused (see read_per_layer).
+Status read_count(const GgufFile& file, const std::string& key, bool required, int32_t fallback, int32_t* out) {
   const GgufValue* value = file.find(key);
   if (value == nullptr) {
     if (required) return Status::error(format("model metadata is missing '%s'", key.c_str()));
     *out = fallback;
     return Status::ok();
   }
-  int64_t v = 0;
-  if (value->is_integer()) {
-    v = file.get_int(key, -1);
-  } else if (value->type == GgufValueType::ARRAY && value->array_count > 0 &&
-             value->array_type != GgufValueType::STRING && value->array_type != GgufValueType::ARRAY) {
-    v = value->array_integer(0);
-    for (uint64_t i = 1; i < value->array_count; ++i) {
-      if (value->array_integer(i) != v) {
-        return Status::error(format("'%s' varies across layers; per-layer shapes are not supported",
-                                    key.c_str()));
-      }
-    }
-  } else {
-    return Status::error(format("model metadata '%s' is not an integer", key.c_str()));
-  }
-  if (v <= 0 || v > std::numeric_limits<int32_t>::max()) {
-    return Status::error(format("model metadata '%s' = %lld is out of range", key.c_str(),
-                                static_cast<long long>(v)));
-  }
+  if (!value->is_integer()) return Status::error(format("model metadata '%s' is not an integer", key.c_str()));
+  const int64_t v = file.get_int(key, -1);
+  if (v <= 0 || v > std::numeric_limits<int32_t>::max()) return out_of_range(key, v);
   *out = static_cast<int32_t>(v);
   return Status::ok();
 }
 
-std::string supported_list() {
-  std::string list;
-  for (const auto& entry : kArchitectures) list += (list.empty() ? "" : ", ") + std::string(entry.name);
-  return list;
+// A value that llama.cpp reads with get_key_or_arr: one integer for every layer, or an array of
+// n_layer integers (any of them may differ). Entries must be >= min_value.
+Status read_per_layer(const GgufFile& file, const std::string& key, bool required, int32_t n_layer,
+                      const std::vector<int32_t>& fallback, int32_t min_value, std::vector<int32_t>* out) {
+  const GgufValue* value = file.find(key);
+  if (value == nullptr) {
+    if (required) return Status::error(format("model metadata is missing '%s'", key.c_str()));
+    *out = fallback;
+    return Status::ok();
+  }
+  out->assign(n_layer, 0);
+  if (value->is_integer()) {
+    const int64_t v = file.get_int(key, -1);
+    if (v < min_value || v > std::numeric_limits<int32_t>::max()) return out_of_range(key, v);
+    std::fill(out->begin(), out->end(), static_cast<int32_t>(v));
+    return Status::ok();
+  }
+  if (value->type != GgufValueType::ARRAY || value->array_type == GgufValueType::STRING ||
+      value->array_type == GgufValueType::ARRAY || value->array_type == GgufValueType::FLOAT32 ||
+      value->array_type == GgufValueType::FLOAT64) {
+    return Status::error(format("model metadata '%s' is not an integer or an array of integers", key.c_str()));
+  }
+  if (value->array_count != static_cast<uint64_t>(n_layer)) {
+    return Status::error(format("model metadata '%s' has %llu entries for %d layers", key.c_str(),
+                                static_cast<unsigned long long>(value->array_count), n_layer));
+  }
+  for (int32_t il = 0; il < n_layer; ++il) {
+    const int64_t v = value->array_integer(il);
+    if (v < min_value || v > std::numeric_limits<int32_t>::max()) {
+      return Status::error(format("model metadata '%s'[%d] = %lld is out of range", key.c_str(), il,
+                                  static_cast<long long>(v)));
+    }
+    (*out)[il] = static_cast<int32_t>(v);
+  }
+  return Status::ok();
+}
+
+// A float key that must be finite and positive when present; `*out` keeps its default otherwise.
+Status read_positive_float(const GgufFile& file, const std::string& key, bool required, float* out) {
+  const GgufValue* value = file.find(key);
+  if (value == nullptr) {
+    return required ? Status::error(format("model metadata is missing '%s'", key.c_str())) : Status::ok();
+  }
+  if (value->type != GgufValueType::FLOAT32 && value->type != GgufValueType::FLOAT64) {
+    return Status::error(format("model metadata '%s' is not a float", key.c_str()));
+  }
+  const double v = value->float_value;
+  if (!std::isfinite(v) || v <= 0.0) {
+    return Status::error(format("model metadata '%s' = %g must be a finite positive number", key.c_str(), v));
+  }
+  *out = static_cast<float>(v);
+  return Status::ok();
+}
+
+// attention.sliding_window and which layers use it, as each family's load_arch_hparams does:
+// gemma2 always (default window 4096, period 2), gemma3 and olmo2 when the key is positive
+// (period 6 / 4). Layer il is local when il % period < period - 1 (llama_hparams::set_swa_pattern).
+Status read_sliding_window(const GgufFile& file, const std::string& p, ModelConfig* c) {
+  const ArchitectureTraits& t = *c->traits;
+  if (t.sliding_window_period == 0) return Status::ok();
+  const std::string key = p + "attention.sliding_window";
+  int32_t n_swa = t.sliding_window_default_on ? 4096 : 0;
+  const GgufValue* value = file.find(key);
+  if (value != nullptr) {
+    if (!value->is_integer()) return Status::error(format("model metadata '%s' is not an integer", key.c_str()));
+    const int64_t v = file.get_int(key, -1);
+    if (v < 0 || v > c->n_ctx_train || (v == 0 && t.sliding_window_default_on)) {
+      return Status::error(format("model metadata '%s' = %lld must be between 1 and the training context (%d)",
+                                  key.c_str(), static_cast<long long>(v), c->n_ctx_train));
+    }
+    n_swa = static_cast<int32_t>(v);
+  }
+  if (n_swa == 0) return Status::ok();
+  n_swa = std::min(n_swa, c->n_ctx_train);
+  c->n_swa = n_swa;
+  // llama.cpp reads the period with get_key_or_arr into a scalar: an array leaves the default.
+  int64_t period = t.sliding_window_period;
+  const GgufValue* pattern = file.find(p + "attention.sliding_window_pattern");
+  if (pattern != nullptr && pattern->is_integer()) period = file.get_int(p + "attention.sliding_window_pattern", 0);
+  if (period < 0 || period > c->n_layer + 1) return out_of_range(p + "attention.sliding_window_pattern", period);
+  for (int32_t il = 0; il < c->n_layer; ++il) {
+    c->layers[il].sliding = period == 0 || (il % period < period - 1);
+  }
+  return Status::ok();
+}
+
+// Query scale, soft-caps and the granite scales (each family's load_arch_hparams and graph).
+Status read_scales(const GgufFile& file, const std::string& p, ModelConfig* c) {
+  const Architecture a = c->arch;
+  c->attention_scale = 1.0f / std::sqrt(static_cast<float>(c->head_dim));
+  if (a == Architecture::kGemma2 || a == Architecture::kGemma3) {
+    // gemma_pytorch: the 27B models scale queries by 1/sqrt(n_embd / n_head) (46 / 62 layers).
+    const bool is_27b = (a == Architecture::kGemma2 && c->n_layer == 46) || (a == Architecture::kGemma3 && c->n_layer == 62);
+    if (is_27b) c->attention_scale = 1.0f / std::sqrt(static_cast<float>(c->n_embd / c->layers[0].n_head));
+    c->embedding_scale = std::sqrt(static_cast<float>(c->n_embd));
+  }
+  if (a == Architecture::kGemma2) {
+    c->attn_softcap = 50.0f;
+    c->final_softcap = 30.0f;
+    WEBGGUF_RETURN_IF_ERROR(read_positive_float(file, p + "attn_logit_softcapping", false, &c->attn_softcap));
+    WEBGGUF_RETURN_IF_ERROR(read_positive_float(file, p + "final_logit_softcapping", false, &c->final_softcap));
+  }
+  if (a == Architecture::kGemma3) {  // optional final soft-cap; 0 means off as in llama.cpp
+    const GgufValue* cap = file.find(p + "final_logit_softcapping");
+    if (cap != nullptr && !(cap->float_value == 0.0 && (cap->type == GgufValueType::FLOAT32 || cap->type == GgufValueType::FLOAT64))) {
+      WEBGGUF_RETURN_IF_ERROR(read_positive_float(file, p + "final_logit_softcapping", true, &c->final_softcap));
+    }
+  }
+  if (c->traits->granite_scales) {
+    WEBGGUF_RETURN_IF_ERROR(read_positive_float(file, p + "logit_scale", true, &c->logit_scale));
+    WEBGGUF_RETURN_IF_ERROR(read_positive_float(file, p + "residual_scale", false, &c->residual_scale));
+    WEBGGUF_RETURN_IF_ERROR(read_positive_float(file, p + "embedding_scale", false, &c->embedding_scale));
+    WEBGGUF_RETURN_IF_ERROR(read_positive_float(file, p + "attention.scale", false, &c->attention_scale));
+  }
+  return Status::ok();
+}
+
+Status read_rope(const GgufFile& file, const std::string& p, ModelConfig* c) {
+  WEBGGUF_RETURN_IF_ERROR(read_count(file, p + "rope.dimension_count", false, c->head_dim, &c->n_rot));
+  if (c->n_rot > c->head_dim || c->n_rot % 2 != 0) {
+    return Status::error(format("rope.dimension_count %d does not fit head size %d", c->n_rot, c->head_dim));
+  }
+  c->rope_freq_base = static_cast<float>(file.get_float(p + "rope.freq_base", 10000.0));
+  const std::string scaling = file.get_string(p + "rope.scaling.type", "linear");
+  if (scaling == "longrope") {
+    c->rope_longrope = true;
+  } else if (scaling != "none" && scaling != "linear") {
+    return Status::error(format("rope scaling '%s' is not supported", scaling.c_str()));
+  }
+  double factor = file.get_float(p + "rope.scaling.factor", 0.0);
+  if (factor == 0.0) factor = file.get_float(p + "rope.scale_linear", 0.0);
+  c->rope_freq_scale = factor == 0.0 ? 1.0f : static_cast<float>(1.0 / factor);
+  c->rope_attn_factor = static_cast<float>(file.get_float(p + "rope.scaling.attn_factor", 1.0));
+  WEBGGUF_RETURN_IF_ERROR(read_count(file, p + "rope.scaling.original_context_length", false, c->n_ctx_train,
+                                     &c->n_ctx_orig));
+  if (c->arch == Architecture::kGemma2) {  // local layers default to the global RoPE
+    c->rope_freq_base_swa = c->rope_freq_base;
+    c->rope_freq_scale_swa = c->rope_freq_scale;
+  }
+  c->rope_attn_factor_swa = c->rope_attn_factor;
+  if (c->arch == Architecture::kOlmo2) {  // olmo2.cpp: the global base, no scaling, attn_factor 1
+    c->rope_freq_base_swa = c->rope_freq_base;
+    c->rope_attn_factor_swa = 1.0f;
+  }
+  if (c->arch == Architecture::kGemma2 || c->arch == Architecture::kGemma3 || c->arch == Architecture::kOlmo2) {
+    WEBGGUF_RETURN_IF_ERROR(read_positive_float(file, p + "rope.freq_base_swa", false, &c->rope_freq_base_swa));
+  }
+  // Which layers rotate: smollm3 skips every 4th (llama.cpp's fixed rule); granite uses
+  // rope.scaling.finetuned as an on/off switch for every layer (default on).
+  for (int32_t il = 0; il < c->n_layer; ++il) {
+    const int step = c->traits->no_rope_layer_step;
+    c->layers[il].rope = step == 0 || (il + 1) % step != 0;
+    if (c->traits->granite_scales) c->layers[il].rope = file.get_bool(p + "rope.scaling.finetuned", true);
+  }
+  return Status::ok();
+}
+
+Status read_layers(const GgufFile& file, const std::string& p, ModelConfig* c) {
+  const int32_t n = c->n_layer;
+  std::vector<int32_t> n_head, n_head_kv, n_ff;
+  WEBGGUF_RETURN_IF_ERROR(read_per_layer(file, p + "attention.head_count", true, n, {}, 1, &n_head));
+  WEBGGUF_RETURN_IF_ERROR(read_per_layer(file, p + "attention.head_count_kv", false, n, n_head, 0, &n_head_kv));
+  WEBGGUF_RETURN_IF_ERROR(read_per_layer(file, p + "feed_forward_length", true, n, {}, 1, &n_ff));
+  c->layers.assign(n, LayerConfig{});
+  for (int32_t il = 0; il < n; ++il) {
+    LayerConfig& l = c->layers[il];
+    l.n_head = n_head[il];
+    l.n_head_kv = n_head_kv[il];
+    l.n_ff = n_ff[il];
+    if (l.n_head_kv == 0) {
+      return Status::error(format("layer %d has no attention (head_count_kv 0: a recurrent layer), which '%s' "
+                                  "models do not have", il, c->arch_name.c_str()));
+    }
+    if (l.n_head % l.n_head_kv != 0) {
+      return Status::error(format("layer %d: attention.head_count %d is not a multiple of head_count_kv %d", il,
+                                  l.n_head, l.n_head_kv));
+    }
+    c->n_head = std::max(c->n_head, l.n_head);
+    c->n_head_kv = std::max(c->n_head_kv, l.n_head_kv);
+    c->n_ff = std::max(c->n_ff, l.n_ff);
+  }
+  return Status::ok();
 }
 
 }  // namespace
@@ -65,43 +218,35 @@ Result<ModelConfig> parse_model_config(const GgufFile& file) {
   ModelConfig c;
   c.arch_name = file.get_string("general.architecture", "");
   if (c.arch_name.empty()) return Status::error("GGUF has no general.architecture");
-  const ArchitectureEntry* entry = nullptr;
-  for (const auto& e : kArchitectures) {
-    if (c.arch_name == e.name) entry = &e;
+  c.traits = find_architecture(c.arch_name);
+  if (c.traits == nullptr) {
+    return Status::error(format("unsupported model architecture '%s' (supported: %s)", c.arch_name.c_str(),
+                                supported_architecture_names().c_str()));
   }
-  if (entry == nullptr) {
-    return Status::error(format("unsupported model architecture '%s' (supported: %s)",
-                                c.arch_name.c_str(), supported_list().c_str()));
-  }
-  c.arch = entry->arch;
-  c.rope_neox = entry->rope_neox;
+  c.arch = c.traits->arch;
+  c.rope_neox = c.traits->rope_neox;
   c.name = file.get_string("general.name", "");
   c.file_type = static_cast<uint32_t>(file.get_uint("general.file_type", 0));
   const std::string p = c.arch_name + ".";
 
   if (file.get_uint(p + "expert_count", 0) > 0) {
-    return Status::error(format("'%s' is a mixture-of-experts model, which is not supported",
-                                c.arch_name.c_str()));
+    return Status::error(format("'%s' is a mixture-of-experts model, which is not supported", c.arch_name.c_str()));
   }
   WEBGGUF_RETURN_IF_ERROR(read_count(file, p + "context_length", true, 0, &c.n_ctx_train));
   WEBGGUF_RETURN_IF_ERROR(read_count(file, p + "embedding_length", true, 0, &c.n_embd));
   WEBGGUF_RETURN_IF_ERROR(read_count(file, p + "block_count", true, 0, &c.n_layer));
-  WEBGGUF_RETURN_IF_ERROR(read_count(file, p + "feed_forward_length", true, 0, &c.n_ff));
-  WEBGGUF_RETURN_IF_ERROR(read_count(file, p + "attention.head_count", true, 0, &c.n_head));
-  WEBGGUF_RETURN_IF_ERROR(read_count(file, p + "attention.head_count_kv", false, c.n_head, &c.n_head_kv));
-  if (c.n_head % c.n_head_kv != 0) {
-    return Status::error(format("attention.head_count %d is not a multiple of head_count_kv %d",
-                                c.n_head, c.n_head_kv));
+  if (c.n_layer > 4096) return out_of_range(p + "block_count", c.n_layer);
+  WEBGGUF_RETURN_IF_ERROR(read_layers(file, p, &c));
+  const int32_t n_head0 = c.layers[0].n_head;
+  if (c.n_embd % n_head0 != 0 && file.find(p + "attention.key_length") == nullptr) {
+    return Status::error(format("embedding_length %d is not a multiple of head_count %d", c.n_embd, n_head0));
   }
-  if (c.n_embd % c.n_head != 0 && file.find(p + "attention.key_length") == nullptr) {
-    return Status::error(format("embedding_length %d is not a multiple of head_count %d", c.n_embd, c.n_head));
-  }
-  WEBGGUF_RETURN_IF_ERROR(read_count(file, p + "attention.key_length", false, c.n_embd / c.n_head, &c.head_dim));
+  WEBGGUF_RETURN_IF_ERROR(read_count(file, p + "attention.key_length", false, c.n_embd / n_head0, &c.head_dim));
   int32_t value_length = 0;
   WEBGGUF_RETURN_IF_ERROR(read_count(file, p + "attention.value_length", false, c.head_dim, &value_length));
   if (value_length != c.head_dim) {
-    return Status::error(format("attention.key_length %d != value_length %d is not supported",
-                                c.head_dim, value_length));
+    return Status::error(format("attention.key_length %d != value_length %d is not supported", c.head_dim,
+                                value_length));
   }
   const GgufValue* eps = file.find(p + "attention.layer_norm_rms_epsilon");
   if (eps == nullptr || (eps->type != GgufValueType::FLOAT32 && eps->type != GgufValueType::FLOAT64)) {
@@ -109,23 +254,9 @@ Result<ModelConfig> parse_model_config(const GgufFile& file) {
   }
   c.rms_eps = static_cast<float>(eps->float_value);
 
-  WEBGGUF_RETURN_IF_ERROR(read_count(file, p + "rope.dimension_count", false, c.head_dim, &c.n_rot));
-  if (c.n_rot > c.head_dim || c.n_rot % 2 != 0) {
-    return Status::error(format("rope.dimension_count %d does not fit head size %d", c.n_rot, c.head_dim));
-  }
-  c.rope_freq_base = static_cast<float>(file.get_float(p + "rope.freq_base", 10000.0));
-  const std::string scaling = file.get_string(p + "rope.scaling.type", "linear");
-  if (scaling == "longrope") {
-    c.rope_longrope = true;
-  } else if (scaling != "none" && scaling != "linear") {
-    return Status::error(format("rope scaling '%s' is not supported", scaling.c_str()));
-  }
-  double factor = file.get_float(p + "rope.scaling.factor", 0.0);
-  if (factor == 0.0) factor = file.get_float(p + "rope.scale_linear", 0.0);
-  c.rope_freq_scale = factor == 0.0 ? 1.0f : static_cast<float>(1.0 / factor);
-  c.rope_attn_factor = static_cast<float>(file.get_float(p + "rope.scaling.attn_factor", 1.0));
-  WEBGGUF_RETURN_IF_ERROR(read_count(file, p + "rope.scaling.original_context_length", false,
-                                     c.n_ctx_train, &c.n_ctx_orig));
+  WEBGGUF_RETURN_IF_ERROR(read_rope(file, p, &c));
+  WEBGGUF_RETURN_IF_ERROR(read_sliding_window(file, p, &c));
+  WEBGGUF_RETURN_IF_ERROR(read_scales(file, p, &c));
 
   // Vocabulary size: explicit key, else the tokenizer's list (the embedding shape is checked later).
   int32_t n_vocab = 0;

@@ -24,11 +24,16 @@ struct ModelState {
   ModelWeights weights;
   ModelInfo info;
   uint32_t n_ctx = 0;
-  RopeParams rope;
-  float attention_scale = 1.0f;
+  RopeParams rope;      // global layers
+  RopeParams rope_swa;  // sliding-window layers (gemma: their own base)
 
-  // Keys and values as f16 bits: [n_layer][n_head_kv][n_ctx][head_dim] each.
+  // Keys and values as f16 bits, per layer [n_head_kv][kv_rows][head_dim] each, one layer after
+  // the other. A global layer keeps n_ctx rows (position p in row p); a sliding-window layer
+  // keeps only the rows its window and a rollback margin need (position p in row p % kv_rows).
   AlignedBuffer k_cache, v_cache;
+  std::vector<int64_t> kv_rows;     // [n_layer]
+  std::vector<size_t> kv_offsets;   // [n_layer] in uint16 elements
+  int32_t n_written = 0;            // one past the last position whose keys were written
   std::unique_ptr<ThreadPool> pool;
 
   // Scratch for one micro-batch of B <= kMaxBatch tokens.
@@ -38,18 +43,15 @@ struct ModelState {
   std::vector<float> attn;     // [B, n_embd_q]
   std::vector<float> gate_up;  // [B, 2 n_ff]
   std::vector<float> proj;     // [B, n_embd] output of attn_output / ffn_down before the residual add
-  std::vector<float> cos_sin;  // [B, n_rot] rope table per token
+  std::vector<float> cos_sin;      // [B, n_rot] rope table per token (global layers)
+  std::vector<float> cos_sin_swa;  // [B, n_rot] rope table per token (sliding-window layers)
   std::vector<float> attention_scratch;  // [n_threads, attention_scratch_stride] per thread
   size_t attention_scratch_stride = 0;   // attention_scratch_floats(shape, n_ctx)
   AlignedBuffer activations[kActivationSlots];  // [B] rows in a vec_dot type each
   size_t activation_slot_bytes = 0;
 
-  uint16_t* layer_keys(int layer) {
-    return k_cache.as<uint16_t>() + static_cast<size_t>(layer) * config.n_head_kv * n_ctx * config.head_dim;
-  }
-  uint16_t* layer_values(int layer) {
-    return v_cache.as<uint16_t>() + static_cast<size_t>(layer) * config.n_head_kv * n_ctx * config.head_dim;
-  }
+  uint16_t* layer_keys(int layer) { return k_cache.as<uint16_t>() + kv_offsets[layer]; }
+  uint16_t* layer_values(int layer) { return v_cache.as<uint16_t>() + kv_offsets[layer]; }
 };
 
 }  // namespace webgguf

@@ -114,8 +114,13 @@ std::vector<float> concat_biases(const std::vector<const std::vector<float>*>& p
 }
 
 Status bind_layer(Binder& b, const ModelConfig& c, int il, LayerWeights* l) {
-  const int64_t n_embd = c.n_embd, n_q = c.n_embd_q(), n_kv = c.n_embd_kv(), n_ff = c.n_ff;
-  WEBGGUF_RETURN_IF_ERROR(b.vector(layer_tensor(il, "attn_norm.weight"), n_embd, Need::kRequired, &l->attn_norm));
+  const ArchitectureTraits& arch = *c.traits;
+  const LayerConfig& lc = c.layers[il];
+  const int64_t n_embd = c.n_embd, n_q = int64_t{lc.n_head} * c.head_dim, n_kv = int64_t{lc.n_head_kv} * c.head_dim,
+                n_ff = lc.n_ff;
+  const Need pre_norm = arch.pre_norms ? Need::kRequired : Need::kOptional;
+  const Need post_norm = arch.post_norms ? Need::kRequired : Need::kOptional;
+  WEBGGUF_RETURN_IF_ERROR(b.vector(layer_tensor(il, "attn_norm.weight"), n_embd, pre_norm, &l->attn_norm));
 
   WEBGGUF_RETURN_IF_ERROR(b.matrix(layer_tensor(il, "attn_qkv.weight"), n_embd, n_q + 2 * n_kv, Need::kOptional, &l->wqkv));
   if (l->wqkv.present()) {
@@ -130,15 +135,19 @@ Status bind_layer(Binder& b, const ModelConfig& c, int il, LayerWeights* l) {
     WEBGGUF_RETURN_IF_ERROR(b.vector(layer_tensor(il, "attn_v.bias"), n_kv, Need::kOptional, &bv));
     l->qkv_bias = concat_biases({&bq, &bk, &bv}, {n_q, n_kv, n_kv});
   }
-  if (c.arch == Architecture::kQwen3) {
-    WEBGGUF_RETURN_IF_ERROR(b.vector(layer_tensor(il, "attn_q_norm.weight"), c.head_dim, Need::kRequired, &l->q_norm));
-    WEBGGUF_RETURN_IF_ERROR(b.vector(layer_tensor(il, "attn_k_norm.weight"), c.head_dim, Need::kRequired, &l->k_norm));
+  if (arch.qk_norm != QkNorm::kNone) {
+    const bool per_head = arch.qk_norm == QkNorm::kPerHead;
+    WEBGGUF_RETURN_IF_ERROR(b.vector(layer_tensor(il, "attn_q_norm.weight"), per_head ? c.head_dim : n_q,
+                                     Need::kRequired, &l->q_norm));
+    WEBGGUF_RETURN_IF_ERROR(b.vector(layer_tensor(il, "attn_k_norm.weight"), per_head ? c.head_dim : n_kv,
+                                     Need::kRequired, &l->k_norm));
   }
   WEBGGUF_RETURN_IF_ERROR(b.matrix(layer_tensor(il, "attn_output.weight"), n_q, n_embd, Need::kRequired, &l->wo));
   WEBGGUF_RETURN_IF_ERROR(b.vector(layer_tensor(il, "attn_output.bias"), n_embd, Need::kOptional, &l->wo_bias));
+  WEBGGUF_RETURN_IF_ERROR(b.vector(layer_tensor(il, "post_attention_norm.weight"), n_embd, post_norm, &l->attn_post_norm));
 
-  WEBGGUF_RETURN_IF_ERROR(b.vector(layer_tensor(il, "ffn_norm.weight"), n_embd, Need::kRequired, &l->ffn_norm));
-  if (c.arch == Architecture::kPhi3) {
+  WEBGGUF_RETURN_IF_ERROR(b.vector(layer_tensor(il, "ffn_norm.weight"), n_embd, pre_norm, &l->ffn_norm));
+  if (arch.fused_qkv_ffn) {
     WEBGGUF_RETURN_IF_ERROR(b.matrix(layer_tensor(il, "ffn_up.weight"), n_embd, 2 * n_ff, Need::kRequired, &l->w_up));
   } else {
     WEBGGUF_RETURN_IF_ERROR(b.matrix(layer_tensor(il, "ffn_gate.weight"), n_embd, n_ff, Need::kRequired, &l->w_gate));
@@ -150,6 +159,7 @@ Status bind_layer(Binder& b, const ModelConfig& c, int il, LayerWeights* l) {
   }
   WEBGGUF_RETURN_IF_ERROR(b.matrix(layer_tensor(il, "ffn_down.weight"), n_ff, n_embd, Need::kRequired, &l->w_down));
   WEBGGUF_RETURN_IF_ERROR(b.vector(layer_tensor(il, "ffn_down.bias"), n_embd, Need::kOptional, &l->down_bias));
+  WEBGGUF_RETURN_IF_ERROR(b.vector(layer_tensor(il, "post_ffw_norm.weight"), n_embd, post_norm, &l->ffn_post_norm));
   return Status::ok();
 }
 

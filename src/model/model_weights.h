@@ -23,20 +23,23 @@ struct WeightMatrix {
 };
 
 struct LayerWeights {
-  std::vector<float> attn_norm;            // [n_embd]
+  std::vector<float> attn_norm;            // [n_embd], empty when the family has no pre-norms (olmo2)
   // Either one fused projection (phi3) or three; out rows: [n_embd_q | n_embd_kv | n_embd_kv].
   WeightMatrix wqkv;                       // [n_embd, n_embd_q + 2 n_embd_kv] or absent
   WeightMatrix wq, wk, wv;                 // [n_embd, n_embd_q], [n_embd, n_embd_kv] x2
   std::vector<float> qkv_bias;             // [n_embd_q + 2 n_embd_kv] or empty (qwen2 has it)
-  std::vector<float> q_norm, k_norm;       // [head_dim] each (qwen3) or empty
+  // [head_dim] each (per-head: qwen3, gemma3), [n_embd_q] / [n_embd_kv] (whole: olmo2), or empty
+  std::vector<float> q_norm, k_norm;
   WeightMatrix wo;                         // [n_embd_q, n_embd]
   std::vector<float> wo_bias;              // [n_embd] or empty
-  std::vector<float> ffn_norm;             // [n_embd]
+  std::vector<float> attn_post_norm;       // [n_embd] on the attention output (gemma2/3, olmo2) or empty
+  std::vector<float> ffn_norm;             // [n_embd], empty when the family has no pre-norms (olmo2)
   // Either gate and up separately or fused as up = [gate | up] (phi3), out rows [2 n_ff].
   WeightMatrix w_gate, w_up;               // [n_embd, n_ff] each, or w_up [n_embd, 2 n_ff]
   std::vector<float> gate_up_bias;         // [2 n_ff] or empty
   WeightMatrix w_down;                     // [n_ff, n_embd]
   std::vector<float> down_bias;            // [n_embd] or empty
+  std::vector<float> ffn_post_norm;        // [n_embd] on the FFN output (gemma2/3, olmo2) or empty
 };
 
 struct ModelWeights {

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <numeric>
 
+#include "core/fp16.h"
 #include "kernels/ops_activation.h"
 #include "ops_kernel_test_util.h"
 
@@ -33,6 +34,36 @@ TEST(OpsActivation, SiluMulEdgeValues) {
     EXPECT_TRUE(std::isfinite(out[i])) << g[i];
     EXPECT_NEAR(out[i], ref[i], 1e-5f * std::fabs(ref[i]) + 1e-30f) << g[i];
   }
+}
+
+// GEGLU on ggml's f16 grid: the table lookup equals the definition bit for bit, for every f16
+// gate value (each bit pattern as a float), over swept lengths, and at the +-10 short-cuts.
+TEST(OpsActivation, GeluMulTableEqualsDefinitionBitForBit) {
+  std::vector<float> gates;
+  for (uint32_t h = 0; h < (1u << 16); ++h) {
+    const float f = fp16_to_fp32(static_cast<uint16_t>(h));
+    if (std::isfinite(f)) gates.push_back(f);
+  }
+  for (float edge : {-10.0f, -9.999f, 9.999f, 10.0f, 1e6f, -1e6f, 0.0f, -0.0f, 1e-8f}) gates.push_back(edge);
+  const std::vector<float> up = random_floats(gates.size(), 5, 3.0f);
+  std::vector<float> out(gates.size()), ref(gates.size());
+  gelu_mul(gates.data(), up.data(), gates.size(), out.data());
+  gelu_mul_ref(gates.data(), up.data(), gates.size(), ref.data());
+  for (size_t i = 0; i < gates.size(); ++i) EXPECT_EQ(out[i], ref[i]) << gates[i];
+  for (int n : testing::sweep_lengths()) {
+    std::vector<float> g = random_floats(n, 40 + n, 12.0f), u = random_floats(n, 50 + n);
+    std::vector<float> o(n + 1, NAN), r(n);
+    gelu_mul(g.data(), u.data(), n, o.data());
+    gelu_mul_ref(g.data(), u.data(), n, r.data());
+    for (int i = 0; i < n; ++i) EXPECT_EQ(o[i], r[i]) << n << " " << i;
+    EXPECT_TRUE(std::isnan(o[n]));
+  }
+  const float minus_ten = -10.0f, ten = 10.0f, two = 2.0f;
+  float y = 0;
+  gelu_mul(&minus_ten, &two, 1, &y);
+  EXPECT_EQ(y, 0.0f);
+  gelu_mul(&ten, &two, 1, &y);
+  EXPECT_EQ(y, 20.0f);
 }
 
 TEST(OpsActivation, SoftmaxMatchesReferenceAndSumsToOne) {

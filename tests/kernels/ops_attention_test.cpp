@@ -50,6 +50,7 @@ TEST(OpsAttention, CausalGroupedQueryMatchesReferenceAndThreads) {
   shape.n_head_kv = 2;
   shape.head_dim = 16;
   const int n_ctx = 20, n_tokens = 5, pos = 7;
+  shape.kv_rows = n_ctx;
   shape.kv_head_stride = static_cast<int64_t>(n_ctx) * shape.head_dim;
   shape.q_token_stride = shape.n_head * shape.head_dim + 3;  // queries sit inside wider rows
   const std::vector<float> q = random_floats(static_cast<size_t>(n_tokens) * shape.q_token_stride, 9);
@@ -96,6 +97,79 @@ TEST(OpsAttention, CausalGroupedQueryMatchesReferenceAndThreads) {
                        alone.data());
         for (int i = 0; i < shape.head_dim; ++i) {
           EXPECT_EQ(out[(static_cast<size_t>(t) * shape.n_head + h) * shape.head_dim + i], alone[i]);
+        }
+      }
+    }
+  }
+}
+
+// A sliding window over a ring of kv_rows rows, with soft-capped scores (Gemma 2/3): each token
+// must equal attention over the same positions laid out contiguously, computed from the
+// definition; the SIMD kernel must match the reference at every window/ring/batch edge.
+TEST(OpsAttention, SlidingWindowRingAndSoftcapMatchContiguousReference) {
+  const int head_dim = 12, n_head = 4, n_head_kv = 2, n_group = 2;
+  for (int window : {1, 3, 8}) {
+    for (int extra_rows : {0, 1, 5}) {
+      for (float softcap : {0.0f, 0.7f}) {
+        const int kv_rows = window + 3 + extra_rows;  // a batch of 4 tokens needs window + 3 rows
+        const int n_tokens = 4;
+        for (int pos : {0, 2, 9, 23}) {
+          AttentionShape shape;
+          shape.n_head = n_head;
+          shape.n_head_kv = n_head_kv;
+          shape.head_dim = head_dim;
+          shape.kv_rows = kv_rows;
+          shape.kv_head_stride = static_cast<int64_t>(kv_rows) * head_dim;
+          shape.q_token_stride = n_head * head_dim;
+          shape.window = window;
+          shape.softcap = softcap;
+          // Every position's key/value (seeded by position), and the ring holding the newest rows.
+          const int n_pos = pos + n_tokens;
+          const std::vector<uint16_t> k_all = random_f16(static_cast<size_t>(n_head_kv) * n_pos * head_dim, 21 + pos);
+          const std::vector<uint16_t> v_all = random_f16(static_cast<size_t>(n_head_kv) * n_pos * head_dim, 22 + pos);
+          std::vector<uint16_t> k_ring(static_cast<size_t>(n_head_kv) * kv_rows * head_dim, 0xFFFF);
+          std::vector<uint16_t> v_ring(k_ring.size(), 0xFFFF);  // NaN: a row read outside the window shows
+          for (int h = 0; h < n_head_kv; ++h) {
+            for (int p = std::max(0, n_pos - kv_rows); p < n_pos; ++p) {
+              for (int i = 0; i < head_dim; ++i) {
+                const size_t ring = (static_cast<size_t>(h) * kv_rows + p % kv_rows) * head_dim + i;
+                const size_t all = (static_cast<size_t>(h) * n_pos + p) * head_dim + i;
+                k_ring[ring] = k_all[all];
+                v_ring[ring] = v_all[all];
+              }
+            }
+          }
+          const std::vector<float> q = random_floats(static_cast<size_t>(n_tokens) * shape.q_token_stride, 30 + pos, 3.0f);
+          const size_t out_size = static_cast<size_t>(n_tokens) * n_head * head_dim;
+          std::vector<float> ref(out_size), out(out_size, NAN), scores(kv_rows + n_tokens);
+          attention_causal_ref(shape, q.data(), n_tokens, pos, k_ring.data(), v_ring.data(), 0.3f, scores.data(), ref.data());
+          std::vector<float> scratch(static_cast<size_t>(attention_scratch_floats(shape, kv_rows + n_tokens)));
+          attention_causal(shape, q.data(), n_tokens, pos, k_ring.data(), v_ring.data(), 0.3f, scratch.data(), out.data(), 0, 1);
+          for (int t = 0; t < n_tokens; ++t) {
+            const int first = std::max(0, pos + t - window + 1), n_kv = pos + t - first + 1;
+            for (int h = 0; h < n_head; ++h) {
+              // The definition over contiguous rows [first, pos + t].
+              const float* qh = q.data() + t * shape.q_token_stride + h * head_dim;
+              const size_t base = (static_cast<size_t>(h / n_group) * n_pos + first) * head_dim;
+              std::vector<double> w(n_kv);
+              double max_w = -1e30, sum = 0.0;
+              for (int j = 0; j < n_kv; ++j) {
+                double dot = 0.0;
+                for (int i = 0; i < head_dim; ++i) dot += qh[i] * fp16_to_fp32(k_all[base + j * head_dim + i]);
+                dot *= 0.3;
+                w[j] = softcap > 0.0f ? softcap * std::tanh(dot / softcap) : dot;
+                max_w = std::max(max_w, w[j]);
+              }
+              for (int j = 0; j < n_kv; ++j) sum += (w[j] = std::exp(w[j] - max_w));
+              for (int i = 0; i < head_dim; ++i) {
+                double expect = 0.0;
+                for (int j = 0; j < n_kv; ++j) expect += w[j] / sum * fp16_to_fp32(v_all[base + j * head_dim + i]);
+                const size_t at = (static_cast<size_t>(t) * n_head + h) * head_dim + i;
+                EXPECT_NEAR(ref[at], expect, 1e-5) << window << " " << kv_rows << " " << pos << " " << t;
+                EXPECT_TRUE(close_relative(out[at], ref[at], 2e-5f)) << window << " " << kv_rows << " " << pos;
+              }
+            }
+          }
         }
       }
     }

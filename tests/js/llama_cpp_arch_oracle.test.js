@@ -1,0 +1,143 @@
+// Issue 14's architecture oracle: every family the architecture table added (gemma2, gemma3,
+// smollm3, granite, olmo2) as a random-weight model written by `webgguf synth --shape tiny-deep`
+// (6 layers, 256 wide, head 32 != 256/4, a sliding window of 96 positions), evaluated by our
+// native CLI and by llama.cpp (node-llama-cpp) on the same token ids: 2048 tokens of eval.txt in
+// windows of 512 (longer than the window), 1020 scored positions.
+//   F32 and F16: mean KL < 1e-5 and top-1 >= 99%.
+//   Q8_0 and Q4_K_M (our quantizer's presets): mean KL < 1e-3 and top-1 within one point of
+//   llama.cpp's agreement with itself (batch 512 vs batch 1), the rule of llama_cpp_quant_oracle.
+//   A 64-token greedy continuation on F32: identical, or the first difference is where llama.cpp's
+//   two most likely tokens are within 1e-3 in probability.
+// Weights have std 0.07: at larger scales these tiny random networks without q/k norms become
+// chaotic (an ulp upstream flips an attention argmax; llama.cpp disagrees with itself then). One
+// gemma2 case keeps std 0.3, where its attention and final soft-caps are far from linear.
+// `npm test` runs F32/F16/greedy for every family and the quantized rule for two of them;
+// WEBGGUF_ORACLE_ALL=1 runs the quantized rule for all five.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { getLlama } from 'node-llama-cpp';
+import {
+  agreement, describe, greedyAgreement, llamaCppGreedy, llamaCppLogProbabilities, llamaCppWindowProbabilities,
+  ourLogProbabilities, ourWindowLogits, run,
+} from './helpers/llama_cpp_compare.js';
+
+const root = resolve(fileURLToPath(import.meta.url), '../../..');
+const shared = resolve(root, '../shared');
+const bin = process.env.WEBGGUF_BIN ?? join(root, 'build/native/webgguf');
+const lexi = join(shared, 'models/lexi-28m-f16.gguf');
+const evalText = join(shared, 'data/eval.txt');
+
+const N_CTX = 512;
+const N_TOKENS = 2048;
+const MAX_KL_FLOAT = 1e-5;
+const MIN_TOP1_FLOAT = 0.99;
+const MAX_KL_QUANT = 1e-3;
+const TOP1_BELOW_NOISE = 0.01;
+const GREEDY_TOKENS = 64;
+const GREEDY_TIE = 1e-3;
+
+const ARCHS = ['gemma2', 'gemma3', 'smollm3', 'granite', 'olmo2'];
+const QUANT_ARCHS = process.env.WEBGGUF_ORACLE_ALL ? ARCHS : ['gemma3', 'granite'];
+
+let dir;
+let llama;
+const files = new Map();  // `${arch}/${stddev}/${type}` -> path
+
+async function model(arch, stddev, type) {
+  const key = `${arch}/${stddev}/${type}`;
+  if (files.has(key)) return files.get(key);
+  const f16 = join(dir, `${arch}-${stddev}-F16.gguf`);
+  if (!existsSync(f16)) {
+    await run(bin, ['synth', f16, '--shape', 'tiny-deep', '--arch', arch, '--vocab-from', lexi,
+                    '--stddev', String(stddev), '--seed', '7']);
+  }
+  let file = f16;
+  if (type !== 'F16') {
+    file = join(dir, `${arch}-${stddev}-${type}.gguf`);
+    const args = type === 'F32' ? [f16, file, 'F32', '--pure'] : [f16, file, type];
+    await run(bin, ['quantize', ...args, '-t', '1']);
+  }
+  files.set(key, file);
+  return file;
+}
+
+before(async () => {
+  assert.ok(existsSync(bin), `${bin} is not built (scripts/build.sh native)`);
+  dir = mkdtempSync(join(tmpdir(), 'webgguf-arch-oracle-'));
+  llama = await getLlama({ gpu: false, build: 'never', logLevel: 'error' });
+});
+after(async () => {
+  await llama?.dispose();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+async function compareWindows(file, { withNoise }) {
+  const ours = await ourWindowLogits(bin, file, evalText, { nCtx: N_CTX, nTokens: N_TOKENS, out: `${file}.f32` });
+  assert.equal(ours.ids.length, N_TOKENS);
+  const loaded = await llama.loadModel({ modelPath: file });
+  try {
+    const batched = await llamaCppWindowProbabilities(loaded, ours.ids, { nCtx: N_CTX, batchSize: N_CTX });
+    const q = (w, p) => ourLogProbabilities(ours.logits, (w * N_CTX + p) * ours.nVocab, ours.nVocab);
+    const result = { ours: agreement(batched, q, N_CTX) };
+    if (withNoise) {
+      const oneByOne = await llamaCppWindowProbabilities(loaded, ours.ids, { nCtx: N_CTX, batchSize: 1 });
+      result.noise = agreement(batched, (w, p) => llamaCppLogProbabilities(oneByOne[w][p]), N_CTX);
+    }
+    return result;
+  } finally {
+    await loaded.dispose();
+  }
+}
+
+const FLOAT_CASES = [
+  ...ARCHS.flatMap((arch) => ['F32', 'F16'].map((type) => ({ arch, type, stddev: 0.07 }))),
+  { arch: 'gemma2', type: 'F16', stddev: 0.3 },
+];
+
+for (const { arch, type, stddev } of FLOAT_CASES) {
+  test(`${arch} ${type} (std ${stddev}): next-token distributions equal llama.cpp's`, async (t) => {
+    const { ours } = await compareWindows(await model(arch, stddev, type), { withNoise: false });
+    t.diagnostic(`${arch} ${type} std ${stddev}: ${describe(ours)} over ${ours.count} positions`);
+    assert.equal(ours.count, 1020);
+    assert.ok(ours.meanKl < MAX_KL_FLOAT, `mean KL ${ours.meanKl} >= ${MAX_KL_FLOAT}`);
+    assert.ok(ours.top1 >= MIN_TOP1_FLOAT, `top-1 ${ours.top1} < ${MIN_TOP1_FLOAT}`);
+  });
+}
+
+for (const arch of QUANT_ARCHS) {
+  for (const type of ['Q8_0', 'Q4_K_M']) {
+    test(`${arch} ${type}: within llama.cpp's own noise floor`, async (t) => {
+      const { ours, noise } = await compareWindows(await model(arch, 0.07, type), { withNoise: true });
+      t.diagnostic(`${arch} ${type}: ours vs llama.cpp ${describe(ours)}; llama.cpp batch 512 vs 1 ${describe(noise)}`);
+      assert.ok(ours.meanKl < MAX_KL_QUANT, `mean KL ${ours.meanKl} >= ${MAX_KL_QUANT}`);
+      assert.ok(ours.top1 >= noise.top1 - TOP1_BELOW_NOISE,
+                `top-1 ${ours.top1} is more than ${TOP1_BELOW_NOISE} below llama.cpp's own ${noise.top1}`);
+    });
+  }
+}
+
+for (const arch of ARCHS) {
+  test(`${arch} F32: a ${GREEDY_TOKENS}-token greedy continuation follows llama.cpp's`, async (t) => {
+    const file = await model(arch, 0.07, 'F32');
+    const { stdout } = await run(bin, ['run', file, '-p', 'The meaning of life is', '-n', String(GREEDY_TOKENS),
+                                       '--temp', '0', '--ids', '-c', '256']);
+    const [promptLine, generatedLine] = stdout.split('\n');
+    const promptIds = promptLine.trim().split(' ').map(Number);
+    const ours = generatedLine.trim().split(' ').map(Number);
+    const loaded = await llama.loadModel({ modelPath: file });
+    try {
+      assert.deepEqual([...loaded.tokenize('The meaning of life is', true)], promptIds);
+      const theirs = await llamaCppGreedy(loaded, promptIds, GREEDY_TOKENS);
+      const result = greedyAgreement(ours, theirs, GREEDY_TIE);
+      t.diagnostic(`${arch}: ${result.firstDifference < 0 ? `identical over ${ours.length} tokens`
+        : `first difference at token ${result.firstDifference}, llama.cpp's top-2 gap ${result.gap.toExponential(2)}`}`);
+      assert.ok(result.ok, `greedy differs at token ${result.firstDifference} where llama.cpp's gap is ${result.gap}`);
+    } finally {
+      await loaded.dispose();
+    }
+  });
+}
