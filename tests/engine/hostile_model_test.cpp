@@ -4,6 +4,7 @@
 // then load the valid model and generate a token.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstdint>
 #include <ostream>
 #include <cstring>
@@ -83,6 +84,26 @@ ModelSource tiny_model_source() {
     s.tensors.push_back({p + "ffn_gate.weight", {kEmbd, kFf}});
     s.tensors.push_back({p + "ffn_up.weight", {kEmbd, kFf}});
     s.tensors.push_back({p + "ffn_down.weight", {kFf, kEmbd}});
+  }
+  return s;
+}
+
+// The tiny model as a gemma2 / gemma3 file: the same hyper-parameters under the family's prefix,
+// sandwich norms on every sub-block and (gemma3) per-head Q/K norms.
+ModelSource gemma_model_source(const std::string& arch) {
+  ModelSource s = tiny_model_source();
+  for (auto& kv : s.metadata) {
+    if (kv.first == "general.architecture") kv.second = GgufValue::of_string(arch);
+    if (kv.first.rfind("llama.", 0) == 0) kv.first = arch + kv.first.substr(5);
+  }
+  for (int il = 0; il < kLayers; ++il) {
+    const std::string p = "blk." + std::to_string(il) + ".";
+    s.tensors.push_back({p + "post_attention_norm.weight", {kEmbd}});
+    s.tensors.push_back({p + "post_ffw_norm.weight", {kEmbd}});
+    if (arch == "gemma3") {
+      s.tensors.push_back({p + "attn_q_norm.weight", {kHeadDim}});
+      s.tensors.push_back({p + "attn_k_norm.weight", {kHeadDim}});
+    }
   }
   return s;
 }
@@ -194,6 +215,12 @@ enum class Hostile {
   kZeroTrainingContext,
   kHugeRequestedContext,
   kZeroLayers,
+  kGemmaMissingPostNorm,
+  kGemmaMisshapenQNorm,
+  kSlidingWindowPastContext,
+  kSoftcapZero,
+  kSoftcapNaN,
+  kPerLayerArrayWrongLength,
 };
 
 struct HostileCase {
@@ -245,11 +272,26 @@ const HostileCase kCases[] = {
     {Hostile::kHugeRequestedContext, "huge_requested_context", ErrorCode::kInvalidModel,
      "context size 2147483648 is not usable"},
     {Hostile::kZeroLayers, "zero_layers", ErrorCode::kInvalidModel, "'llama.block_count' = 0 is out of range"},
+    {Hostile::kGemmaMissingPostNorm, "gemma_missing_post_norm", ErrorCode::kInvalidModel,
+     "model is missing tensor 'blk.1.post_ffw_norm.weight'"},
+    {Hostile::kGemmaMisshapenQNorm, "gemma_misshapen_q_norm", ErrorCode::kInvalidModel,
+     "tensor 'blk.0.attn_q_norm.weight' has 8 elements, expected 16"},
+    {Hostile::kSlidingWindowPastContext, "sliding_window_past_context", ErrorCode::kInvalidModel,
+     "'gemma3.attention.sliding_window' = 1000 must be between 1 and the training context (128)"},
+    {Hostile::kSoftcapZero, "softcap_zero", ErrorCode::kInvalidModel,
+     "'gemma2.attn_logit_softcapping' = 0 must be a finite positive number"},
+    {Hostile::kSoftcapNaN, "softcap_nan", ErrorCode::kInvalidModel,
+     "'gemma2.final_logit_softcapping' = nan must be a finite positive number"},
+    {Hostile::kPerLayerArrayWrongLength, "per_layer_array_wrong_length", ErrorCode::kInvalidModel,
+     "'llama.attention.head_count_kv' has 3 entries for 2 layers"},
 };
 
 // The hostile file for `kind` (and the load options it is loaded with).
 std::vector<uint8_t> hostile_file(Hostile kind, LoadOptions* options) {
-  ModelSource s = tiny_model_source();
+  const bool gemma2 = kind == Hostile::kSoftcapZero || kind == Hostile::kSoftcapNaN;
+  const bool gemma3 = kind == Hostile::kGemmaMissingPostNorm || kind == Hostile::kGemmaMisshapenQNorm ||
+                      kind == Hostile::kSlidingWindowPastContext;
+  ModelSource s = gemma2 ? gemma_model_source("gemma2") : gemma3 ? gemma_model_source("gemma3") : tiny_model_source();
   TinyVocab vocab = tiny_vocab();
   // Edits of the model source, serialised as a well-formed file.
   switch (kind) {
@@ -281,6 +323,16 @@ std::vector<uint8_t> hostile_file(Hostile kind, LoadOptions* options) {
     case Hostile::kZeroTrainingContext: set_metadata(s, "llama.context_length", GgufValue::of_u32(0)); break;
     case Hostile::kHugeRequestedContext: options->n_ctx = 1u << 31; break;
     case Hostile::kZeroLayers: set_metadata(s, "llama.block_count", GgufValue::of_u32(0)); break;
+    case Hostile::kGemmaMissingPostNorm: remove_tensor(s, "blk.1.post_ffw_norm.weight"); break;
+    case Hostile::kGemmaMisshapenQNorm: tensor(s, "blk.0.attn_q_norm.weight").ne = {kHeadDim / 2}; break;
+    case Hostile::kSlidingWindowPastContext:
+      set_metadata(s, "gemma3.attention.sliding_window", GgufValue::of_u32(1000));
+      break;
+    case Hostile::kSoftcapZero: set_metadata(s, "gemma2.attn_logit_softcapping", GgufValue::of_f32(0.0f)); break;
+    case Hostile::kSoftcapNaN: set_metadata(s, "gemma2.final_logit_softcapping", GgufValue::of_f32(NAN)); break;
+    case Hostile::kPerLayerArrayWrongLength:
+      set_metadata(s, "llama.attention.head_count_kv", GgufValue::of_i32_array({kHeadsKv, kHeadsKv, kHeadsKv}));
+      break;
     default: break;
   }
   std::vector<uint8_t> bytes = serialize(s);
@@ -375,6 +427,20 @@ TEST(HostileModelTest, TheGeneratedModelIsValid) {
   expect_usable(engine);
   EXPECT_EQ(engine.summary().model.n_layer, kLayers);
   EXPECT_EQ(engine.summary().model.n_vocab, 259);
+}
+
+// The gemma sources the hostile cases start from are valid: they load and generate.
+TEST(HostileModelTest, TheGeneratedGemmaModelsAreValid) {
+  for (const char* arch : {"gemma2", "gemma3"}) {
+    Engine engine;
+    const EngineError loaded = load(engine, serialize(gemma_model_source(arch)), LoadOptions());
+    ASSERT_TRUE(loaded.ok()) << arch << ": " << loaded.message;
+    EXPECT_EQ(engine.summary().model.architecture, arch);
+    PromptResult prompt;
+    ASSERT_TRUE(engine.set_prompt({256, 257}, &prompt).ok());
+    StepResult step;
+    EXPECT_TRUE(engine.step(&step).ok()) << arch;
+  }
 }
 
 // KL divergence compares two distributions over one vocabulary: a base with another vocabulary

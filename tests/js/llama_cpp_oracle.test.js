@@ -1,5 +1,9 @@
 // Our wasm engine against native llama.cpp (node-llama-cpp) on the same GGUF files: greedy
-// continuations must be identical token for token.
+// continuations must be identical, or first differ where llama.cpp's two most likely tokens are
+// a near-tie and ours took the second. The tie tolerance is 1e-3 in probability for 16-bit files;
+// with 8-bit activations (quantized files) llama.cpp's own prebuilt CPU variants disagree more:
+// on lexi-28m-chat Q4_K_M "What is a river?" token 26 is " stand" 0.146 vs " ch" 0.124 on one
+// x86 machine here and " ch" first on another (measured 2026-12-04), so quantized files get 0.03.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
@@ -7,6 +11,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { getLlama } from 'node-llama-cpp';
 import { Engine } from '../../js/index.js';
+import { llamaCppGreedy } from './helpers/llama_cpp_compare.js';
 
 const root = resolve(fileURLToPath(import.meta.url), '../../..');
 const shared = resolve(root, '../shared');
@@ -18,6 +23,7 @@ const CASES = [
     prompt: '<|im_start|>user\nDefine the verb "whisper".<|im_end|>\n<|im_start|>assistant\n' },
   { file: join(shared, 'models/lexi-28m-f16.gguf'), prompt: 'The meaning of life is' },
 ];
+const tieTolerance = (file) => (file.endsWith('f16.gguf') ? 1e-3 : 0.03);
 const N_TOKENS = 40;
 
 let llama;
@@ -31,28 +37,35 @@ after(async () => {
   await llama?.dispose();
 });
 
-async function llamaCppGreedy(file, prompt) {
+// llama.cpp's greedy text and, if ours differs, whether the first difference is a near-tie that
+// ours resolved to llama.cpp's second choice.
+async function compareGreedy(file, prompt, ourText) {
   const model = await llama.loadModel({ modelPath: file });
-  const context = await model.createContext({ threads: 2, contextSize: 256 });
   try {
-    const ids = [];
-    for await (const token of context.getSequence().evaluate(model.tokenize(prompt, true), { temperature: 0 })) {
-      ids.push(token);
-      if (model.isEogToken(token) || ids.length >= N_TOKENS) break;
-    }
-    return model.detokenize(ids.filter((id) => !model.isEogToken(id)), false);
+    const { ids, steps } = await llamaCppGreedy(model, [...model.tokenize(prompt, true)], N_TOKENS, 2);
+    const content = ids.filter((id) => !model.isEogToken(id));
+    const expected = model.detokenize(content, false);
+    if (ourText === expected) return { same: true, expected };
+    let i = 0;
+    while (i < content.length && ourText.startsWith(model.detokenize(content.slice(0, i + 1), false))) ++i;
+    const [[, first], [second, secondProbability]] = [...steps[i].entries()];
+    const tookSecond = ourText.startsWith(model.detokenize([...content.slice(0, i), second], false));
+    return { same: false, expected, index: i, gap: first - secondProbability, tookSecond };
   } finally {
-    await context.dispose();
     await model.dispose();
   }
 }
 
 for (const { file, prompt } of CASES) {
   test(`greedy text equals llama.cpp's: ${file.split('/').pop()} ${JSON.stringify(prompt.slice(0, 40))}`,
-       { skip: !wasmBuilt && 'dist/wasm is not built' }, async () => {
-    const expected = await llamaCppGreedy(file, prompt);
+       { skip: !wasmBuilt && 'dist/wasm is not built' }, async (t) => {
     await engine.load(file, { n_ctx: 256 });
-    const ours = await engine.complete(prompt, { max_tokens: N_TOKENS, temperature: 0 });
-    assert.equal(ours.choices[0].text, expected);
+    const ours = (await engine.complete(prompt, { max_tokens: N_TOKENS, temperature: 0 })).choices[0].text;
+    const result = await compareGreedy(file, prompt, ours);
+    if (result.same) return;
+    t.diagnostic(`first difference at token ${result.index}: llama.cpp's top-2 gap ${result.gap.toFixed(4)}`);
+    assert.ok(result.tookSecond && result.gap <= tieTolerance(file),
+              `ours ${JSON.stringify(ours)} differs from llama.cpp's ${JSON.stringify(result.expected)} at token ` +
+              `${result.index} (top-2 gap ${result.gap}, tolerance ${tieTolerance(file)})`);
   });
 }
