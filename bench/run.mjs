@@ -30,6 +30,7 @@ const FILES = [
   'lexi-28m-Q4_K_M.gguf', 'lexi-28m-Q8_0.gguf',
   'synth-smollm2-360m-Q4_K_M.gguf', 'synth-smollm2-360m-Q8_0.gguf', 'synth-smollm2-360m-Q4_0.gguf',
   'synth-llama3.2-1b-Q4_K_M.gguf', 'synth-llama3.2-1b-Q8_0.gguf', 'synth-llama3.2-1b-Q4_0.gguf',
+  'synth-gemma3-270m-Q4_K_M.gguf',
 ];
 
 function parseArgs(argv) {

@@ -3,6 +3,8 @@
 #   lexi-28m-{Q4_K_M,Q8_0}.gguf              from ../shared/models/lexi-28m-f16.gguf by our quantizer
 #   synth-{smollm2-360m,llama3.2-1b}-F16.gguf random weights with the real shapes and lexi's vocab
 #   synth-*-{Q4_K_M,Q8_0,Q4_0}.gguf           quantized from those
+#   synth-gemma3-270m-{F16,Q4_K_M}.gguf       Gemma 3 270M's shape (18 layers, 640 wide, head 256,
+#                                             window 512) with lexi's vocabulary padded to 262,144 tokens
 # Idempotent: files that exist are kept (delete one to remake it). Files are written under a
 # temporary name and renamed, so an interrupted run leaves no truncated model behind.
 #   scripts/make_bench_models.sh [--lexi-only] [--no-1b]
@@ -61,3 +63,7 @@ for shape in "${shapes[@]}"; do
   produce "$f16" "$cli" synth @OUT@ --shape "$shape" --vocab-from "$lexi_f16"
   quantize_all "synth-$shape" "$f16" Q4_K_M Q8_0 Q4_0
 done
+
+gemma_f16=$out/synth-gemma3-270m-F16.gguf
+produce "$gemma_f16" "$cli" synth @OUT@ --shape gemma3-270m --arch gemma3 --vocab-from "$lexi_f16" --vocab-size 262144
+quantize_all synth-gemma3-270m "$gemma_f16" Q4_K_M

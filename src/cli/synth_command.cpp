@@ -4,7 +4,9 @@
 // llama.cpp: the tensors each family has (biases, Q/K norms, post-norms, fused QKV...) follow the
 // table, and the metadata sets what the family reads (sliding window, soft-caps, granite scales).
 // --stddev scales the weights (default 0.02, a trained model's scale; larger gives peaked
-// next-token distributions). The tokenizer metadata is copied from another GGUF (e.g. lexi's).
+// next-token distributions). The tokenizer metadata is copied from another GGUF (e.g. lexi's),
+// padded with control tokens to --vocab-size when given (a real model's vocabulary size).
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -163,9 +165,34 @@ int usage() {
   for (const ArchitectureTraits* a = architectures_begin(); a != architectures_end(); ++a) {
     archs += (archs.empty() ? "" : "|") + std::string(a->name);
   }
-  std::fprintf(stderr, "usage: webgguf synth OUT --shape {%s} --vocab-from GGUF [--seed S] [--arch {%s}] [--stddev S]\n",
+  std::fprintf(stderr, "usage: webgguf synth OUT --shape {%s} --vocab-from GGUF [--vocab-size N] [--seed S] [--arch {%s}] [--stddev S]\n",
                shapes.c_str(), archs.c_str());
   return 1;
+}
+
+// Grows the copied vocabulary to n_vocab tokens with control tokens "<unusedN>" (as Gemma's
+// vocabulary has thousands), so a model can have a real model's vocabulary size (262,144 for
+// Gemma 3) while every tokenizer, ours and llama.cpp's of any version, still reads it.
+void pad_vocabulary(GgufFile& file, uint64_t n_vocab) {
+  constexpr int32_t kControlTokenType = 3;
+  for (auto& [key, value] : file.metadata) {
+    if (value.type != GgufValueType::ARRAY) continue;
+    const uint64_t have = value.array_count;
+    if (key == "tokenizer.ggml.tokens") {
+      for (uint64_t i = have; i < n_vocab; ++i) value.array_strings.push_back(format("<unused%llu>", (unsigned long long)(i - have)));
+    } else if (key == "tokenizer.ggml.token_type" || key == "tokenizer.ggml.scores") {
+      const bool types = key == "tokenizer.ggml.token_type";
+      for (uint64_t i = have; i < n_vocab; ++i) {
+        uint8_t bytes[4];
+        const float zero = 0.0f;
+        std::memcpy(bytes, types ? static_cast<const void*>(&kControlTokenType) : static_cast<const void*>(&zero), 4);
+        value.array_bytes.insert(value.array_bytes.end(), bytes, bytes + 4);
+      }
+    } else {
+      continue;
+    }
+    value.array_count = n_vocab;
+  }
 }
 
 }  // namespace
@@ -177,12 +204,14 @@ int command_synth(int argc, char** argv) {
   std::string arch = "llama";
   uint64_t seed = 42;
   float stddev = 0.02f;
+  uint64_t vocab_size = 0;  // --vocab-size: pad the copied vocabulary to this many tokens
   for (int i = 2; i + 1 < argc; i += 2) {
     if (!std::strcmp(argv[i], "--shape")) shape_name = argv[i + 1];
     else if (!std::strcmp(argv[i], "--vocab-from")) vocab_path = argv[i + 1];
     else if (!std::strcmp(argv[i], "--seed")) seed = std::stoull(argv[i + 1]);
     else if (!std::strcmp(argv[i], "--arch")) arch = argv[i + 1];
     else if (!std::strcmp(argv[i], "--stddev")) stddev = std::strtof(argv[i + 1], nullptr);
+    else if (!std::strcmp(argv[i], "--vocab-size")) vocab_size = std::stoull(argv[i + 1]);
     else return usage();
   }
   const SynthShape* shape = nullptr;
@@ -200,7 +229,8 @@ int command_synth(int argc, char** argv) {
     std::fprintf(stderr, "webgguf: %s has no tokenizer\n", vocab_path.c_str());
     return 1;
   }
-  const uint64_t n_vocab = tokens->array_count;
+  if (vocab_size != 0 && (vocab_size < tokens->array_count || vocab_size > (1u << 24))) return usage();
+  const uint64_t n_vocab = std::max<uint64_t>(vocab_size, tokens->array_count);
 
   GgufFile file;
   auto set = [&](const std::string& key, GgufValue value) { file.metadata.emplace_back(key, std::move(value)); };
@@ -232,6 +262,7 @@ int command_synth(int argc, char** argv) {
   for (const auto& [key, value] : vocab.value().metadata) {
     if (key.rfind("tokenizer.", 0) == 0) set(key, value);
   }
+  pad_vocabulary(file, n_vocab);
 
   const std::vector<PlannedTensor> plan = plan_tensors(*shape, *traits, n_vocab);
   for (const PlannedTensor& t : plan) {

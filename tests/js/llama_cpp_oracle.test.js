@@ -57,7 +57,7 @@ async function compareGreedy(file, prompt, ourText) {
 }
 
 for (const { file, prompt } of CASES) {
-  test(`greedy text equals llama.cpp's: ${file.split('/').pop()} ${JSON.stringify(prompt.slice(0, 40))}`,
+  test(`greedy text follows llama.cpp's: ${file.split('/').pop()} ${JSON.stringify(prompt.slice(0, 40))}`,
        { skip: !wasmBuilt && 'dist/wasm is not built' }, async (t) => {
     await engine.load(file, { n_ctx: 256 });
     const ours = (await engine.complete(prompt, { max_tokens: N_TOKENS, temperature: 0 })).choices[0].text;
