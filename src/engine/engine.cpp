@@ -135,6 +135,16 @@ EngineError Engine::load_model(const LoadOptions& options) {
   summary_ = ModelSummary();
   summary_.model = model_->info();
   fill_tokenizer_fields(*file_, *tokenizer_, &summary_);
+  // The tokenizer holds its own copy of the vocabulary: the header's arrays (262,144 token strings,
+  // scores and types, half a million merges for Gemma) would be a second one. Only the tensor table
+  // is used from here on (the model points into it).
+  for (auto& entry : file_->metadata) {
+    GgufValue& value = entry.second;
+    if (value.type != GgufValueType::ARRAY) continue;
+    std::vector<std::string>().swap(value.array_strings);
+    std::vector<uint8_t>().swap(value.array_bytes);
+    value.array_count = 0;
+  }
   logits_.assign(static_cast<size_t>(summary_.model.n_vocab), 0.0f);
   reset_context();
   // Sized once, so heap use does not creep with the conversation (the fault tests compare it).
