@@ -203,28 +203,76 @@ void Engine::begin_generation() {
   utf8_ = Utf8StreamDecoder();
 }
 
+EngineError Engine::set_context_shift(bool enabled, int32_t n_keep) {
+  EngineError e = require_model();
+  if (!e.ok()) return e;
+  const int32_t n_ctx = summary_.model.n_ctx;
+  if (n_keep < 0 || n_keep > n_ctx / 2) {
+    return EngineError::make(ErrorCode::kBadRequest,
+                             format("n_keep %d must be between 0 and half the context (%d tokens)", n_keep, n_ctx / 2));
+  }
+  shift_enabled_ = enabled;
+  shift_n_keep_ = n_keep;
+  return EngineError::none();
+}
+
+void Engine::drop_cached(size_t n_keep, size_t count, size_t cached) {
+  if (cached > n_keep + count &&
+      model_->shift_context(static_cast<int32_t>(n_keep), static_cast<int32_t>(count), static_cast<int32_t>(cached)).is_ok()) {
+    history_.resize(cached);
+    history_.erase(history_.begin() + static_cast<std::ptrdiff_t>(n_keep),
+                   history_.begin() + static_cast<std::ptrdiff_t>(n_keep + count));
+    return;
+  }
+  // Nothing after the dropped range to keep, or a model whose caches cannot shift (sliding
+  // windows): the kept part is evaluated again.
+  history_.resize(std::min(cached, n_keep));
+  if (!model_->can_resume_at(static_cast<int32_t>(history_.size()))) history_.clear();
+}
+
 EngineError Engine::set_prompt(const std::vector<int32_t>& tokens, PromptResult* result) {
   return prefill(tokens, INT32_MAX, result);
 }
 
-EngineError Engine::prefill(const std::vector<int32_t>& tokens, int32_t max_tokens, PromptResult* result) {
+EngineError Engine::prefill(const std::vector<int32_t>& tokens_in, int32_t max_tokens, PromptResult* result) {
   if (max_tokens < 1) return EngineError::make(ErrorCode::kBadRequest, "prefill needs max_tokens >= 1");
   EngineError e = require_model();
   if (!e.ok()) return e;
-  if (tokens.empty()) return EngineError::make(ErrorCode::kBadRequest, "the prompt has no tokens");
+  if (tokens_in.empty()) return EngineError::make(ErrorCode::kBadRequest, "the prompt has no tokens");
   const int32_t n_vocab = summary_.model.n_vocab;
-  for (int32_t t : tokens) {
+  for (int32_t t : tokens_in) {
     if (t < 0 || t >= n_vocab) {
       return EngineError::make(ErrorCode::kBadRequest, format("token id %d is outside the vocabulary", t));
     }
   }
   const int32_t n_ctx = summary_.model.n_ctx;
-  if (tokens.size() > static_cast<size_t>(n_ctx)) {
-    return EngineError::make(ErrorCode::kContextFull,
-                             format("the prompt has %zu tokens but the context holds %d; shorten the "
-                                    "conversation or load the model with a larger context",
-                                    tokens.size(), n_ctx));
+  // After a context shift the cache holds the conversation without its dropped range.
+  std::vector<int32_t> mapped;
+  if (shifted_.active() && (shifted_.n_keep() != shift_n_keep_ || !shifted_.map(tokens_in, &mapped))) {
+    shifted_.forget();
   }
+  const std::vector<int32_t>& visible = shifted_.active() ? mapped : tokens_in;
+  std::vector<int32_t> shortened;
+  int32_t n_shifted = 0;
+  if (visible.size() > static_cast<size_t>(n_ctx)) {
+    if (!shift_enabled_) {
+      return EngineError::make(ErrorCode::kContextFull,
+                               format("the prompt has %zu tokens but the context holds %d; shorten the "
+                                      "conversation or load the model with a larger context",
+                                      visible.size(), n_ctx));
+    }
+    // Keep n_keep tokens and the newest half of the rest of the context: room for the reply.
+    const size_t n_keep = static_cast<size_t>(shift_n_keep_);
+    const size_t count = visible.size() - n_keep - (static_cast<size_t>(n_ctx) - n_keep) / 2;
+    size_t cached = 0;
+    while (cached < history_.size() && cached < visible.size() && history_[cached] == visible[cached]) ++cached;
+    drop_cached(n_keep, count, cached);
+    shifted_.drop(visible, n_keep, count);
+    shortened.assign(visible.begin(), visible.begin() + static_cast<std::ptrdiff_t>(n_keep));
+    shortened.insert(shortened.end(), visible.begin() + static_cast<std::ptrdiff_t>(n_keep + count), visible.end());
+    n_shifted = static_cast<int32_t>(count);
+  }
+  const std::vector<int32_t>& tokens = n_shifted > 0 ? shortened : visible;
   const auto start = std::chrono::steady_clock::now();
   perplexity_active_ = false;
 
@@ -252,6 +300,7 @@ EngineError Engine::prefill(const std::vector<int32_t>& tokens, int32_t max_toke
   result->n_past = static_cast<int32_t>(history_.size());
   result->n_reused = static_cast<int32_t>(common);
   result->n_evaluated = n_new;
+  result->n_shifted = n_shifted;
   result->ms = milliseconds_since(start);
   return EngineError::none();
 }
@@ -263,12 +312,30 @@ EngineError Engine::step(StepResult* result) {
     return EngineError::make(ErrorCode::kBadRequest, "nothing to continue: call setPrompt first");
   }
   const int32_t n_ctx = summary_.model.n_ctx;
-  if (history_.size() >= static_cast<size_t>(n_ctx)) {
-    return EngineError::make(ErrorCode::kContextFull,
-                             format("the context is full (%d tokens); start a new conversation or "
-                                    "load the model with a larger context", n_ctx));
-  }
   *result = StepResult();
+  if (history_.size() >= static_cast<size_t>(n_ctx)) {
+    if (!shift_enabled_) {
+      return EngineError::make(ErrorCode::kContextFull,
+                               format("the context is full (%d tokens); start a new conversation or "
+                                      "load the model with a larger context", n_ctx));
+    }
+    // Drop the oldest half after n_keep; the logits of the last position stay valid.
+    const size_t n_keep = static_cast<size_t>(shift_n_keep_);
+    const size_t count = (history_.size() - n_keep) / 2;
+    const std::vector<int32_t> visible = history_;
+    shifted_.drop(visible, n_keep, count);
+    drop_cached(n_keep, count, history_.size());
+    if (history_.size() + count != visible.size()) {  // not shifted in place: evaluate the kept part again
+      std::vector<int32_t> kept(visible.begin(), visible.begin() + static_cast<std::ptrdiff_t>(n_keep));
+      kept.insert(kept.end(), visible.begin() + static_cast<std::ptrdiff_t>(n_keep + count), visible.end());
+      const size_t from = history_.size();
+      Status status = model_->forward(kept.data() + from, static_cast<int32_t>(kept.size() - from),
+                                      static_cast<int32_t>(from), false, logits_.data());
+      if (!status.is_ok()) return EngineError::from(ErrorCode::kInvalidModel, status);
+      history_ = std::move(kept);
+    }
+    result->context_shifted = true;
+  }
   const int32_t token = sampler_.sample(logits_.data(), logits_.size());
   result->token = token;
   if (tokenizer_->is_end_of_generation(token)) {
@@ -299,6 +366,7 @@ EngineError Engine::step(StepResult* result) {
 
 void Engine::reset_context() {
   history_.clear();
+  shifted_.forget();
   has_logits_ = false;
   begin_generation();
 }

@@ -13,6 +13,7 @@
 #include "engine/engine_error.h"
 #include "engine/kl_divergence.h"
 #include "engine/perplexity.h"
+#include "engine/shifted_conversation.h"
 #include "gguf/gguf.h"
 #include "model/model.h"
 #include "sampler/sampler.h"
@@ -43,6 +44,7 @@ struct PromptResult {
   int32_t n_past = 0;       // tokens in the KV cache now (= prompt length once done)
   int32_t n_reused = 0;     // of which kept from the previous conversation state
   int32_t n_evaluated = 0;  // of which computed now
+  int32_t n_shifted = 0;    // tokens of the conversation dropped by a context shift to make it fit
   double ms = 0.0;
   bool done = true;         // false: prefill() must be called again to evaluate the rest
 };
@@ -53,6 +55,7 @@ struct StepResult {
   std::string stop_string;         // the stop string that ended it, if one did
   std::string text;                // newly complete UTF-8 text to show (stop strings held back)
   int32_t n_past = 0;
+  bool context_shifted = false;    // the context was full: its oldest tokens after n_keep were dropped
 };
 
 struct PerplexityProgress {
@@ -94,6 +97,12 @@ class Engine {
 
   EngineError set_sampler(const SamplerParams& params, std::vector<std::string> stop_strings);
 
+  // Context shift (llama-server's --context-shift): when a prompt or a reply would overflow the
+  // context, keep its first n_keep tokens, drop the oldest half of the rest (their keys and values
+  // move down, keys re-rotated in place) and go on. Off: such a prompt or step is kContextFull.
+  // The caller keeps sending whole conversations; later prompts map onto the shifted cache.
+  EngineError set_context_shift(bool enabled, int32_t n_keep);
+
   // Makes `tokens` the conversation: keeps the longest common prefix already in the KV cache,
   // evaluates the rest, and leaves the last position's logits ready for step().
   EngineError set_prompt(const std::vector<int32_t>& tokens, PromptResult* result);
@@ -126,6 +135,9 @@ class Engine {
  private:
   EngineError require_model() const;
   void begin_generation();
+  // Drops history_ [n_keep, n_keep + count) of the `cached` first tokens that match the
+  // conversation: K-shifts them in the model, or (sliding-window models) forgets the cache.
+  void drop_cached(size_t n_keep, size_t count, size_t cached);
   PerplexityProgress perplexity_progress() const;
 
   AlignedBuffer file_buffer_;
@@ -140,6 +152,9 @@ class Engine {
   Utf8StreamDecoder utf8_;
 
   std::vector<int32_t> history_;  // tokens whose keys/values are in the KV cache, in order
+  bool shift_enabled_ = false;
+  int32_t shift_n_keep_ = 0;
+  ShiftedConversation shifted_;
   std::vector<float> logits_;     // [n_vocab] of the last evaluated position
   bool has_logits_ = false;
 

@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "core/fp16.h"
+
 #include "kernels/ops_attention.h"
 #include "model/model_state.h"
 
@@ -100,6 +102,41 @@ void Model::set_threads(int n_threads) {
   s.pool = std::make_unique<ThreadPool>(n_threads);
   s.attention_scratch_stride = attention_scratch_stride(s.config, s.n_ctx);
   s.attention_scratch.assign(static_cast<size_t>(s.pool->n_threads()) * s.attention_scratch_stride, 0.0f);
+}
+
+Status Model::shift_context(int32_t first, int32_t count, int32_t n_past) {
+  ModelState& s = *state_;
+  const ModelConfig& c = s.config;
+  if (c.has_sliding_layers()) {
+    return Status::error(format("context shift is not supported for '%s' models (sliding-window layers)",
+                                c.arch_name.c_str()));
+  }
+  if (first < 0 || count <= 0 || n_past > s.n_written || first + count > n_past) {
+    return Status::error(format("cannot shift %d positions from %d of %d cached ones", count, first, n_past));
+  }
+  const int hd = c.head_dim;
+  std::vector<float> cos_sin(static_cast<size_t>(std::max(c.n_rot, 2)));
+  rope_cos_sin(s.rope, -count, cos_sin.data());
+  std::vector<float> row(hd);
+  for (int il = 0; il < c.n_layer; ++il) {
+    const LayerConfig& lc = c.layers[il];
+    uint16_t* keys = s.layer_keys(il);      // [n_head_kv, n_ctx, hd]
+    uint16_t* values = s.layer_values(il);
+    const int64_t rows = s.kv_rows[il];
+    for (int h = 0; h < lc.n_head_kv; ++h) {
+      for (int32_t p = first + count; p < n_past; ++p) {
+        uint16_t* from_k = keys + (h * rows + p) * hd;
+        uint16_t* to_k = keys + (h * rows + p - count) * hd;
+        // k: f16 -> f32, rotate by -count, -> f16 (as ggml's in-place rope on the f16 cache)
+        for (int i = 0; i < hd; ++i) row[i] = fp16_to_fp32(from_k[i]);
+        if (lc.rope) rope_apply(s.rope, cos_sin.data(), row.data(), 1, hd);
+        for (int i = 0; i < hd; ++i) to_k[i] = fp32_to_fp16(row[i]);
+        std::copy(values + (h * rows + p) * hd, values + (h * rows + p + 1) * hd, values + (h * rows + p - count) * hd);
+      }
+    }
+  }
+  s.n_written = n_past - count;
+  return Status::ok();
 }
 
 Result<MemoryEstimate> Model::estimate_memory(const GgufFile& file, uint32_t n_ctx) {

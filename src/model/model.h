@@ -53,6 +53,11 @@ class Model {
   // Whether forward() may continue at `pos` with what the KV cache holds: always at 0 and at the
   // end; further back only while every sliding-window layer still holds the window before pos.
   bool can_resume_at(int32_t pos) const;
+  // Context shift (llama.cpp's K-shift): drops cached positions [first, first + count) and moves
+  // positions [first + count, n_past) down by count, re-rotating their keys by -count positions
+  // (RoPE rotations compose). Models with sliding-window layers are refused (their ring caches
+  // would need their windows re-evaluated).
+  Status shift_context(int32_t first, int32_t count, int32_t n_past);
   void set_threads(int n_threads);
   const ModelInfo& info() const;
 
