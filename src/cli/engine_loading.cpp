@@ -77,3 +77,13 @@ bool parse_float_option(const char* option, const char* value, double* out) {
 }
 
 }  // namespace webgguf
+
+namespace webgguf {
+
+bool parse_cache_type_option(const char* option, const char* value, GgmlType* out) {
+  if (parse_kv_cache_type(value, out)) return true;
+  std::fprintf(stderr, "webgguf: %s '%s' is not a KV cache type (f16, q8_0, q4_0)\n", option, value);
+  return false;
+}
+
+}  // namespace webgguf

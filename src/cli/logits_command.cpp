@@ -1,4 +1,4 @@
-// `webgguf logits MODEL -f FILE -o OUT [-c CTX] [-n TOKENS] [-b BATCH] [-t THREADS]`: the raw next-token
+// `webgguf logits MODEL -f FILE -o OUT [-c CTX] [-n TOKENS] [-b BATCH] [-t THREADS] [-ctk T] [-ctv T]`: the raw next-token
 // logits of every position, for comparing with another implementation (llama.cpp) on the same
 // token ids. The file's text is tokenized as llama-perplexity does (BOS in front when the model
 // adds one, specials not parsed) and cut to its first TOKENS tokens (default: all, rounded down
@@ -25,7 +25,7 @@ namespace webgguf {
 namespace {
 
 int usage() {
-  std::fprintf(stderr, "usage: webgguf logits MODEL -f FILE -o OUT.f32 [-c CTX] [-n TOKENS] [-b BATCH] [-t THREADS]\n");
+  std::fprintf(stderr, "usage: webgguf logits MODEL -f FILE -o OUT.f32 [-c CTX] [-n TOKENS] [-b BATCH] [-t THREADS] [-ctk T] [-ctv T]\n");
   return 2;
 }
 
@@ -50,6 +50,7 @@ bool read_model_file(const std::string& path, AlignedBuffer* buffer) {
 int command_logits(int argc, char** argv) {
   std::string model_path, text_path, out_path;
   long long n_ctx = 512, n_tokens = -1, threads = 1, batch = -1;
+  KvCacheTypes cache_types;
   for (int i = 1; i < argc; ++i) {
     const char* arg = argv[i];
     const char* value = i + 1 < argc ? argv[i + 1] : nullptr;
@@ -66,6 +67,10 @@ int command_logits(int argc, char** argv) {
       ok = parse_int_option(arg, value, 1, 1 << 24, &batch);
     } else if (std::strcmp(arg, "-t") == 0 && value != nullptr) {
       ok = parse_int_option(arg, value, 1, 256, &threads);
+    } else if (std::strcmp(arg, "-ctk") == 0 && value != nullptr) {
+      ok = parse_cache_type_option(arg, value, &cache_types.keys);
+    } else if (std::strcmp(arg, "-ctv") == 0 && value != nullptr) {
+      ok = parse_cache_type_option(arg, value, &cache_types.values);
     } else if (arg[0] != '-' && model_path.empty()) {
       model_path = arg;
       continue;
@@ -90,6 +95,7 @@ int command_logits(int argc, char** argv) {
   ModelOptions options;
   options.n_ctx = static_cast<uint32_t>(n_ctx);
   options.n_threads = static_cast<int>(threads);
+  options.cache_types = cache_types;
   Result<std::unique_ptr<Model>> model =
       tokenizer.is_ok() ? Model::load(file.value(), bytes, buffer.size(), options)
                         : Result<std::unique_ptr<Model>>(tokenizer.status());

@@ -1,4 +1,4 @@
-// `webgguf perplexity MODEL -f FILE [-c CTX] [-t THREADS] [--chunks N]`: llama-perplexity's method
+// `webgguf perplexity MODEL -f FILE [-c CTX] [-t THREADS] [--chunks N] [-ctk T] [-ctv T]`: llama-perplexity's method
 // and output: running "[chunk]ppl," figures, then
 //   Final estimate: PPL = <value> +/- <error>
 #include <chrono>
@@ -14,6 +14,7 @@ namespace webgguf {
 int command_perplexity(int argc, char** argv) {
   std::string model_path, text_path;
   long long n_ctx = 512, threads = 1, max_chunks = -1;
+  KvCacheTypes cache_types;
   for (int i = 1; i < argc; ++i) {
     const char* arg = argv[i];
     const char* value = i + 1 < argc ? argv[i + 1] : nullptr;
@@ -26,6 +27,10 @@ int command_perplexity(int argc, char** argv) {
       ok = parse_int_option(arg, value, 1, 256, &threads);
     } else if (std::strcmp(arg, "--chunks") == 0 && value != nullptr) {
       ok = parse_int_option(arg, value, 1, 1 << 30, &max_chunks);
+    } else if (std::strcmp(arg, "-ctk") == 0 && value != nullptr) {
+      ok = parse_cache_type_option(arg, value, &cache_types.keys);
+    } else if (std::strcmp(arg, "-ctv") == 0 && value != nullptr) {
+      ok = parse_cache_type_option(arg, value, &cache_types.values);
     } else if (arg[0] != '-' && model_path.empty()) {
       model_path = arg;
       continue;
@@ -37,7 +42,7 @@ int command_perplexity(int argc, char** argv) {
     ++i;
   }
   if (model_path.empty() || text_path.empty()) {
-    std::fprintf(stderr, "usage: webgguf perplexity MODEL -f FILE [-c CTX] [-t THREADS] [--chunks N]\n");
+    std::fprintf(stderr, "usage: webgguf perplexity MODEL -f FILE [-c CTX] [-t THREADS] [--chunks N] [-ctk TYPE] [-ctv TYPE]\n");
     return 2;
   }
   std::string text;
@@ -46,6 +51,7 @@ int command_perplexity(int argc, char** argv) {
   LoadOptions options;
   options.n_ctx = static_cast<uint32_t>(n_ctx);
   options.n_threads = static_cast<int>(threads);
+  options.cache_types = cache_types;
   if (!load_engine_from_file(engine, model_path, options)) return 1;
 
   PerplexityProgress p;

@@ -117,7 +117,7 @@ EngineError Engine::load_model(const LoadOptions& options) {
   EngineError support = check_model_support(*file);
   if (!support.ok()) return support;
   MemoryEstimate memory;
-  EngineError fits = estimate_model_memory(*file, size, options.n_ctx, &memory);
+  EngineError fits = estimate_model_memory(*file, size, options.n_ctx, &memory, options.cache_types);
   if (!fits.ok()) return fits;
 
   Result<std::unique_ptr<Tokenizer>> tokenizer = Tokenizer::from_gguf(*file);
@@ -126,6 +126,7 @@ EngineError Engine::load_model(const LoadOptions& options) {
   ModelOptions model_options;
   model_options.n_ctx = options.n_ctx;
   model_options.n_threads = options.n_threads;
+  model_options.cache_types = options.cache_types;
   Result<std::unique_ptr<Model>> model = Model::load(*file, data, size, model_options);
   if (!model.is_ok()) return EngineError::from(ErrorCode::kInvalidModel, model.status());
 

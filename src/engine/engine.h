@@ -25,6 +25,7 @@ namespace webgguf {
 struct LoadOptions {
   uint32_t n_ctx = 0;  // 0: min(training context, 4096)
   int n_threads = 1;
+  KvCacheTypes cache_types;  // f16 (default), q8_0 or q4_0 keys and values
 };
 
 // What a user or a UI wants to know about a model (from the header alone for a probe).

@@ -69,8 +69,8 @@ EngineError check_model_support(const GgufFile& file) {
 }
 
 EngineError estimate_model_memory(const GgufFile& file, uint64_t file_size, uint32_t n_ctx,
-                                  MemoryEstimate* memory) {
-  Result<MemoryEstimate> estimate = Model::estimate_memory(file, n_ctx);
+                                  MemoryEstimate* memory, KvCacheTypes cache_types) {
+  Result<MemoryEstimate> estimate = Model::estimate_memory(file, n_ctx, cache_types);
   if (!estimate.is_ok()) return EngineError::from(ErrorCode::kInvalidModel, estimate.status());
   *memory = estimate.value();
   // The whole file stays in memory (weights are used in place), so it counts, not just tensors.

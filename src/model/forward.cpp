@@ -15,6 +15,7 @@
 #include "kernels/matmul.h"
 #include "kernels/ops_activation.h"
 #include "kernels/ops_attention.h"
+#include "kernels/ops_hadamard.h"
 #include "kernels/ops_norm.h"
 #include "kernels/ops_rope.h"
 #include "kernels/quantize_activations.h"
@@ -159,28 +160,31 @@ void attention_block(ModelState& s, int il, int nb, int32_t pos) {
   add_bias(qkv, nb, qkv_stride, l.qkv_bias);
 
   const int64_t kv_rows = s.kv_rows[il];
-  uint16_t* keys = s.layer_keys(il);      // [n_head_kv, kv_rows, hd]
-  uint16_t* values = s.layer_values(il);  // [n_head_kv, kv_rows, hd]
+  uint8_t* keys = s.layer_keys(il);      // [n_head_kv, kv_rows] rows of hd values
+  uint8_t* values = s.layer_values(il);  // [n_head_kv, kv_rows]
   const RopeParams& rope = lc.sliding ? s.rope_swa : s.rope;
   const float* cos_sin_table = lc.sliding ? s.cos_sin_swa.data() : s.cos_sin.data();
   for_each_token(s, nb, [&](int t) {
     float* q = qkv + t * qkv_stride;  // [n_head, hd]
     float* k = q + n_q;               // [n_head_kv, hd]
-    const float* v = k + n_kv;        // [n_head_kv, hd]
+    const float* v = k + n_kv;        // [n_head_kv, hd] (rotated in place below with a quantized V cache)
     normalize_qk(c, l, lc, q, k);
     if (lc.rope) {
       const float* cos_sin = cos_sin_table + static_cast<int64_t>(t) * c.n_rot;
       rope_apply(rope, cos_sin, q, lc.n_head, hd);
       rope_apply(rope, cos_sin, k, lc.n_head_kv, hd);
     }
-    // The cache stores this position's k and v as f16 (in its ring row on a sliding-window layer).
+    if (s.key_rotation) {  // quantized keys: q and k rotated alike, q.k unchanged
+      hadamard_rows(q, n_q, s.key_rotation);
+      hadamard_rows(k, n_kv, s.key_rotation);
+    }
+    if (s.value_rotation) hadamard_rows(k + n_kv, n_kv, s.value_rotation);
+    // The cache stores this position's k and v in its types (in its ring row on a sliding-window layer).
     const int64_t cache_row = (pos + t) % kv_rows;
     for (int h = 0; h < lc.n_head_kv; ++h) {
-      const int64_t row = (static_cast<int64_t>(h) * kv_rows + cache_row) * hd;
-      for (int i = 0; i < hd; ++i) {
-        keys[row + i] = fp32_to_fp16(k[h * hd + i]);
-        values[row + i] = fp32_to_fp16(v[h * hd + i]);
-      }
+      const int64_t row = static_cast<int64_t>(h) * kv_rows + cache_row;
+      s.key_format.quantize_row(k + h * hd, keys + row * s.key_format.row_bytes, hd);
+      s.value_format.quantize_row(v + h * hd, values + row * s.value_format.row_bytes, hd);
     }
   });
 
@@ -190,7 +194,8 @@ void attention_block(ModelState& s, int il, int nb, int32_t pos) {
   shape.n_head_kv = lc.n_head_kv;
   shape.head_dim = hd;
   shape.kv_rows = kv_rows;
-  shape.kv_head_stride = kv_rows * hd;
+  shape.keys = s.key_format;
+  shape.values = s.value_format;
   shape.q_token_stride = qkv_stride;
   shape.window = lc.sliding ? c.n_swa : 0;
   shape.softcap = c.attn_softcap;
@@ -203,6 +208,8 @@ void attention_block(ModelState& s, int il, int nb, int32_t pos) {
   const int64_t attended = shape.window > 0 ? std::min<int64_t>(pos + nb, shape.window) : pos + nb;
   const int64_t attention_macs = static_cast<int64_t>(nb) * lc.n_head * attended * hd * 2;
   if (attention_macs < kMinParallelAttentionMacs) attend(0, 1); else s.pool->run(attend);
+  // Rotated values give a rotated output: rotate it back.
+  if (s.value_rotation) hadamard_rows(s.attn.data(), static_cast<int64_t>(nb) * n_q, s.value_rotation);
 
   // x += PostNorm(attn W_o (+ bias))                                [B, n_embd]
   project(s, s.attn.data(), n_q, nb, {{&l.wo, s.proj.data(), c.n_embd}});

@@ -3,10 +3,13 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 
 #include "core/fp16.h"
+#include "kernels/quantize_activations.h"
 
 #include "kernels/ops_attention.h"
+#include "kernels/ops_hadamard.h"
 #include "model/model_state.h"
 
 namespace webgguf {
@@ -38,34 +41,72 @@ int64_t layer_kv_rows(const ModelConfig& c, int il, uint32_t n_ctx) {
   return std::min<int64_t>(n_ctx, 2 * static_cast<int64_t>(c.n_swa) + kMaxBatch - 1);
 }
 
-uint64_t kv_cache_bytes(const ModelConfig& c, uint32_t n_ctx) {
+uint64_t kv_cache_bytes(const ModelConfig& c, uint32_t n_ctx, KvCacheTypes types) {
+  const uint64_t row_bytes = ggml_row_bytes(types.keys, c.head_dim) + ggml_row_bytes(types.values, c.head_dim);
   uint64_t bytes = 0;
   for (int il = 0; il < c.n_layer; ++il) {
-    bytes += 2ull * c.layers[il].n_head_kv * layer_kv_rows(c, il, n_ctx) * c.head_dim * sizeof(uint16_t);
+    bytes += c.layers[il].n_head_kv * layer_kv_rows(c, il, n_ctx) * row_bytes;
   }
   return bytes;
 }
 
-size_t attention_scratch_stride(const ModelConfig& c, uint32_t n_ctx) {
+void store_f16(const float* src, void* row, int64_t n) {
+  uint16_t* halves = static_cast<uint16_t*>(row);
+  for (int64_t i = 0; i < n; ++i) halves[i] = fp32_to_fp16(src[i]);
+}
+
+// A quantized cache row through the traits table: the reference quantizers, byte-identical to
+// ggml's (llama.cpp copies k and v into a quantized cache with them).
+template <GgmlType kType>
+void store_quantized(const float* src, void* row, int64_t n) {
+  quant_traits(kType)->quantize(src, row, n, nullptr);
+}
+
+void quantize_query_q8_0(const float* src, void* dst, int64_t n) { quantize_row_q8_0_fast(src, dst, n); }
+
+// How the attention kernel reads and the forward pass writes one cached row of `type`.
+Result<KvRowFormat> kv_row_format(GgmlType type, int head_dim) {
+  KvRowFormat f = KvRowFormat::f16_rows(head_dim);
+  f.quantize_row = store_f16;
+  if (type == GgmlType::F16) return f;
+  const QuantTraits* traits = quant_traits(type);
+  if (head_dim % 32 != 0) {
+    return Status::error(format("a %s KV cache needs a head size that is a multiple of 32 (this model's is %d)",
+                                kv_cache_type_name(type), head_dim));
+  }
+  f.f16 = false;
+  f.row_bytes = ggml_row_bytes(type, head_dim);
+  f.dot = traits->vec_dot;
+  f.quantize_query = quantize_query_q8_0;  // q8_0 and q4_0 both dot with q8_0 rows
+  f.dequantize_query = quant_traits(GgmlType::Q8_0)->dequantize;
+  f.query_row_bytes = ggml_row_bytes(GgmlType::Q8_0, head_dim);
+  f.dequantize = traits->dequantize;
+  f.quantize_row = type == GgmlType::Q8_0 ? store_quantized<GgmlType::Q8_0> : store_quantized<GgmlType::Q4_0>;
+  return f;
+}
+
+size_t attention_scratch_stride(const ModelConfig& c, uint32_t n_ctx, const KvRowFormat& keys) {
   size_t stride = 0;
   for (const LayerConfig& l : c.layers) {  // the widest group of query heads sets the size
     AttentionShape shape;
     shape.n_head = l.n_head;
     shape.n_head_kv = l.n_head_kv;
     shape.head_dim = c.head_dim;
+    shape.keys = keys;
     stride = std::max(stride, static_cast<size_t>(attention_scratch_floats(shape, n_ctx)));
   }
   return stride;
 }
 
-MemoryEstimate make_estimate(const ModelConfig& c, uint32_t n_ctx, uint64_t tensor_bytes,
-                             uint64_t copied_bytes, size_t max_activation_row_bytes, int n_threads) {
+MemoryEstimate make_estimate(const ModelConfig& c, uint32_t n_ctx, KvCacheTypes types, const KvRowFormat& keys,
+                             uint64_t tensor_bytes, uint64_t copied_bytes, size_t max_activation_row_bytes,
+                             int n_threads) {
   const ScratchSizes s = scratch_sizes(c, max_activation_row_bytes);
   MemoryEstimate m;
   m.weights_bytes = tensor_bytes;
-  m.kv_bytes = kv_cache_bytes(c, n_ctx);
+  m.kv_bytes = kv_cache_bytes(c, n_ctx, types);
   m.scratch_bytes = copied_bytes + sizeof(float) * (kMaxBatch * s.floats_per_token +
-                                                    static_cast<uint64_t>(n_threads) * attention_scratch_stride(c, n_ctx)) +
+                                                    static_cast<uint64_t>(n_threads) * attention_scratch_stride(c, n_ctx, keys)) +
                     kActivationSlots * kMaxBatch * s.activation_row_bytes;
   m.total_bytes = m.weights_bytes + m.kv_bytes + m.scratch_bytes;
   return m;
@@ -77,6 +118,25 @@ Status check_context(uint32_t n_ctx) {
 }
 
 }  // namespace
+
+bool parse_kv_cache_type(const std::string& name, GgmlType* type) {
+  for (GgmlType t : {GgmlType::F16, GgmlType::Q8_0, GgmlType::Q4_0}) {
+    if (name == kv_cache_type_name(t)) {
+      *type = t;
+      return true;
+    }
+  }
+  return false;
+}
+
+const char* kv_cache_type_name(GgmlType type) {
+  switch (type) {
+    case GgmlType::F16: return "f16";
+    case GgmlType::Q8_0: return "q8_0";
+    case GgmlType::Q4_0: return "q4_0";
+    default: return "unsupported";
+  }
+}
 
 Model::Model(std::unique_ptr<ModelState> state) : state_(std::move(state)) {}
 Model::~Model() = default;
@@ -100,7 +160,7 @@ bool Model::can_resume_at(int32_t pos) const {
 void Model::set_threads(int n_threads) {
   ModelState& s = *state_;
   s.pool = std::make_unique<ThreadPool>(n_threads);
-  s.attention_scratch_stride = attention_scratch_stride(s.config, s.n_ctx);
+  s.attention_scratch_stride = attention_scratch_stride(s.config, s.n_ctx, s.key_format);
   s.attention_scratch.assign(static_cast<size_t>(s.pool->n_threads()) * s.attention_scratch_stride, 0.0f);
 }
 
@@ -118,20 +178,27 @@ Status Model::shift_context(int32_t first, int32_t count, int32_t n_past) {
   std::vector<float> cos_sin(static_cast<size_t>(std::max(c.n_rot, 2)));
   rope_cos_sin(s.rope, -count, cos_sin.data());
   std::vector<float> row(hd);
+  const size_t k_row = s.key_format.row_bytes, v_row = s.value_format.row_bytes;
   for (int il = 0; il < c.n_layer; ++il) {
     const LayerConfig& lc = c.layers[il];
-    uint16_t* keys = s.layer_keys(il);      // [n_head_kv, n_ctx, hd]
-    uint16_t* values = s.layer_values(il);
+    uint8_t* keys = s.layer_keys(il);      // [n_head_kv, n_ctx] rows
+    uint8_t* values = s.layer_values(il);
     const int64_t rows = s.kv_rows[il];
     for (int h = 0; h < lc.n_head_kv; ++h) {
       for (int32_t p = first + count; p < n_past; ++p) {
-        uint16_t* from_k = keys + (h * rows + p) * hd;
-        uint16_t* to_k = keys + (h * rows + p - count) * hd;
-        // k: f16 -> f32, rotate by -count, -> f16 (as ggml's in-place rope on the f16 cache)
-        for (int i = 0; i < hd; ++i) row[i] = fp16_to_fp32(from_k[i]);
+        // k: to f32, rotate by -count, back to the cache's type (as ggml's K-shift of the cache)
+        const uint8_t* from_k = keys + (h * rows + p) * k_row;
+        if (s.key_format.f16) {
+          for (int i = 0; i < hd; ++i) row[i] = fp16_to_fp32(reinterpret_cast<const uint16_t*>(from_k)[i]);
+        } else {
+          s.key_format.dequantize(from_k, row.data(), hd);
+        }
+        // A rotated cache is rotated back for RoPE and forward again (H H = I), as llama.cpp does.
+        if (s.key_rotation) hadamard_rows(row.data(), hd, s.key_rotation);
         if (lc.rope) rope_apply(s.rope, cos_sin.data(), row.data(), 1, hd);
-        for (int i = 0; i < hd; ++i) to_k[i] = fp32_to_fp16(row[i]);
-        std::copy(values + (h * rows + p) * hd, values + (h * rows + p + 1) * hd, values + (h * rows + p - count) * hd);
+        if (s.key_rotation) hadamard_rows(row.data(), hd, s.key_rotation);
+        s.key_format.quantize_row(row.data(), keys + (h * rows + p - count) * k_row, hd);
+        std::memmove(values + (h * rows + p - count) * v_row, values + (h * rows + p) * v_row, v_row);
       }
     }
   }
@@ -139,12 +206,16 @@ Status Model::shift_context(int32_t first, int32_t count, int32_t n_past) {
   return Status::ok();
 }
 
-Result<MemoryEstimate> Model::estimate_memory(const GgufFile& file, uint32_t n_ctx) {
+Result<MemoryEstimate> Model::estimate_memory(const GgufFile& file, uint32_t n_ctx, KvCacheTypes cache_types) {
   Result<ModelConfig> config = parse_model_config(file);
   if (!config.is_ok()) return config.status();
   const ModelConfig& c = config.value();
   n_ctx = effective_context(c, n_ctx);
   WEBGGUF_RETURN_IF_ERROR(check_context(n_ctx));
+  Result<KvRowFormat> keys = kv_row_format(cache_types.keys, c.head_dim);
+  if (!keys.is_ok()) return keys.status();
+  Result<KvRowFormat> values = kv_row_format(cache_types.values, c.head_dim);
+  if (!values.is_ok()) return values.status();
   uint64_t tensor_bytes = 0, copied_bytes = 0;
   size_t max_activation_row_bytes = 0;
   for (const auto& t : file.tensors) {
@@ -159,7 +230,8 @@ Result<MemoryEstimate> Model::estimate_memory(const GgufFile& file, uint32_t n_c
     }
     max_activation_row_bytes = std::max<size_t>(max_activation_row_bytes, ggml_row_bytes(traits->vec_dot_type, t.ne[0]));
   }
-  return make_estimate(c, n_ctx, tensor_bytes, copied_bytes, max_activation_row_bytes, kEstimateThreads);
+  return make_estimate(c, n_ctx, cache_types, keys.value(), tensor_bytes, copied_bytes, max_activation_row_bytes,
+                       kEstimateThreads);
 }
 
 Result<std::unique_ptr<Model>> Model::load(const GgufFile& file, const uint8_t* data, size_t size,
@@ -188,16 +260,28 @@ Result<std::unique_ptr<Model>> Model::load(const GgufFile& file, const uint8_t* 
   s.rope_swa.freq_scale = c.rope_freq_scale_swa;
   s.rope_swa.attn_factor = c.rope_attn_factor_swa;
 
+  Result<KvRowFormat> keys = kv_row_format(options.cache_types.keys, c.head_dim);
+  if (!keys.is_ok()) return keys.status();
+  Result<KvRowFormat> values = kv_row_format(options.cache_types.values, c.head_dim);
+  if (!values.is_ok()) return values.status();
+  s.key_format = keys.value();
+  s.value_format = values.value();
+  s.key_rotation = s.key_format.f16 ? 0 : hadamard_key_chunk(c.head_dim);
+  s.value_rotation = s.value_format.f16 ? 0 : hadamard_value_chunk(c.head_dim);
   s.kv_rows.resize(c.n_layer);
-  s.kv_offsets.resize(c.n_layer);
-  size_t kv_elements = 0;
+  s.k_offsets.resize(c.n_layer);
+  s.v_offsets.resize(c.n_layer);
+  size_t k_bytes = 0, v_bytes = 0;
   for (int il = 0; il < c.n_layer; ++il) {
     s.kv_rows[il] = layer_kv_rows(c, il, s.n_ctx);
-    s.kv_offsets[il] = kv_elements;
-    kv_elements += static_cast<size_t>(c.layers[il].n_head_kv) * s.kv_rows[il] * c.head_dim;
+    s.k_offsets[il] = k_bytes;
+    s.v_offsets[il] = v_bytes;
+    const size_t rows = static_cast<size_t>(c.layers[il].n_head_kv) * s.kv_rows[il];
+    k_bytes += rows * s.key_format.row_bytes;
+    v_bytes += rows * s.value_format.row_bytes;
   }
-  const uint64_t kv_bytes = kv_cache_bytes(c, s.n_ctx);
-  if (!s.k_cache.allocate(kv_bytes / 2) || !s.v_cache.allocate(kv_bytes / 2)) {
+  const uint64_t kv_bytes = k_bytes + v_bytes;
+  if (!s.k_cache.allocate(k_bytes) || !s.v_cache.allocate(v_bytes)) {
     return Status::error(format("out of memory allocating the KV cache (%llu bytes for %u positions)",
                                 static_cast<unsigned long long>(kv_bytes), s.n_ctx));
   }
@@ -228,10 +312,13 @@ Result<std::unique_ptr<Model>> Model::load(const GgufFile& file, const uint8_t* 
   info.n_head_kv = c.n_head_kv;
   info.n_ff = c.n_ff;
   info.file_type = c.file_type;
+  info.cache_type_k = kv_cache_type_name(options.cache_types.keys);
+  info.cache_type_v = kv_cache_type_name(options.cache_types.values);
 
   std::unique_ptr<Model> model(new Model(std::move(state)));
   model->set_threads(options.n_threads);
-  info.memory = make_estimate(c, model->state_->n_ctx, model->state_->weights.tensor_bytes,
+  info.memory = make_estimate(c, model->state_->n_ctx, options.cache_types, model->state_->key_format,
+                              model->state_->weights.tensor_bytes,
                               model->state_->weights.copied_bytes, model->state_->activation_slot_bytes,
                               model->state_->pool->n_threads());
   return Result<std::unique_ptr<Model>>(std::move(model));

@@ -10,12 +10,24 @@
 
 #include "core/status.h"
 #include "gguf/gguf.h"
+#include "gguf/ggml_type.h"
 
 namespace webgguf {
+
+// KV cache element types, llama.cpp's cache_type_k / cache_type_v: f16 (default), q8_0, q4_0.
+struct KvCacheTypes {
+  GgmlType keys = GgmlType::F16;
+  GgmlType values = GgmlType::F16;
+};
+
+// "f16" / "q8_0" / "q4_0" -> the type; false for any other name.
+bool parse_kv_cache_type(const std::string& name, GgmlType* type);
+const char* kv_cache_type_name(GgmlType type);
 
 struct ModelOptions {
   uint32_t n_ctx = 0;  // 0 = min(training context, 4096)
   int n_threads = 1;
+  KvCacheTypes cache_types;
 };
 
 struct MemoryEstimate {
@@ -31,6 +43,7 @@ struct ModelInfo {
   int32_t n_vocab = 0, n_ctx_train = 0, n_ctx = 0, n_embd = 0, n_layer = 0, n_head = 0,
           n_head_kv = 0, n_ff = 0;
   uint32_t file_type = 0;
+  std::string cache_type_k = "f16", cache_type_v = "f16";
   MemoryEstimate memory;
 };
 
@@ -44,7 +57,8 @@ class Model {
   static Result<std::unique_ptr<Model>> load(const GgufFile& file, const uint8_t* data, size_t size,
                                              const ModelOptions& options);
   // What load() would allocate, from the header alone (for refusing too-big models before download).
-  static Result<MemoryEstimate> estimate_memory(const GgufFile& file, uint32_t n_ctx);
+  static Result<MemoryEstimate> estimate_memory(const GgufFile& file, uint32_t n_ctx,
+                                                KvCacheTypes cache_types = KvCacheTypes());
 
   // Runs n tokens at positions [pos, pos + n) (pos + n <= n_ctx, else a clear error; entries at
   // >= pos in the KV cache are overwritten). Writes logits for every position (n x n_vocab,

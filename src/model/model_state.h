@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "core/aligned_buffer.h"
+#include "kernels/ops_attention.h"
 #include "kernels/ops_rope.h"
 #include "kernels/thread_pool.h"
 #include "model/model.h"
@@ -27,12 +28,18 @@ struct ModelState {
   RopeParams rope;      // global layers
   RopeParams rope_swa;  // sliding-window layers (gemma: their own base)
 
-  // Keys and values as f16 bits, per layer [n_head_kv][kv_rows][head_dim] each, one layer after
-  // the other. A global layer keeps n_ctx rows (position p in row p); a sliding-window layer
-  // keeps only the rows its window and a rollback margin need (position p in row p % kv_rows).
+  // Keys and values, per layer [n_head_kv][kv_rows] rows of head_dim values each, one layer after
+  // the other, in the cache types' formats (f16 as llama.cpp's default, or q8_0 / q4_0 blocks).
+  // A global layer keeps n_ctx rows (position p in row p); a sliding-window layer keeps only the
+  // rows its window and a rollback margin need (position p in row p % kv_rows).
   AlignedBuffer k_cache, v_cache;
-  std::vector<int64_t> kv_rows;     // [n_layer]
-  std::vector<size_t> kv_offsets;   // [n_layer] in uint16 elements
+  KvRowFormat key_format, value_format;
+  // Walsh-Hadamard chunks of the rotation llama.cpp applies with a quantized cache (0: none):
+  // q and k before the keys are stored, v before its rows are stored and the attention output after.
+  int key_rotation = 0, value_rotation = 0;
+  std::vector<int64_t> kv_rows;      // [n_layer]
+  std::vector<size_t> k_offsets;     // [n_layer] bytes into k_cache
+  std::vector<size_t> v_offsets;     // [n_layer] bytes into v_cache
   int32_t n_written = 0;            // one past the last position whose keys were written
   std::unique_ptr<ThreadPool> pool;
 
@@ -50,8 +57,8 @@ struct ModelState {
   AlignedBuffer activations[kActivationSlots];  // [B] rows in a vec_dot type each
   size_t activation_slot_bytes = 0;
 
-  uint16_t* layer_keys(int layer) { return k_cache.as<uint16_t>() + kv_offsets[layer]; }
-  uint16_t* layer_values(int layer) { return v_cache.as<uint16_t>() + kv_offsets[layer]; }
+  uint8_t* layer_keys(int layer) { return k_cache.as<uint8_t>() + k_offsets[layer]; }
+  uint8_t* layer_values(int layer) { return v_cache.as<uint8_t>() + v_offsets[layer]; }
 };
 
 }  // namespace webgguf

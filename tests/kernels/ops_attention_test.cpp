@@ -51,7 +51,8 @@ TEST(OpsAttention, CausalGroupedQueryMatchesReferenceAndThreads) {
   shape.head_dim = 16;
   const int n_ctx = 20, n_tokens = 5, pos = 7;
   shape.kv_rows = n_ctx;
-  shape.kv_head_stride = static_cast<int64_t>(n_ctx) * shape.head_dim;
+  shape.keys = shape.values = KvRowFormat::f16_rows(shape.head_dim);
+  const int64_t head_stride = static_cast<int64_t>(n_ctx) * shape.head_dim;  // elements of one kv head's cache
   shape.q_token_stride = shape.n_head * shape.head_dim + 3;  // queries sit inside wider rows
   const std::vector<float> q = random_floats(static_cast<size_t>(n_tokens) * shape.q_token_stride, 9);
   const std::vector<uint16_t> k = random_f16(static_cast<size_t>(shape.n_head_kv) * n_ctx * shape.head_dim, 10);
@@ -68,7 +69,7 @@ TEST(OpsAttention, CausalGroupedQueryMatchesReferenceAndThreads) {
       const int g = h / 3;
       std::vector<float> expect(shape.head_dim);
       attention_head_ref(q.data() + t * shape.q_token_stride + h * shape.head_dim,
-                         k.data() + g * shape.kv_head_stride, v.data() + g * shape.kv_head_stride,
+                         k.data() + g * head_stride, v.data() + g * head_stride,
                          pos + t + 1, shape.head_dim, scale, scores.data(), expect.data());
       for (int i = 0; i < shape.head_dim; ++i) {
         EXPECT_EQ(ref[(static_cast<size_t>(t) * shape.n_head + h) * shape.head_dim + i], expect[i]);
@@ -92,8 +93,8 @@ TEST(OpsAttention, CausalGroupedQueryMatchesReferenceAndThreads) {
       for (int h = 0; h < shape.n_head; ++h) {
         const int g = h / 3;
         std::vector<float> alone(shape.head_dim), scores(n_ctx);
-        attention_head(q.data() + t * shape.q_token_stride + h * shape.head_dim, k.data() + g * shape.kv_head_stride,
-                       v.data() + g * shape.kv_head_stride, pos + t + 1, shape.head_dim, scale, scores.data(),
+        attention_head(q.data() + t * shape.q_token_stride + h * shape.head_dim, k.data() + g * head_stride,
+                       v.data() + g * head_stride, pos + t + 1, shape.head_dim, scale, scores.data(),
                        alone.data());
         for (int i = 0; i < shape.head_dim; ++i) {
           EXPECT_EQ(out[(static_cast<size_t>(t) * shape.n_head + h) * shape.head_dim + i], alone[i]);
@@ -119,7 +120,7 @@ TEST(OpsAttention, SlidingWindowRingAndSoftcapMatchContiguousReference) {
           shape.n_head_kv = n_head_kv;
           shape.head_dim = head_dim;
           shape.kv_rows = kv_rows;
-          shape.kv_head_stride = static_cast<int64_t>(kv_rows) * head_dim;
+          shape.keys = shape.values = KvRowFormat::f16_rows(head_dim);
           shape.q_token_stride = n_head * head_dim;
           shape.window = window;
           shape.softcap = softcap;

@@ -14,9 +14,9 @@ export const scoredRange = (nCtx) => ({ first: nCtx / 2, last: nCtx - 2 });
  * Our logits of every position of `text` in windows of nCtx tokens (`webgguf logits`).
  * @returns {Promise<{ ids: number[], logits: Float32Array, nVocab: number }>}
  */
-export async function ourWindowLogits(bin, file, textFile, { nCtx, nTokens, out }) {
+export async function ourWindowLogits(bin, file, textFile, { nCtx, nTokens, out, extraArgs = [] }) {
   const { stdout } = await run(bin, ['logits', file, '-f', textFile, '-c', String(nCtx), '-n', String(nTokens),
-                                     '-o', out, '-t', '1'], { maxBuffer: 1 << 26 });
+                                     '-o', out, '-t', '1', ...extraArgs], { maxBuffer: 1 << 26 });
   const ids = stdout.trim().split(' ').map(Number);
   const bytes = readFileSync(out);
   unlinkSync(out);
@@ -24,10 +24,13 @@ export async function ourWindowLogits(bin, file, textFile, { nCtx, nTokens, out 
   return { ids, logits, nVocab: logits.length / ids.length };
 }
 
-/** llama.cpp's next-token probabilities (Map token -> p, highest first) at the scored positions of every window. */
-export async function llamaCppWindowProbabilities(model, ids, { nCtx, batchSize }) {
+/**
+ * llama.cpp's next-token probabilities (Map token -> p, highest first) at the scored positions of
+ * every window; contextOptions go to createContext (e.g. experimentalKvCacheKeyType).
+ */
+export async function llamaCppWindowProbabilities(model, ids, { nCtx, batchSize, contextOptions = {} }) {
   const { first, last } = scoredRange(nCtx);
-  const context = await model.createContext({ contextSize: nCtx, batchSize, threads: 1 });
+  const context = await model.createContext({ contextSize: nCtx, batchSize, threads: 1, ...contextOptions });
   try {
     const sequence = context.getSequence();
     const windows = [];
