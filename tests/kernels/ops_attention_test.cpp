@@ -4,7 +4,9 @@
 
 #include "core/fp16.h"
 #include "kernels/ops_attention.h"
+#include "kernels/quantize_activations.h"
 #include "kernels/thread_pool.h"
+#include "quant/traits.h"
 #include "ops_kernel_test_util.h"
 
 namespace webgguf {
@@ -170,6 +172,61 @@ TEST(OpsAttention, SlidingWindowRingAndSoftcapMatchContiguousReference) {
                 EXPECT_TRUE(close_relative(out[at], ref[at], 2e-5f)) << window << " " << kv_rows << " " << pos;
               }
             }
+          }
+        }
+      }
+    }
+  }
+}
+
+// Quantized caches (q8_0 / q4_0 keys and values, llama.cpp's cache_type_k/v): rows quantized by
+// the reference quantizers, keys dotted with the queries quantized to q8_0. The kernel must match
+// the reference (the same dequantized rows and quantized queries, in double) at every length.
+KvRowFormat quantized_format(GgmlType type, int head_dim) {
+  const QuantTraits* traits = quant_traits(type);
+  KvRowFormat f;
+  f.f16 = false;
+  f.row_bytes = ggml_row_bytes(type, head_dim);
+  f.dot = traits->vec_dot;
+  f.quantize_query = quantize_row_q8_0_fast;
+  f.dequantize_query = quant_traits(GgmlType::Q8_0)->dequantize;
+  f.query_row_bytes = ggml_row_bytes(GgmlType::Q8_0, head_dim);
+  f.dequantize = traits->dequantize;
+  return f;
+}
+
+TEST(OpsAttention, QuantizedCachesMatchReference) {
+  const int head_dim = 64, n_head = 4, n_head_kv = 2, n_ctx = 40;
+  for (GgmlType key_type : {GgmlType::Q8_0, GgmlType::Q4_0}) {
+    for (GgmlType value_type : {GgmlType::Q8_0, GgmlType::Q4_0}) {
+      AttentionShape shape;
+      shape.n_head = n_head;
+      shape.n_head_kv = n_head_kv;
+      shape.head_dim = head_dim;
+      shape.kv_rows = n_ctx;
+      shape.q_token_stride = n_head * head_dim;
+      shape.keys = quantized_format(key_type, head_dim);
+      shape.values = quantized_format(value_type, head_dim);
+      shape.softcap = 2.0f;
+      const std::vector<float> k = random_floats(static_cast<size_t>(n_head_kv) * n_ctx * head_dim, 41, 2.0f);
+      const std::vector<float> v = random_floats(k.size(), 42, 2.0f);
+      std::vector<uint8_t> kq(static_cast<size_t>(n_head_kv) * n_ctx * shape.keys.row_bytes + 64, 0xFF);
+      std::vector<uint8_t> vq(static_cast<size_t>(n_head_kv) * n_ctx * shape.values.row_bytes + 64, 0xFF);
+      for (int r = 0; r < n_head_kv * n_ctx; ++r) {
+        quant_traits(key_type)->quantize(k.data() + r * head_dim, kq.data() + r * shape.keys.row_bytes, head_dim, nullptr);
+        quant_traits(value_type)->quantize(v.data() + r * head_dim, vq.data() + r * shape.values.row_bytes, head_dim, nullptr);
+      }
+      for (int n_tokens : {1, 3}) {
+        for (int pos : {0, 17, n_ctx - n_tokens}) {
+          const std::vector<float> q = random_floats(static_cast<size_t>(n_tokens) * shape.q_token_stride, 43 + pos, 2.0f);
+          const size_t out_size = static_cast<size_t>(n_tokens) * n_head * head_dim;
+          std::vector<float> ref(out_size), out(out_size, NAN), scores(n_ctx);
+          attention_causal_ref(shape, q.data(), n_tokens, pos, kq.data(), vq.data(), 0.125f, scores.data(), ref.data());
+          std::vector<float> scratch(static_cast<size_t>(attention_scratch_floats(shape, n_ctx)));
+          attention_causal(shape, q.data(), n_tokens, pos, kq.data(), vq.data(), 0.125f, scratch.data(), out.data(), 0, 1);
+          for (size_t i = 0; i < out_size; ++i) {
+            EXPECT_NEAR(out[i], ref[i], 2e-5f * (1.0f + std::fabs(ref[i]))) << ggml_type_name(key_type) << "/"
+                                                                          << ggml_type_name(value_type) << " " << pos;
           }
         }
       }
