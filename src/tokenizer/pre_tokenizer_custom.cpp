@@ -100,6 +100,24 @@ void split_whitespace_tail(const PieceView& v, WordSink& sink, size_t& pos, bool
   sink.add(pos);
 }
 
+// ' ?[^\s WORD]+[\r\n]*' at pos, else \s*[\r\n]+|\s+(?!\S)|\s+. Before the run llama.cpp tests
+// that the code point at pos is in the piece (llama3-like) or, for Kimi-K2, the one it looks at
+// (after a space).
+void split_symbols_then_whitespace(const PieceView& v, WordSink& sink, size_t& pos,
+                                   uint8_t word_classes, bool guard_on_looked_at) {
+  const uint32_t c = v.cpt(pos);
+  uint8_t next = c == ' ' ? v.classes(pos + 1) : v.classes(pos);
+  const uint8_t guard = guard_on_looked_at ? next : v.classes(pos);
+  if (!(next & word_classes) && guard) {
+    pos += (c == ' ');
+    while (!(next & word_classes) && next) next = v.classes(++pos);
+    while (is_line_break(v.cpt(pos))) ++pos;
+    sink.add(pos);
+    return;
+  }
+  split_whitespace_tail(v, sink, pos, true);
+}
+
 // \p{N}{1,max} at pos: the digit run, cut every max_digits.
 void split_digit_groups(const PieceView& v, WordSink& sink, size_t& pos, size_t max_digits) {
   size_t group_start = pos;
@@ -168,16 +186,7 @@ void split_llama3_like(const PieceView& v, WordSink& sink, uint8_t letters, size
       split_digit_groups(v, sink, pos, max_digits);
       continue;
     }
-    // ' ?[^\s LETTERS \p{N}]+[\r\n]*'
-    uint8_t next = c == ' ' ? v.classes(pos + 1) : classes;
-    if (!(next & word_classes) && classes) {
-      pos += (c == ' ');
-      while (!(next & word_classes) && next) next = v.classes(++pos);
-      while (is_line_break(v.cpt(pos))) ++pos;
-      sink.add(pos);
-      continue;
-    }
-    split_whitespace_tail(v, sink, pos, true);
+    split_symbols_then_whitespace(v, sink, pos, word_classes, false);
   }
 }
 
@@ -217,17 +226,7 @@ void split_kimi_k2(const PieceView& v, WordSink& sink) {
       split_digit_groups(v, sink, pos, 3);
       continue;
     }
-    // ' ?[^\s\p{L}\p{N}]+[\r\n]*' (llama.cpp tests the class of the code point after the space)
-    constexpr uint8_t kWordClasses = kWhitespace | kLetter | kNumber;
-    uint8_t next = c == ' ' ? v.classes(pos + 1) : classes;
-    if (!(next & kWordClasses) && next) {
-      pos += (c == ' ');
-      while (!(next & kWordClasses) && next) next = v.classes(++pos);
-      while (is_line_break(v.cpt(pos))) ++pos;
-      sink.add(pos);
-      continue;
-    }
-    split_whitespace_tail(v, sink, pos, true);
+    split_symbols_then_whitespace(v, sink, pos, kWhitespace | kLetter | kNumber, true);
   }
 }
 
