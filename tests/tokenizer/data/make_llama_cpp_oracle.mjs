@@ -1,5 +1,6 @@
 // Regenerates data/llama_cpp_oracle.NAME.{plain,special}.out from llama_cpp_oracle.inp with
-// llama.cpp itself (node-llama-cpp, vocab-only load of ../shared/fixtures/tokenizers/*.gguf).
+// llama.cpp itself (node-llama-cpp, vocab-only load of llama.cpp's own test vocabularies in
+// build/llama.cpp/models, which include the five of ../shared/fixtures/tokenizers).
 //   node --no-experimental-fetch tests/tokenizer/data/make_llama_cpp_oracle.mjs
 // Each .out line holds the ids of one string (no BOS/EOS), as llama.cpp's vocab vector files.
 import fs from 'node:fs';
@@ -8,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { getLlama } from 'node-llama-cpp';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const fixtures = path.resolve(here, '../../../../shared/fixtures/tokenizers');
+const fixtures = path.resolve(here, '../../../build/llama.cpp/models');
 const separator = '\n__ggml_vocab_test__\n';
 
 const raw = fs.readFileSync(path.join(here, 'llama_cpp_oracle.inp'), 'utf8');
@@ -24,7 +25,9 @@ for (let pos = 0; pos < raw.length;) {
 }
 
 const llama = await getLlama({ gpu: false, build: 'never', logLevel: 'error' });
-for (const name of ['llama-spm', 'phi-3', 'llama-bpe', 'qwen2', 'gpt-2']) {
+const names = ['llama-spm', 'phi-3', 'llama-bpe', 'qwen2', 'gpt-2', 'command-r', 'deepseek-coder',
+               'deepseek-llm', 'falcon', 'gemma-4', 'mpt', 'qwen35', 'refact', 'starcoder'];
+for (const name of names) {
   const model = await llama.loadModel({ modelPath: path.join(fixtures, `ggml-vocab-${name}.gguf`), vocabOnly: true });
   for (const [suffix, parseSpecial] of [['plain', false], ['special', true]]) {
     const lines = strings.map((s) => ' ' + Array.from(model.tokenize(s, parseSpecial)).join(' ') + '\n');
