@@ -236,9 +236,8 @@ class RegexCompiler {
       cls.negated = true;
       ++pos_;
     }
-    bool first = true;
-    while (!at_end() && (!at(']') || first)) {
-      first = false;
+    // In ECMAScript a ']' always closes the class ("[]" matches nothing), unlike POSIX.
+    while (!at_end() && !at(']')) {
       uint32_t low = 0;
       bool is_literal = true;
       if (at('\\')) {

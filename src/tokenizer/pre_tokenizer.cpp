@@ -100,6 +100,14 @@ uint32_t collapsed_symbol(uint32_t cpt, uint8_t classes) {
 
 }  // namespace
 
+std::vector<uint32_t> regex_symbols_as_llama_cpp_runs(const std::string& regex, bool* collapsed) {
+  *collapsed = uses_categories(regex);
+  if (!*collapsed) return unicode::decode_utf8_lenient(regex);
+  std::vector<uint32_t> pattern;
+  for (unsigned char c : collapse_regex(regex)) pattern.push_back(c);  // stand-ins are bytes
+  return pattern;
+}
+
 PreTokenizer::~PreTokenizer() = default;
 
 Result<std::shared_ptr<const PreTokenizer>> PreTokenizer::create(const PreTokenizerSpec& spec) {
@@ -109,15 +117,8 @@ Result<std::shared_ptr<const PreTokenizer>> PreTokenizer::create(const PreTokeni
     Stage stage;
     stage.custom = custom_splitter_for(regex);
     if (stage.custom == CustomSplitter::None) {
-      stage.collapsed = uses_categories(regex);
-      std::vector<uint32_t> pattern;
-      if (stage.collapsed) {
-        // A collapsed pattern is bytes: its stand-ins are single bytes, not UTF-8.
-        for (unsigned char c : collapse_regex(regex)) pattern.push_back(c);
-      } else {
-        pattern = unicode::decode_utf8_lenient(regex);
-      }
-      Result<CodePointRegex> compiled = CodePointRegex::compile(pattern);
+      Result<CodePointRegex> compiled =
+          CodePointRegex::compile(regex_symbols_as_llama_cpp_runs(regex, &stage.collapsed));
       if (!compiled.is_ok()) {
         return Status::error(format("pre-tokenizer '%s', regex #%zu: %s", spec.name, i,
                                     compiled.status().message().c_str()));

@@ -37,6 +37,11 @@ Result<const PreTokenizerSpec*> find_pre_tokenizer(const std::string& name);
 // Every name we implement, in table order (the docs and the tests read it).
 std::vector<std::string> pre_tokenizer_names();
 
+// The pattern llama.cpp's unicode_regex_split hands std::regex for `regex`, as symbols: when the
+// regex names a \p{..} category it runs on the collapsed text and the pattern is its rewrite (one
+// symbol per byte); otherwise the code points of the regex, on the wide text.
+std::vector<uint32_t> regex_symbols_as_llama_cpp_runs(const std::string& regex, bool* collapsed);
+
 // The regexes of one spec, compiled once per vocabulary.
 class PreTokenizer {
  public:
