@@ -110,16 +110,19 @@ Status load_merges(const GgufFile& file, Vocab& vocab) {
   return Status::ok();
 }
 
+// As llama.cpp: byte-level BPE spells a byte with its GPT-2 alphabet character, raw-byte BPE
+// only with <0xXX>, SentencePiece with <0xXX> or else the byte itself.
 void find_byte_tokens(Vocab& vocab) {
   static const char kHex[] = "0123456789ABCDEF";
+  const bool bpe = vocab.model == VocabModel::BytePairEncoding;
   for (int b = 0; b < 256; ++b) {
     int32_t id = -1;
-    if (vocab.model == VocabModel::BytePairEncoding && vocab.pre.byte_encode) {
+    if (bpe && vocab.pre.byte_encode) {
       id = vocab.find(unicode::gpt2_byte_to_text(static_cast<uint8_t>(b)));
     } else {
       const char hex[] = {'<', '0', 'x', kHex[b >> 4], kHex[b & 15], '>'};
       id = vocab.find(std::string_view(hex, sizeof(hex)));
-      if (id < 0) id = vocab.find(std::string(1, static_cast<char>(b)));
+      if (id < 0 && !bpe) id = vocab.find(std::string(1, static_cast<char>(b)));
     }
     vocab.byte_to_token[b] = id;
   }
