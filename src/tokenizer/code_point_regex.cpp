@@ -184,34 +184,32 @@ class RegexCompiler {
       return error("unsupported or misplaced operator");
     }
     CodePointRegex::CharClass cls;
-    if (c == '\\') {
-      WEBGGUF_RETURN_IF_ERROR(parse_escape(cls, false));
-    } else {
-      cls.ranges.push_back({c, c});
-    }
+    uint32_t literal = c;
+    if (c == '\\') WEBGGUF_RETURN_IF_ERROR(parse_escape(&cls.escapes, &literal, false));
+    if (!cls.escapes) cls.ranges.push_back({literal, literal});
     out = char_node(std::move(cls));
     return Status::ok();
   }
 
-  // After a backslash: a class escape adds to `cls.escapes`, anything else one literal.
-  Status parse_escape(CodePointRegex::CharClass& cls, bool in_bracket) {
+  // After a backslash: a class escape (\s \S \d \D \w \W) sets *class_escape, anything else is
+  // one literal.
+  Status parse_escape(uint8_t* class_escape, uint32_t* literal, bool in_bracket) {
     if (at_end()) return error("pattern ends in '\\'");
     const uint32_t c = p_[pos_++];
+    *class_escape = 0;
     switch (c) {
-      case 's': cls.escapes |= kSpace; return Status::ok();
-      case 'S': cls.escapes |= kNotSpace; return Status::ok();
-      case 'd': cls.escapes |= kDigit; return Status::ok();
-      case 'D': cls.escapes |= kNotDigit; return Status::ok();
-      case 'w': cls.escapes |= kWord; return Status::ok();
-      case 'W': cls.escapes |= kNotWord; return Status::ok();
+      case 's': *class_escape = kSpace; return Status::ok();
+      case 'S': *class_escape = kNotSpace; return Status::ok();
+      case 'd': *class_escape = kDigit; return Status::ok();
+      case 'D': *class_escape = kNotDigit; return Status::ok();
+      case 'w': *class_escape = kWord; return Status::ok();
+      case 'W': *class_escape = kNotWord; return Status::ok();
       default: break;
     }
-    uint32_t literal = 0;
-    if (!escaped_literal(c, &literal)) {
+    if (!escaped_literal(c, literal)) {
       --pos_;
       return error(in_bracket ? "unsupported escape in a class" : "unsupported escape");
     }
-    cls.ranges.push_back({literal, literal});
     return Status::ok();
   }
 
@@ -239,17 +237,13 @@ class RegexCompiler {
     // In ECMAScript a ']' always closes the class ("[]" matches nothing), unlike POSIX.
     while (!at_end() && !at(']')) {
       uint32_t low = 0;
-      bool is_literal = true;
       if (at('\\')) {
         ++pos_;
-        const uint8_t before = cls.escapes;
-        const size_t n_ranges = cls.ranges.size();
-        WEBGGUF_RETURN_IF_ERROR(parse_escape(cls, true));
-        if (cls.escapes != before) {
-          is_literal = false;
-        } else {
-          low = cls.ranges.back().first;
-          cls.ranges.resize(n_ranges);
+        uint8_t class_escape = 0;
+        WEBGGUF_RETURN_IF_ERROR(parse_escape(&class_escape, &low, true));
+        if (class_escape) {
+          cls.escapes |= class_escape;
+          continue;
         }
       } else if (at('[') && pos_ + 1 < p_.size() &&
                  (p_[pos_ + 1] == ':' || p_[pos_ + 1] == '.' || p_[pos_ + 1] == '=')) {
@@ -257,16 +251,14 @@ class RegexCompiler {
       } else {
         low = p_[pos_++];
       }
-      if (!is_literal) continue;
       uint32_t high = low;
       if (at('-') && pos_ + 1 < p_.size() && p_[pos_ + 1] != ']') {
         ++pos_;
         if (at('\\')) {
           ++pos_;
-          CodePointRegex::CharClass end_class;
-          WEBGGUF_RETURN_IF_ERROR(parse_escape(end_class, true));
-          if (end_class.escapes) return error("class escape as a range end");
-          high = end_class.ranges[0].first;
+          uint8_t class_escape = 0;
+          WEBGGUF_RETURN_IF_ERROR(parse_escape(&class_escape, &high, true));
+          if (class_escape) return error("class escape as a range end");
         } else {
           high = p_[pos_++];
         }
