@@ -15,7 +15,9 @@ function(webgguf_test layer)
   target_link_libraries(test_${layer} PRIVATE ${ARGN} gtest_main)
   target_include_directories(test_${layer} PRIVATE "${CMAKE_SOURCE_DIR}/tests")
   target_compile_definitions(test_${layer} PRIVATE
-      WEBGGUF_SHARED_DIR="${WEBGGUF_SHARED_DIR}" WEBGGUF_SOURCE_DIR="${CMAKE_SOURCE_DIR}")
+      WEBGGUF_SHARED_DIR="${WEBGGUF_SHARED_DIR}" WEBGGUF_SOURCE_DIR="${CMAKE_SOURCE_DIR}"
+      # llama.cpp's source (scripts/llama_cpp_source.sh): its vocab test vectors and sources.
+      WEBGGUF_LLAMA_CPP_DIR="${CMAKE_SOURCE_DIR}/build/llama.cpp")
   if(EMSCRIPTEN)
     target_link_options(test_${layer} PRIVATE -sNODERAWFS=1 -sALLOW_MEMORY_GROWTH=1
         -sMAXIMUM_MEMORY=4GB -sEXIT_RUNTIME=1)

@@ -26,7 +26,7 @@ declare -A target_sources=(
 # reference quantizers are ggml-exact only without FMA contraction.
 hwy_include=$out/hwy-include
 declare -A target_flags=(
-  [tokenizer]="-DWEBGGUF_SHARED_DIR=\"$shared\""
+  [tokenizer]="-DWEBGGUF_SHARED_DIR=\"$shared\" -DWEBGGUF_LLAMA_CPP_DIR=\"$PWD/build/llama.cpp\""
   [quant]="-msse4.2 -mpclmul -maes -ffp-contract=off -isystem $hwy_include -pthread"
 )
 
@@ -74,12 +74,17 @@ texts = set()
 for v in vocabs:
     data = open(f'{shared}/fixtures/tokenizers/ggml-vocab-{v}.gguf.inp', 'rb').read()
     texts.update(t.strip(b'\n') for t in data.split(b'\n__ggml_vocab_test__\n'))
+for v in ['deepseek-llm', 'gemma-4', 'qwen35']:  # llama.cpp's own vectors (build/llama.cpp)
+    data = open(f'build/llama.cpp/models/ggml-vocab-{v}.gguf.inp', 'rb').read()
+    texts.update(t.strip(b'\n') for t in data.split(b'\n__ggml_vocab_test__\n'))
 texts.update([b'<s>[INST] hi [/INST]</s>', b'<|im_start|>user\nhi<|im_end|>', b'<|endoftext|>\xff\xfe',
               b'<|begin_of_text|><|start_header_id|>user<|end_header_id|>'])
 n = 0
 for t in sorted(texts):
-    for vocab in range(len(vocabs) + 1):  # + lexi
-        open(os.path.join(out, f'seed{n}'), 'wb').write(bytes([vocab, n % 4]) + t)
+    # Selectors 0-18: the vocabularies (6 shared, 12 of llama.cpp's, the SPM variant); 19-105:
+    # the pre-tokenizer names. Each text goes to a few of them, all of them over the texts.
+    for k in range(4):
+        open(os.path.join(out, f'seed{n}'), 'wb').write(bytes([(n + 29 * k) % 106, n % 4]) + t)
         n += 1
 PY
 }

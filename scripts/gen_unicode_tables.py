@@ -97,6 +97,12 @@ def lowercase_runs(pairs):
     return runs
 
 
+# Unicode 15.1's 627 new characters (CJK Extension I, four ideographic description characters
+# and U+31EF), which llama.cpp 80fb11a's tables have and Debian 12's 15.0 data lacks; no case
+# mappings or White_Space among them.
+UNICODE_15_1_ADDITIONS = [(0x2EBF0, 0x2EE5D, "Lo"), (0x2FFC, 0x2FFF, "So"), (0x31EF, 0x31EF, "So")]
+
+
 def emit_rows(out, items, per_line):
     for i in range(0, len(items), per_line):
         out.append("    " + " ".join(items[i:i + per_line]))
@@ -112,6 +118,11 @@ def main():
             lower_pairs.append((cpt, lower))
     with open(ucd + "/PropList.txt", encoding="utf-8") as f:
         version = f.readline().strip().lstrip("# ")
+    if version == "PropList-15.0.0.txt":
+        for first, last, category in UNICODE_15_1_ADDITIONS:
+            for cpt in range(first, last + 1):
+                groups[cpt] = CATEGORY_TO_GROUP[category]
+        version += " with Unicode 15.1's additions"
 
     categories = category_ranges(groups)
     whitespace = read_whitespace(ucd + "/PropList.txt")

@@ -12,7 +12,8 @@ namespace webgguf {
 // token covers fall back to <0xXX> byte tokens (or the unknown token).
 void encode_sentencepiece(const Vocab& vocab, const std::string& text, std::vector<int32_t>& out);
 
-// Byte-level BPE: pre-tokenize into words, map bytes to the GPT-2 alphabet, apply merges by rank.
-void encode_byte_level_bpe(const Vocab& vocab, const std::string& text, std::vector<int32_t>& out);
+// BPE: pre-tokenize into words, map bytes to the GPT-2 alphabet (byte-level vocabularies), apply
+// merges by rank.
+void encode_bpe(const Vocab& vocab, const std::string& text, std::vector<int32_t>& out);
 
 }  // namespace webgguf

@@ -152,7 +152,7 @@ std::vector<int32_t> Tokenizer::encode(const std::string& text, bool add_special
       if (vocab.add_space_prefix && previous_is_special) piece.insert(0, 1, ' ');
       encode_sentencepiece(vocab, escape_spaces(piece), ids);
     } else {
-      encode_byte_level_bpe(vocab, piece, ids);
+      encode_bpe(vocab, vocab.pre.escape_whitespaces ? escape_spaces(piece) : piece, ids);
     }
     previous_is_special = false;
   }
@@ -171,8 +171,9 @@ std::string Tokenizer::token_to_piece(int32_t id, bool render_special) const {
     case TokenType::UserDefined:
       return token.text;
     case TokenType::Normal:
-      return vocab.model == VocabModel::SentencePiece ? unescape_spaces(token.text)
-                                                       : decode_byte_alphabet(token.text);
+      return vocab.model == VocabModel::SentencePiece || vocab.pre.escape_whitespaces
+                 ? unescape_spaces(token.text)
+                 : decode_byte_alphabet(token.text);
     case TokenType::Byte:
       return byte_token_piece(token.text);
     case TokenType::Unused:

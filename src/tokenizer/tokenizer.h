@@ -1,6 +1,6 @@
 // Text <-> token ids from a GGUF vocabulary, equal to llama.cpp's llama_tokenize/llama_detokenize:
-// SentencePiece-style (`llama` model) and byte-level BPE (`gpt2` model) with the pre-tokenizers
-// popular models declare in `tokenizer.ggml.pre`.
+// SentencePiece (`llama` model), byte-level BPE (`gpt2` model) with every pre-tokenizer llama.cpp
+// knows for `tokenizer.ggml.pre`, and Gemma 4's SentencePiece-style BPE (`gemma4` model).
 #pragma once
 #include <cstdint>
 #include <memory>
@@ -20,8 +20,8 @@ struct Vocab;
 class Tokenizer {
  public:
   // Reads tokenizer.ggml.* metadata (model, pre, tokens, scores, token_type, merges, bos/eos/eot/
-  // unk/pad ids, add_bos_token, add_eos_token, add_space_prefix...). Refuses unknown models and
-  // pre-tokenizers with a clear error.
+  // unk/pad ids, add_bos_token, add_eos_token, add_space_prefix...). Refuses other models
+  // (bert, t5, rwkv...) and unknown pre-tokenizers with an error naming them.
   static Result<std::unique_ptr<Tokenizer>> from_gguf(const GgufFile& file);
   ~Tokenizer();
 

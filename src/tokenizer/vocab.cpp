@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <initializer_list>
 
 #include "tokenizer/unicode.h"
 
@@ -75,8 +76,9 @@ Status load_tokens(const GgufFile& file, Vocab& vocab) {
 
 Status load_merges(const GgufFile& file, Vocab& vocab) {
   const GgufValue* merges = file.find(kKeyMerges);
+  if (!merges && vocab.pre.merges_optional) return Status::ok();
   if (!is_array_of(merges, GgufValueType::STRING)) {
-    return Status::error(format("tokenizer: a gpt2 vocabulary needs %s (array of strings)",
+    return Status::error(format("tokenizer: a BPE vocabulary needs %s (array of strings)",
                                 kKeyMerges));
   }
   vocab.merges.reserve(merges->array_strings.size());
@@ -108,16 +110,19 @@ Status load_merges(const GgufFile& file, Vocab& vocab) {
   return Status::ok();
 }
 
+// As llama.cpp: byte-level BPE spells a byte with its GPT-2 alphabet character, raw-byte BPE
+// only with <0xXX>, SentencePiece with <0xXX> or else the byte itself.
 void find_byte_tokens(Vocab& vocab) {
   static const char kHex[] = "0123456789ABCDEF";
+  const bool bpe = vocab.model == VocabModel::BytePairEncoding;
   for (int b = 0; b < 256; ++b) {
     int32_t id = -1;
-    if (vocab.model == VocabModel::BytePairEncoding) {
+    if (bpe && vocab.pre.byte_encode) {
       id = vocab.find(unicode::gpt2_byte_to_text(static_cast<uint8_t>(b)));
     } else {
       const char hex[] = {'<', '0', 'x', kHex[b >> 4], kHex[b & 15], '>'};
       id = vocab.find(std::string_view(hex, sizeof(hex)));
-      if (id < 0) id = vocab.find(std::string(1, static_cast<char>(b)));
+      if (id < 0 && !bpe) id = vocab.find(std::string(1, static_cast<char>(b)));
     }
     vocab.byte_to_token[b] = id;
   }
@@ -183,11 +188,14 @@ void detect_control_tokens(const GgufFile& file, Vocab& vocab) {
                     "<\xEF\xBD\x9C" "end\xE2\x96\x81of\xE2\x96\x81sentence\xEF\xBD\x9C>",
                     "<end_of_utterance>"}},
       {&vocab.eom, {"<|eom_id|>"}},
-      {&fim_pre, {"<|fim_prefix|>", "<fim-prefix>", "<fim_prefix>", "<PRE>", "\xE2\x96\x81<PRE>",
+      {&fim_pre, {"<|fim_prefix|>", "<fim-prefix>", "<fim_prefix>",
+                  "<\xEF\xBD\x9C" "fim\xE2\x96\x81" "begin\xEF\xBD\x9C>", "<PRE>", "\xE2\x96\x81<PRE>",
                   "<|code_prefix|>", "<|prefix|>"}},
-      {&fim_suf, {"<|fim_suffix|>", "<fim-suffix>", "<fim_suffix>", "<SUF>", "\xE2\x96\x81<SUF>",
+      {&fim_suf, {"<|fim_suffix|>", "<fim-suffix>", "<fim_suffix>",
+                  "<\xEF\xBD\x9C" "fim\xE2\x96\x81" "hole\xEF\xBD\x9C>", "<SUF>", "\xE2\x96\x81<SUF>",
                   "<|code_suffix|>", "<|suffix|>"}},
-      {&fim_mid, {"<|fim_middle|>", "<fim-middle>", "<fim_middle>", "<MID>", "\xE2\x96\x81<MID>",
+      {&fim_mid, {"<|fim_middle|>", "<fim-middle>", "<fim_middle>",
+                  "<\xEF\xBD\x9C" "fim\xE2\x96\x81" "end\xEF\xBD\x9C>", "<MID>", "\xE2\x96\x81<MID>",
                   "<|code_middle|>", "<|middle|>"}},
       {&fim_pad, {"<|fim_pad|>", "<fim-pad>", "<fim_pad>", "<PAD>", "[PAD]"}},
       {&fim_rep, {"<|fim_repo|>", "<|repo_name|>", "<fim-repo>", "<REPO>", "<reponame>"}},
@@ -208,6 +216,29 @@ void detect_control_tokens(const GgufFile& file, Vocab& vocab) {
                    "<turn|>", "<|tool_response>",
                    "<\xEF\xBD\x9C" "end\xE2\x96\x81of\xE2\x96\x81sentence\xEF\xBD\x9C>", "[e~["}},
                  &eog);
+  // gpt-oss: these markers are always rendered.
+  for (const char* text : {"<|channel|>", "<|message|>", "<|start|>", "<|constrain|>"}) {
+    const int32_t id = vocab.find(text);
+    if (id >= 0) vocab.tokens[id].type = TokenType::UserDefined;
+  }
+  auto has_eog_text = [&](const char* text) {
+    const int32_t id = vocab.find(text);
+    return id >= 0 && std::find(eog.begin(), eog.end(), id) != eog.end();
+  };
+  // o200k_harmony and solar-open: "<|end|>" ends a message, not the generation.
+  const bool has_call = has_eog_text("<|call|>") || has_eog_text("<|calls|>");
+  if (has_eog_text("<|end|>") && has_call &&
+      (has_eog_text("<|return|>") || has_eog_text("<|flush|>"))) {
+    const int32_t end = vocab.find("<|end|>");
+    eog.erase(std::remove(eog.begin(), eog.end(), end), eog.end());
+    vocab.tokens[end].type = TokenType::UserDefined;
+  }
+  // Gemma 4: "</s>" is ordinary text.
+  if (has_eog_text("<|tool_response>") && has_eog_text("</s>")) {
+    const int32_t s = vocab.find("</s>");
+    eog.erase(std::remove(eog.begin(), eog.end(), s), eog.end());
+    vocab.tokens[s].type = TokenType::Normal;
+  }
   eog.erase(std::remove(eog.begin(), eog.end(), -1), eog.end());
   std::sort(eog.begin(), eog.end());
   eog.erase(std::unique(eog.begin(), eog.end()), eog.end());
@@ -227,12 +258,30 @@ void collect_special_tokens(Vocab& vocab) {
                    });
 }
 
-// Phi-3's special tokens swallow the whitespace after them (llama.cpp keys this on the name).
+// Per-token attributes llama.cpp keys on the pre-tokenizer, architecture or model name: a mask
+// token that swallows the whitespace before it, Phi-3's special tokens that swallow the
+// whitespace after them.
 void apply_model_token_attributes(const GgufFile& file, Vocab& vocab) {
+  auto contains_any = [](const std::string& text, std::initializer_list<const char*> parts) {
+    return std::any_of(parts.begin(), parts.end(),
+                       [&](const char* part) { return text.find(part) != std::string::npos; });
+  };
+  auto set_lstrip = [&](const char* text) {
+    const int32_t id = vocab.find(text);
+    if (id >= 0) vocab.tokens[id].lstrip = true;
+  };
   std::string name = file.get_string("general.name", "");
   std::transform(name.begin(), name.end(), name.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  if (name.find("phi-3") == std::string::npos && name.find("phi3") == std::string::npos) return;
+  if (contains_any(file.get_string(kKeyPre, ""), {"jina-v2-de", "jina-v2-es", "jina-v2-code"}) ||
+      contains_any(file.get_string("general.architecture", ""), {"nomic-bert-moe", "jina-bert-v3"})) {
+    set_lstrip("<mask>");
+    return;
+  }
+  if (!contains_any(name, {"phi-3", "phi3"})) {
+    if (contains_any(name, {"modern-bert"})) set_lstrip("[MASK]");
+    return;
+  }
   for (int32_t id : vocab.special_tokens) vocab.tokens[id].rstrip = true;
   auto set_rstrip = [&](const char* text, bool value) {
     const int32_t id = vocab.find(text);
@@ -242,35 +291,74 @@ void apply_model_token_attributes(const GgufFile& file, Vocab& vocab) {
   for (const char* text : {"<unk>", "<s>", "<|endoftext|>"}) set_rstrip(text, false);
 }
 
+// Tokenizer models llama.cpp knows that we do not implement, with what they are.
+const char* unsupported_model_kind(const std::string& model) {
+  static const struct {
+    const char* model;
+    const char* kind;
+  } kKinds[] = {
+      {"bert", "WordPiece (WPM)"},
+      {"t5", "Unigram (UGM)"},
+      {"rwkv", "RWKV"},
+      {"plamo2", "PLaMo-2"},
+      {"hybriddna", "HybridDNA BPE"},
+      {"whitespace", "whitespace-split BPE"},
+      {"none", "no vocabulary"},
+      {"no_vocab", "no vocabulary"},
+  };
+  for (const auto& entry : kKinds) {
+    if (model == entry.model) return entry.kind;
+  }
+  return nullptr;
+}
+
+// Model defaults (llama.cpp's per-model special ids and flags) and, for BPE, the pre-tokenizer.
+Status apply_model_defaults(const GgufFile& file, const std::string& model, Vocab& vocab) {
+  if (model == "llama") {
+    vocab.model = VocabModel::SentencePiece;
+    vocab.bos = 1;
+    vocab.eos = 2;
+    vocab.unk = 0;
+    vocab.add_space_prefix = true;
+    vocab.add_bos = true;
+    return Status::ok();
+  }
+  if (model == "gpt2" || model == "gemma4") {
+    vocab.model = VocabModel::BytePairEncoding;
+    // llama.cpp's defaults for vocabularies without the keys: gpt2 11/11, gemma4 none.
+    vocab.bos = vocab.eos = model == "gpt2" ? 11 : -1;
+    // A gemma4 vocabulary is always pre-tokenized as "gemma4"; a missing name means "default".
+    std::string pre = model == "gemma4" ? "gemma4" : file.get_string(kKeyPre, "");
+    if (pre.empty()) pre = "default";
+    Result<const PreTokenizerSpec*> spec = find_pre_tokenizer(pre);
+    if (!spec.is_ok()) return spec.status();
+    vocab.pre = *spec.value();
+    Result<std::shared_ptr<const PreTokenizer>> pre_tokenizer = PreTokenizer::create(vocab.pre);
+    if (!pre_tokenizer.is_ok()) return pre_tokenizer.status();
+    vocab.pre_tokenizer = pre_tokenizer.take();
+    if (vocab.pre.no_default_bos) vocab.bos = -1;
+    vocab.add_bos = vocab.pre.add_bos;
+    vocab.clean_spaces = vocab.pre.clean_spaces;
+    return Status::ok();
+  }
+  if (const char* kind = unsupported_model_kind(model)) {
+    return Status::error(format(
+        "tokenizer: tokenizer model '%s' (%s, %s) is not supported; supported: 'llama' "
+        "(SentencePiece), 'gpt2' and 'gemma4' (BPE)",
+        model.c_str(), kind, kKeyModel));
+  }
+  return Status::error(format(
+      "tokenizer: unknown tokenizer model '%s' (%s); supported: 'llama' (SentencePiece), "
+      "'gpt2' and 'gemma4' (BPE)",
+      model.c_str(), kKeyModel));
+}
+
 }  // namespace
 
 Result<std::unique_ptr<Vocab>> load_vocab(const GgufFile& file) {
   auto vocab = std::make_unique<Vocab>();
   const std::string model = file.get_string(kKeyModel, "");
-  if (model == "llama") {
-    vocab->model = VocabModel::SentencePiece;
-    vocab->bos = 1;
-    vocab->eos = 2;
-    vocab->unk = 0;
-    vocab->add_space_prefix = true;
-    vocab->add_bos = true;
-  } else if (model == "gpt2") {
-    vocab->model = VocabModel::BytePairEncoding;
-    vocab->bos = 11;  // llama.cpp's defaults for gpt2 vocabularies without the keys
-    vocab->eos = 11;
-    const std::string pre = file.get_string(kKeyPre, "default");
-    if (!find_pre_tokenizer(pre.empty() ? "default" : pre, &vocab->pre)) {
-      return Status::error(format("tokenizer: unsupported pre-tokenizer '%s' (%s)", pre.c_str(),
-                                  kKeyPre));
-    }
-    vocab->add_bos = vocab->pre.add_bos;
-    vocab->clean_spaces = vocab->pre.clean_spaces;
-  } else {
-    return Status::error(format(
-        "tokenizer: unsupported tokenizer model '%s' (%s); supported: 'llama' (SentencePiece) "
-        "and 'gpt2' (byte-level BPE)",
-        model.c_str(), kKeyModel));
-  }
+  WEBGGUF_RETURN_IF_ERROR(apply_model_defaults(file, model, *vocab));
   vocab->add_space_prefix = file.get_bool("tokenizer.ggml.add_space_prefix", vocab->add_space_prefix);
 
   WEBGGUF_RETURN_IF_ERROR(load_tokens(file, *vocab));
@@ -279,6 +367,7 @@ Result<std::unique_ptr<Vocab>> load_vocab(const GgufFile& file) {
   load_special_ids(file, *vocab);
   vocab->add_bos = file.get_bool("tokenizer.ggml.add_bos_token", vocab->add_bos);
   vocab->add_eos = file.get_bool("tokenizer.ggml.add_eos_token", vocab->add_eos);
+  if (vocab->pre.force_add_bos) vocab->add_bos = true;
   // Asking for a BOS/EOS the vocabulary lacks would add nothing.
   vocab->add_bos = vocab->add_bos && vocab->bos >= 0;
   vocab->add_eos = vocab->add_eos && vocab->eos >= 0;

@@ -28,11 +28,14 @@ struct TokenData {
 
 struct Vocab {
   VocabModel model = VocabModel::SentencePiece;
-  PreTokenizerSpec pre;  // BPE only
+  PreTokenizerSpec pre;  // BPE only: the name's flags
+  std::shared_ptr<const PreTokenizer> pre_tokenizer;  // BPE only: its compiled regexes
   std::vector<TokenData> tokens;
   TokenTextIndex text_to_id;  // views the texts in `tokens`, which never change after loading
   BpeMergeTable merges;
-  std::array<int32_t, 256> byte_to_token{};        // -1 when the vocabulary has no such byte
+  // The token of each byte: <0xXX> (SentencePiece and raw-byte BPE) or the GPT-2 alphabet's
+  // character; -1 when the vocabulary has no such byte.
+  std::array<int32_t, 256> byte_to_token{};
   int32_t bos = -1, eos = -1, eot = -1, eom = -1, unk = -1, pad = -1;
   bool add_bos = false;
   bool add_eos = false;

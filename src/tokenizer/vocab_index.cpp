@@ -34,19 +34,17 @@ uint64_t pair_key(int32_t left, int32_t right) {
 }  // namespace
 
 void TokenTextIndex::build(const std::vector<std::string_view>& texts) {
-  texts_ = texts;
   slots_.assign(capacity_for(texts.size()), Slot{});
   const size_t mask = slots_.size() - 1;
   for (size_t id = 0; id < texts.size(); ++id) {
-    const uint64_t h = hash_text(texts[id]);
-    const uint32_t tag = static_cast<uint32_t>(h >> 32);
-    for (size_t i = h & mask;; i = (i + 1) & mask) {
+    const std::string_view text = texts[id];
+    for (size_t i = hash_text(text) & mask;; i = (i + 1) & mask) {
       Slot& slot = slots_[i];
       if (slot.id < 0) {
-        slot = {tag, static_cast<int32_t>(id)};
+        slot = {text.data(), static_cast<uint32_t>(text.size()), static_cast<int32_t>(id)};
         break;
       }
-      if (slot.hash_tag == tag && texts_[slot.id] == texts[id]) {
+      if (slot.text() == text) {
         slot.id = static_cast<int32_t>(id);
         break;
       }
@@ -57,12 +55,10 @@ void TokenTextIndex::build(const std::vector<std::string_view>& texts) {
 int32_t TokenTextIndex::find(std::string_view text) const {
   if (slots_.empty()) return -1;
   const size_t mask = slots_.size() - 1;
-  const uint64_t h = hash_text(text);
-  const uint32_t tag = static_cast<uint32_t>(h >> 32);
-  for (size_t i = h & mask;; i = (i + 1) & mask) {
+  for (size_t i = hash_text(text) & mask;; i = (i + 1) & mask) {
     const Slot& slot = slots_[i];
     if (slot.id < 0) return -1;
-    if (slot.hash_tag == tag && texts_[slot.id] == text) return slot.id;
+    if (slot.size == text.size() && slot.text() == text) return slot.id;
   }
 }
 

@@ -27,35 +27,40 @@ inline std::vector<uint8_t> read_file_prefix(const std::string& path, size_t max
   return bytes;
 }
 
-// The tokenizer of a GGUF under ../shared (e.g. "models/lexi-28m-f16.gguf"), parsed from the
-// header only (a model's weights are never read); nullptr with `error` set on failure.
-inline const Tokenizer* shared_tokenizer(const std::string& relative, std::string* error) {
-  static std::map<std::string, std::unique_ptr<Tokenizer>> cache;
-  auto it = cache.find(relative);
-  if (it != cache.end()) return it->second.get();
+// The metadata of a GGUF, parsed from the header only (a model's weights are never read).
+inline Result<GgufFile> read_gguf_header(const std::string& path) {
   size_t prefix = 1 << 20;
-  Result<GgufFile> file = Status::error("not read");
   while (true) {
     uint64_t file_size = 0;
-    const std::vector<uint8_t> bytes = read_file_prefix(shared_path(relative), prefix, &file_size);
-    if (bytes.empty()) {
-      *error = "cannot read " + relative;
-      return nullptr;
-    }
-    file = parse_gguf(bytes.data(), bytes.size(), file_size);
-    if (!file.status().needs_more() || bytes.size() == file_size) break;
+    const std::vector<uint8_t> bytes = read_file_prefix(path, prefix, &file_size);
+    if (bytes.empty()) return Status::error("cannot read " + path);
+    Result<GgufFile> file = parse_gguf(bytes.data(), bytes.size(), file_size);
+    if (!file.status().needs_more() || bytes.size() == file_size) return file;
     prefix = std::max(file.status().bytes_needed(), prefix * 2);
   }
+}
+
+// The tokenizer of a GGUF file, loaded once per test binary; nullptr with `error` set on failure.
+inline const Tokenizer* load_tokenizer(const std::string& path, std::string* error) {
+  static std::map<std::string, std::unique_ptr<Tokenizer>> cache;
+  auto it = cache.find(path);
+  if (it != cache.end()) return it->second.get();
+  Result<GgufFile> file = read_gguf_header(path);
   if (!file.is_ok()) {
-    *error = relative + ": " + file.status().message();
+    *error = path + ": " + file.status().message();
     return nullptr;
   }
   Result<std::unique_ptr<Tokenizer>> tokenizer = Tokenizer::from_gguf(file.value());
   if (!tokenizer.is_ok()) {
-    *error = relative + ": " + tokenizer.status().message();
+    *error = path + ": " + tokenizer.status().message();
     return nullptr;
   }
-  return (cache[relative] = tokenizer.take()).get();
+  return (cache[path] = tokenizer.take()).get();
+}
+
+// The tokenizer of a GGUF under ../shared (e.g. "models/lexi-28m-f16.gguf").
+inline const Tokenizer* shared_tokenizer(const std::string& relative, std::string* error) {
+  return load_tokenizer(shared_path(relative), error);
 }
 
 struct VocabVector {

@@ -1,12 +1,80 @@
 // The generated Unicode tables and the UTF-8 / GPT-2 byte helpers.
 #include <gtest/gtest.h>
 
+#include <string>
+#include <vector>
+
+#include "test_paths.h"
 #include "tokenizer/unicode.h"
 
 namespace webgguf {
 namespace {
 
 using unicode::Category;
+
+// The {0x..., 0x...} pairs of the C++ initializer list that follows `name` in `source`.
+std::vector<std::pair<uint32_t, uint32_t>> hex_pairs_after(const std::string& source,
+                                                           const std::string& name) {
+  std::vector<std::pair<uint32_t, uint32_t>> pairs;
+  size_t pos = source.find(name);
+  if (pos == std::string::npos) return pairs;
+  const size_t end = source.find("};", pos);
+  while ((pos = source.find("{0x", pos)) != std::string::npos && pos < end) {
+    size_t after = 0;
+    const uint32_t first = static_cast<uint32_t>(std::stoul(source.substr(pos + 1, 10), &after, 16));
+    const size_t second_at = source.find("0x", pos + 1 + after);
+    pairs.push_back({first, static_cast<uint32_t>(std::stoul(source.substr(second_at, 10), nullptr, 16))});
+    pos = second_at;
+  }
+  return pairs;
+}
+
+// Our tables against llama.cpp's own (src/unicode-data.cpp), for every code point: the
+// category group behind \p{..}, White_Space behind \s, and the lowercase mapping of (?i:...).
+TEST(UnicodeTest, TablesEqualLlamaCppsForEveryCodepoint) {
+  const std::vector<uint8_t> bytes =
+      testing::read_file_bytes(std::string(WEBGGUF_LLAMA_CPP_DIR) + "/src/unicode-data.cpp");
+  ASSERT_FALSE(bytes.empty()) << "run scripts/llama_cpp_source.sh";
+  const std::string source(bytes.begin(), bytes.end());
+
+  // llama.cpp's flags: 0x01 undefined, 0x02 number, 0x04 letter, 0x08 separator, 0x10 mark,
+  // 0x20 punctuation, 0x40 symbol, 0x80 control: bit i is our group i.
+  const auto ranges = hex_pairs_after(source, "unicode_ranges_flags = {");
+  ASSERT_GT(ranges.size(), 2000u);
+  size_t categories_differ = 0;
+  for (size_t i = 0; i + 1 < ranges.size(); ++i) {
+    int group = 0;
+    while (group < 8 && !((ranges[i].second & 0xFF) & (1u << group))) ++group;
+    for (uint32_t cpt = ranges[i].first; cpt < ranges[i + 1].first && cpt <= unicode::kMaxCodepoint; ++cpt) {
+      categories_differ += static_cast<int>(unicode::category(cpt)) != group;
+    }
+  }
+  EXPECT_EQ(categories_differ, 0u);
+
+  const size_t ws_begin = source.find("unicode_set_whitespace = {");
+  ASSERT_NE(ws_begin, std::string::npos);
+  std::vector<bool> whitespace(unicode::kMaxCodepoint + 1, false);
+  for (size_t pos = source.find("0x", ws_begin); pos < source.find("};", ws_begin);
+       pos = source.find("0x", pos + 2)) {
+    whitespace[std::stoul(source.substr(pos, 10), nullptr, 16)] = true;
+  }
+  size_t whitespace_differs = 0;
+  for (uint32_t cpt = 0; cpt <= unicode::kMaxCodepoint; ++cpt) {
+    whitespace_differs += unicode::is_whitespace(cpt) != whitespace[cpt];
+  }
+  EXPECT_EQ(whitespace_differs, 0u);
+
+  const auto lower = hex_pairs_after(source, "unicode_map_lowercase = {");
+  ASSERT_GT(lower.size(), 1000u);
+  std::vector<uint32_t> lowercase(unicode::kMaxCodepoint + 1);
+  for (uint32_t cpt = 0; cpt <= unicode::kMaxCodepoint; ++cpt) lowercase[cpt] = cpt;
+  for (const auto& [upper, low] : lower) lowercase[upper] = low;
+  size_t lowercase_differs = 0;
+  for (uint32_t cpt = 0; cpt <= unicode::kMaxCodepoint; ++cpt) {
+    lowercase_differs += unicode::to_lower(cpt) != lowercase[cpt];
+  }
+  EXPECT_EQ(lowercase_differs, 0u);
+}
 
 TEST(UnicodeTest, CategoriesFromTheGeneratedTable) {
   const struct {
