@@ -19,27 +19,33 @@ import { partialTagLength, splitReasoning } from './reasoning.js';
  */
 
 const ID_ALPHABET = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
-/** An id in OpenAI's style (call_ + 24 characters). */
-function toolCallId() {
-  let id = 'call_';
-  for (let i = 0; i < 24; i++) id += ID_ALPHABET[Math.floor(Math.random() * ID_ALPHABET.length)];
-  return id;
+/** @param {number} n random letters and digits */
+const randomAlphanumeric = (n) => Array.from({ length: n }, () => ID_ALPHABET[Math.floor(Math.random() * ID_ALPHABET.length)]).join('');
+
+/**
+ * A new call id: OpenAI's style (call_ + 24 characters), or 9 letters and digits for families
+ * whose template takes only those (Mistral). @param {RegExp | undefined} idPattern
+ */
+function toolCallId(idPattern) {
+  return idPattern ? randomAlphanumeric(9) : `call_${randomAlphanumeric(24)}`;
 }
 
 /**
  * Checks the calls a family read against the offered tools: a name that was not offered, or
  * arguments that are not a JSON object, make the whole section plain content.
  * @param {import('./tool_calls/families.js').RawCall[]} calls @param {Set<string>} toolNames
+ * @param {RegExp} [idPattern] the ids the family's template accepts
  * @returns {ToolCall[] | null}
  */
-export function validToolCalls(calls, toolNames) {
+export function validToolCalls(calls, toolNames, idPattern) {
   /** @type {ToolCall[]} */
   const out = [];
   for (const call of calls) {
     if (!toolNames.has(call.name)) return null;
     const args = call.arguments;
     if (typeof args !== 'object' || args === null || Array.isArray(args)) return null;
-    out.push({ id: call.id || toolCallId(), type: 'function', function: { name: call.name, arguments: JSON.stringify(args) } });
+    const id = call.id && (!idPattern || idPattern.test(call.id)) ? call.id : toolCallId(idPattern);
+    out.push({ id, type: 'function', function: { name: call.name, arguments: JSON.stringify(args) } });
   }
   return out;
 }
@@ -108,7 +114,7 @@ export class ReplyParser {
         content = before;
         if (final) {
           const parsed = family.parse(split.rest.slice(sectionStart));
-          const calls = parsed && validToolCalls(parsed.calls, toolNames);
+          const calls = parsed && validToolCalls(parsed.calls, toolNames, family.idPattern);
           if (parsed && calls) {
             toolCalls = calls;
             const trailing = parsed.trailing.trim();

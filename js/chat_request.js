@@ -197,9 +197,10 @@ export function readChatRequest(params, model) {
   if (family && toolChoice.mode === 'required') grammars.push({ field: 'tool_choice', grammar: forcedToolCallGrammar(family, offered, parallel) });
   if (grammars.length > 1) throw new InvalidArgumentError(`${grammars.map((g) => g.field).join(' and ')} each constrain the reply: give only one.`);
 
-  let templateInput = messages;
+  let templateInput = family?.idPattern ? withIdsMatching(messages, family.idPattern) : messages;
   if (family?.name === 'generic') {
-    templateInput = genericMessages(messages, genericToolPrompt(offered, toolChoice.mode === 'required'));
+    const takesToolRole = /["']tool["']/.test(model.templateSource);
+    templateInput = genericMessages(messages, genericToolPrompt(offered, toolChoice.mode === 'required'), takesToolRole);
   }
   return {
     messages: templateInput,
@@ -213,12 +214,45 @@ export function readChatRequest(params, model) {
 
 /**
  * Messages for a template that knows no tools: the tool prompt joins the system message, earlier
- * calls are written as the JSON the model is asked for. @param {any[]} messages @param {string} prompt
+ * calls are written as the JSON the model is asked for, and tool results become user turns
+ * (`{"tool_response": …}`, consecutive ones in one turn) where the template has no tool role.
+ * @param {any[]} messages @param {string} prompt @param {boolean} takesToolRole
  */
-function genericMessages(messages, prompt) {
-  const rendered = messages.map((m) => (m.tool_calls
-    ? { role: m.role, content: JSON.stringify({ tool_calls: m.tool_calls.map((/** @type {any} */ c) => ({ name: c.function.name, arguments: c.function.arguments })) }) }
-    : { role: m.role, content: m.content }));
+function genericMessages(messages, prompt, takesToolRole) {
+  /** @type {Array<{ role: string, content: string }>} */
+  const rendered = [];
+  for (const m of messages) {
+    if (m.tool_calls) {
+      const calls = m.tool_calls.map((/** @type {any} */ c) => ({ name: c.function.name, arguments: c.function.arguments, id: c.id }));
+      rendered.push({ role: m.role, content: JSON.stringify({ tool_calls: calls }) });
+    } else if (m.role === 'tool' && !takesToolRole) {
+      const response = JSON.stringify({ tool_response: { tool_call_id: m.tool_call_id, content: m.content } });
+      const last = rendered.at(-1);
+      if (last?.role === 'user' && last.content.startsWith('{"tool_response"')) last.content += `\n${response}`;
+      else rendered.push({ role: 'user', content: response });
+    } else {
+      rendered.push({ role: m.role, content: m.content });
+    }
+  }
   if (rendered[0]?.role === 'system') return [{ role: 'system', content: `${rendered[0].content}\n\n${prompt}` }, ...rendered.slice(1)];
   return [{ role: 'system', content: prompt }, ...rendered];
+}
+
+/**
+ * Rewrites call ids the template would refuse (Mistral: 9 letters or digits) to ones it takes,
+ * the same id for a call and its result. @param {any[]} messages @param {RegExp} pattern
+ */
+function withIdsMatching(messages, pattern) {
+  const fit = (/** @type {unknown} */ id) => {
+    if (typeof id !== 'string' || pattern.test(id)) return id;
+    // FNV-1a of the id, written in base 36 and padded: stable, so the call and its result agree.
+    let hash = 0x811c9dc5;
+    for (let i = 0; i < id.length; i++) hash = Math.imul(hash ^ id.charCodeAt(i), 0x01000193) >>> 0;
+    return (hash.toString(36) + id.replace(/[^a-zA-Z0-9]/g, '')).padEnd(9, '0').slice(0, 9);
+  };
+  return messages.map((m) => ({
+    ...m,
+    ...(m.tool_calls ? { tool_calls: m.tool_calls.map((/** @type {any} */ c) => ({ ...c, id: fit(c.id) })) } : {}),
+    ...(m.tool_call_id !== undefined ? { tool_call_id: fit(m.tool_call_id) } : {}),
+  }));
 }

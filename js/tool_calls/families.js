@@ -19,6 +19,7 @@ import { parsePythonicCalls } from './pythonic.js';
  * @property {boolean} leadingJson a reply that starts with '{' or '[' may be a call
  * @property {(section: string) => SectionParse | null} parse reads the section (from its opener, or the whole reply)
  * @property {{ before: string, after: string, list: 'repeat' | 'array' | 'single' | 'generic', argumentsKey: string }} forced
+ * @property {RegExp} [idPattern] the call ids the template accepts (others are rewritten)
  */
 
 /** `{ name, arguments | parameters, id? }` objects (the JSON most families write). @param {unknown} value */
@@ -114,6 +115,8 @@ export const TOOL_CALL_FAMILIES = [
     leadingJson: false,
     parse: firstOf(jsonListAfter('[TOOL_CALLS]'), mistralNamedArgs),
     forced: { before: '[TOOL_CALLS]', after: '', list: 'array', argumentsKey: 'arguments' },
+    // Mistral's templates raise on any call id that is not 9 letters or digits.
+    idPattern: /^[a-zA-Z0-9]{9}$/,
   },
   {
     // <|tool_call_start|>[f(a="x")]<|tool_call_end|>; JSON lists when asked for JSON (LFM2, LFM2.5).

@@ -90,8 +90,9 @@ for (const family of TOOL_CALL_FAMILIES) {
       const whole = parse(family.name, reply, reply.length).message;
       const expectCalls = calls && calls.length > 0 ? calls : null;
       if (expectCalls) {
-        assert.deepEqual(whole.tool_calls.map((c) => ({ name: c.function.name, arguments: JSON.parse(c.function.arguments), ...(c.id.startsWith('call_') ? {} : { id: c.id }) })), expectCalls, reply);
-        assert.ok(whole.tool_calls.every((c) => c.type === 'function' && typeof c.id === 'string'));
+        assert.deepEqual(whole.tool_calls.map((c, i) => ({ name: c.function.name, arguments: JSON.parse(c.function.arguments), ...(expectCalls[i].id ? { id: c.id } : {}) })), expectCalls, reply);
+        const idPattern = family.idPattern ?? /^call_[a-zA-Z0-9]{24}$/;
+        assert.ok(whole.tool_calls.every((c) => c.type === 'function' && idPattern.test(c.id)), `${reply}: ids`);
       } else {
         assert.equal(whole.tool_calls, undefined, reply);
       }
@@ -139,4 +140,27 @@ test('family detection from real templates', () => {
   assert.equal(detectToolCallFamily('<start_of_turn>{{ tools }}', true).name, 'gemma3');
   assert.equal(detectToolCallFamily('<|tool_list_start|>{{ tools }}', true).name, 'lfm2');
   assert.equal(detectToolCallFamily('<|tool|>{{ tools }}<|/tool|>', true).name, 'phi4');
+});
+
+test('a tool conversation renders through every fixture template (tools given as apply_chat_template does)', async () => {
+  const { readdirSync } = await import('node:fs');
+  const { ChatTemplate } = await import('../../js/chat_template.js');
+  const { readChatRequest } = await import('../../js/chat_request.js');
+  const templates = new URL('../../../shared/fixtures/chat-templates/', import.meta.url);
+  const tools = [{ type: 'function', function: { name: 'get_weather', description: 'Weather of a city', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } } }];
+  const messages = [
+    { role: 'system', content: 'Be brief.' },
+    { role: 'user', content: [{ type: 'text', text: 'Weather in Paris?' }] },
+    { role: 'assistant', content: null, tool_calls: [{ id: 'call_abc123xyz', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } }] },
+    { role: 'tool', tool_call_id: 'call_abc123xyz', content: 'TEMP_21' },
+  ];
+  const files = readdirSync(templates).filter((name) => name.endsWith('.jinja'));
+  assert.ok(files.length >= 10);
+  for (const file of files) {
+    const source = readFileSync(new URL(file, templates), 'utf8');
+    const request = readChatRequest({ messages, tools }, { templateSource: source });
+    const prompt = new ChatTemplate(source, { bos_token: '<s>', eos_token: '</s>' }).render(request.messages, { tools: request.tools });
+    assert.ok(prompt.includes('get_weather') && prompt.includes('Weather of a city'), `${file}: the tool is described`);
+    assert.ok(prompt.includes('Paris') && prompt.includes('TEMP_21'), `${file}: the call and its result are in the prompt`);
+  }
 });
