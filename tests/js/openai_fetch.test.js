@@ -13,7 +13,7 @@ import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
 import { streamText, generateText, jsonSchema, tool, Output } from 'ai';
 import Ajv from 'ajv';
 import { Engine } from '../../js/index.js';
-import fakeGguf from './helpers/fake_gguf.cjs';
+import * as fakeGguf from './helpers/fake_gguf.js';
 
 const { makeFakeGguf } = fakeGguf;
 const FAKE_WASM = new URL('./fixtures/fake-wasm/', import.meta.url);
