@@ -12,7 +12,7 @@ import { detectToolCallFamily } from './tool_calls/families.js';
 
 const FUNCTION_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
 
-/** @param {unknown} value */
+/** @param {unknown} value @returns {value is Record<string, any>} */
 const isObject = (value) => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /**

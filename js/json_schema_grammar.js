@@ -65,7 +65,7 @@ const KEYWORDS_BY_KIND = {
   primitive: ['type'],
 };
 
-/** @param {unknown} value */
+/** @param {unknown} value @returns {value is Record<string, any>} */
 const isPlainObject = (value) => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /**
@@ -192,7 +192,7 @@ export class SchemaConverter {
 
   /** @param {string} ref */
   resolveRef(ref) {
-    let refName = `ref${ref.split('#').at(-1).replace(/[^a-zA-Z0-9-]+/g, '-')}`;
+    let refName = `ref${ref.slice(ref.indexOf('#') + 1).replace(/[^a-zA-Z0-9-]+/g, '-')}`;
     if (!this.rules.has(refName) && !this.refsBeingResolved.has(ref)) {
       this.refsBeingResolved.add(ref);
       refName = this.visit(this.refs.get(ref), refName, `#${ref.slice(1)}`);
@@ -415,7 +415,7 @@ export class SchemaConverter {
     const visit = (/** @type {TrieNode} */ node) => {
       const rejects = [];
       let first = true;
-      for (const c of [...node.children.keys()].sort((a, b) => a.codePointAt(0) - b.codePointAt(0))) {
+      for (const c of [...node.children.keys()].sort((a, b) => /** @type {number} */ (a.codePointAt(0)) - /** @type {number} */ (b.codePointAt(0)))) {
         const child = /** @type {TrieNode} */ (node.children.get(c));
         rejects.push(c);
         if (!first) out.push(' | ');

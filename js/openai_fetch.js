@@ -9,7 +9,7 @@
 
 import { AbortError, ContextFullError, InvalidArgumentError, NoModelError, WebggufError } from './errors.js';
 
-/** HTTP status and OpenAI error type of each failure kind. */
+/** HTTP status and OpenAI error type of each failure kind. @type {Record<string, [number, string]>} */
 const STATUS_BY_CODE = {
   invalid_argument: [400, 'invalid_request_error'],
   context_full: [400, 'invalid_request_error'],
@@ -36,7 +36,7 @@ function errorResponse(status, message, type, param = null, code = null) {
 /** @param {unknown} error */
 function responseForError(error) {
   if (error instanceof WebggufError) {
-    const [status, type] = STATUS_BY_CODE[/** @type {keyof typeof STATUS_BY_CODE} */ (error.code)] ?? [500, 'server_error'];
+    const [status, type] = STATUS_BY_CODE[error.code] ?? [500, 'server_error'];
     const code = error instanceof ContextFullError ? 'context_length_exceeded' : error instanceof NoModelError ? 'model_not_loaded' : null;
     return errorResponse(status, error.message, type, error instanceof InvalidArgumentError ? paramOf(error.message) : null, code);
   }
