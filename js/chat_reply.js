@@ -10,7 +10,8 @@ import { partialTagLength, splitReasoning } from './reasoning.js';
 
 /**
  * @typedef {{ id: string, type: 'function', function: { name: string, arguments: string } }} ToolCall
- * @typedef {{ reasoning_content?: string, content?: string, tool_calls?: Array<ToolCall & { index: number }> }} ReplyDelta
+ * @typedef {{ index: number, id?: string, type?: 'function', function: { name?: string, arguments: string } }} ToolCallDelta
+ * @typedef {{ reasoning_content?: string, content?: string, tool_calls?: ToolCallDelta[] }} ReplyDelta
  * @typedef {object} ReplyOptions
  * @property {import('./tool_calls/families.js').ToolCallFamily | null} family null: tool calls are not parsed
  * @property {Set<string>} toolNames the functions the request offered
@@ -92,7 +93,11 @@ export class ReplyParser {
     const view = this.view(true);
     const deltas = this.emit(view);
     this.toolCalls = view.toolCalls;
-    if (view.toolCalls.length > 0) deltas.push({ tool_calls: view.toolCalls.map((call, index) => ({ index, ...call })) });
+    // As OpenAI streams a call: its id, type and name with empty arguments, then the arguments.
+    view.toolCalls.forEach((call, index) => {
+      deltas.push({ tool_calls: [{ index, id: call.id, type: 'function', function: { name: call.function.name, arguments: '' } }] });
+      deltas.push({ tool_calls: [{ index, function: { arguments: call.function.arguments } }] });
+    });
     return deltas;
   }
 

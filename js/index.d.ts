@@ -226,8 +226,8 @@ export interface ChatCompletionDelta {
   role?: 'assistant';
   content?: string;
   reasoning_content?: string;
-  /** A call arrives whole in one delta (index, id, type, name and all of its arguments). */
-  tool_calls?: Array<ToolCall & { index: number }>;
+  /** As OpenAI streams a call: first its index, id, type and name (arguments ''), then its arguments. */
+  tool_calls?: Array<{ index: number; id?: string; type?: 'function'; function: { name?: string; arguments: string } }>;
 }
 
 export interface ChatCompletionChunk {
@@ -326,7 +326,7 @@ export declare class Engine {
     readonly completions: {
       /**
        * Limits (README "Limits"): `messages` must be a non-empty array of `{ role: string, content:
-       * string }` (InvalidArgumentError otherwise; an empty content is a valid turn). Roles are passed
+       * string | text parts }` (InvalidArgumentError otherwise; an empty content is a valid turn). Roles are passed
        * to the model's template unchanged: ChatML prints any role, a template that calls
        * `raise_exception` rejects with ChatTemplateError carrying its message. A rendered prompt
        * longer than the context rejects with ContextFullError (nothing is evaluated; start a new

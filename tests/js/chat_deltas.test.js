@@ -46,7 +46,9 @@ test("a tool call reply ends with finish_reason 'tool_calls' and a tool_calls de
   for await (const c of await runCompletion(fakeStart(tokens), completionShapes('chat', 'm', { reply }), { stream: true })) chunks.push(c);
   assert.equal(chunks[0].choices[0].delta.role, 'assistant');
   const calls = chunks.flatMap((c) => c.choices[0].delta.tool_calls ?? []);
-  assert.deepEqual(calls.map((c) => [c.index, c.type, c.function.name, c.function.arguments]), [[0, 'function', 'f', '{}']]);
+  // OpenAI's order: the call's id, type and name with empty arguments, then its arguments.
+  assert.deepEqual(calls.map((c) => [c.index, c.type, c.function.name, c.function.arguments]), [[0, 'function', 'f', ''], [0, undefined, undefined, '{}']]);
+  assert.match(calls[0].id, /^call_/);
   assert.equal(chunks.at(-1).choices[0].finish_reason, 'tool_calls');
   assert.ok(chunks.every((c) => !c.choices[0].delta.content));
 });

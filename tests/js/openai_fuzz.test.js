@@ -92,7 +92,14 @@ test('3000 random replies through every family: no throw, streamed deltas equal 
     let content = '';
     let reasoning = '';
     const calls = [];
-    const take = (deltas) => deltas.forEach((d) => { content += d.content ?? ''; reasoning += d.reasoning_content ?? ''; calls.push(...(d.tool_calls ?? [])); });
+    const take = (deltas) => deltas.forEach((d) => {
+      content += d.content ?? '';
+      reasoning += d.reasoning_content ?? '';
+      for (const call of d.tool_calls ?? []) {
+        if (call.id) calls[call.index] = { function: { ...call.function } };
+        else calls[call.index].function.arguments += call.function.arguments;
+      }
+    });
     for (let k = 0; k < reply.length; k += step) take(streamed.push(reply.slice(k, k + step)));
     take(streamed.finish());
     const message = whole.message();

@@ -79,7 +79,11 @@ function sumOfDeltas(deltas) {
   for (const delta of deltas) {
     out.content += delta.content ?? '';
     out.reasoning += delta.reasoning_content ?? '';
-    for (const call of delta.tool_calls ?? []) out.calls[call.index] = call;
+    for (const call of delta.tool_calls ?? []) {
+      // The first delta of a call has its id, type and name; later ones add to its arguments.
+      if (call.id) out.calls[call.index] = { id: call.id, type: call.type, function: { name: call.function.name, arguments: call.function.arguments } };
+      else out.calls[call.index].function.arguments += call.function.arguments;
+    }
   }
   return out;
 }
@@ -101,7 +105,7 @@ for (const family of TOOL_CALL_FAMILIES) {
         const streamed = parse(family.name, reply, piece);
         const sum = sumOfDeltas(streamed.deltas);
         assert.equal(sum.content, content, `${reply} in pieces of ${piece}`);
-        assert.deepEqual(sum.calls.map((c) => c.function.name), (expectCalls ?? []).map((c) => c.name), `${reply} in pieces of ${piece}`);
+        assert.deepEqual(sum.calls.map((c) => [c.function.name, JSON.parse(c.function.arguments)]), (expectCalls ?? []).map((c) => [c.name, c.arguments]), `${reply} in pieces of ${piece}`);
       }
     }
   });
