@@ -290,9 +290,12 @@ export class Engine {
    */
   async generate(prompt, addSpecial, kind, params) {
     const settings = generationSettings(params, DEFAULT_MAX_TOKENS);
+    // Checked by the worker: a GBNF grammar (root rule `root`) and OpenAI logprobs.
+    const { grammar, logprobs, top_logprobs } = /** @type {any} */ (params);
+    const constraints = { grammar, logprobs, top_logprobs };
     const shapes = completionShapes(kind, this.modelInfo?.name || this.modelInfo?.architecture || 'gguf');
     return runCompletion(({ onEvent, signal }) =>
-      this.client.request('generate', { prompt, addSpecial, ...settings }, { onEvent, signal }), shapes, params);
+      this.client.request('generate', { prompt, addSpecial, ...settings, ...constraints }, { onEvent, signal }), shapes, params);
   }
 
   /** @param {number} threads */

@@ -115,6 +115,8 @@ export interface GenerationParams {
   presence_penalty?: number;
   seed?: number;
   stop?: string | string[];
+  /** GBNF grammar (llama.cpp's syntax, root rule `root`) every generated token must follow. */
+  grammar?: string;
   signal?: AbortSignal;
 }
 
