@@ -12,7 +12,7 @@ import OpenAI from 'openai';
 import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
 import { streamText, generateText, jsonSchema, tool, Output } from 'ai';
 import Ajv from 'ajv';
-import { Engine } from '../../js/index.js';
+import { Engine, InvalidArgumentError } from '../../js/index.js';
 import * as fakeGguf from './helpers/fake_gguf.js';
 
 const { makeFakeGguf } = fakeGguf;
@@ -150,4 +150,37 @@ test('bad requests: HTTP 400 with OpenAI error bodies naming the field; aborts; 
   await assert.rejects(engine.fetch('http://x/v1/chat/completions', { method: 'POST', body: '{}', signal: controller.signal }), (e) => e.name === 'AbortError');
   const ok = await client().chat.completions.create({ model: 'any', messages: [{ role: 'user', content: 'hi' }] });
   assert.equal(ok.choices[0].message.content, REPLY);
+});
+
+test('an AbortSignal stops a streamed reply mid-way (the reader fails with AbortError); the engine answers next', async () => {
+  await engine.load(makeFakeGguf({ architecture: 'qwen2', reply: REPLY, chat_template: template, n_ctx_train: 4096, step_ms: 15 }, 1000), { cache: false });
+  const controller = new AbortController();
+  const response = await engine.fetch('http://x/v1/chat/completions', {
+    method: 'POST', signal: controller.signal, body: JSON.stringify({ messages: [{ role: 'user', content: 'hi' }], stream: true }),
+  });
+  assert.equal(response.headers.get('content-type'), 'text/event-stream');
+  const reader = response.body.getReader();
+  const first = new TextDecoder().decode((await reader.read()).value);
+  assert.match(first, /^data: \{"id":"chatcmpl-/);
+  controller.abort();
+  await assert.rejects((async () => { for (;;) if ((await reader.read()).done) return; })(), (e) => e.name === 'AbortError');
+  await loadReplying(REPLY);
+  assert.equal((await client().chat.completions.create({ model: 'any', messages: [{ role: 'user', content: 'hi' }] })).choices[0].message.content, REPLY);
+});
+
+test('the same bad requests through the engine API are InvalidArgumentErrors naming the field', async () => {
+  await loadReplying(REPLY);
+  const messages = [{ role: 'user', content: 'hi' }];
+  const cases = [
+    [{ response_format: { type: 'json_schema', json_schema: { name: 'x', schema: { type: 'string', pattern: '^(?!x)$' } } } }, /response_format.*pattern/],
+    [{ tools: [{ type: 'function', function: { name: 'f', parameters: { type: 'object', properties: { a: { not: {} } } } } }] }, /tools\[0\]\.function\.parameters.*'not'/],
+    [{ tools: [{ type: 'function', function: { name: 'f' } }], tool_choice: { type: 'function', function: { name: 'g' } } }, /tool_choice names the function 'g'/],
+    [{ logprobs: true, top_logprobs: 21 }, /top_logprobs/],
+    [{ grammar: 42 }, /grammar/],
+    [{ grammar: 'root ::= "a"', response_format: { type: 'json_object' } }, /grammar and response_format/],
+  ];
+  for (const [body, pattern] of cases) {
+    await assert.rejects(engine.chat.completions.create({ messages, ...body }), (e) => e instanceof InvalidArgumentError && pattern.test(e.message), JSON.stringify(body));
+  }
+  assert.equal((await engine.chat.completions.create({ messages })).choices[0].message.content, REPLY);
 });
