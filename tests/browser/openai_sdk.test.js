@@ -1,7 +1,7 @@
 // The openai SDK and the AI SDK's openai-compatible provider in Chromium, unbundled (an import
 // map of their ES modules), talking to the engine through engine.fetch: a streamed chat, a
 // json_schema reply and a tool call on the fake wasm module (its model answers with a fixed
-// text), and a chat with the real wasm engine and lexi-28m-chat.
+// text) and on the real wasm engine with lexi-28m-chat (grammar-constrained), and the example page.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -97,23 +97,39 @@ test('openai SDK and AI SDK in Chromium: chat, json_schema reply and tool call t
   await page.close();
 });
 
-test('the openai SDK streams a chat from the real wasm engine (lexi-28m-chat) in Chromium', async () => {
+test('the openai SDK on the real wasm engine (lexi-28m-chat) in Chromium: a chat, a json_schema reply and a forced tool call', async () => {
   const page = await openPage();
   const result = await page.evaluate(async () => {
     const { OpenAI, Engine } = window.sdk;
     const engine = await Engine.create({ threads: 1 });
     await engine.load('/models/lexi-28m-chat-Q4_K_M.gguf', { cache: false });
     const openai = new OpenAI({ apiKey: 'local', baseURL: 'http://local/v1', fetch: engine.fetch, dangerouslyAllowBrowser: true });
+    const messages = [{ role: 'user', content: 'What is a river?' }];
     let text = '';
     const chunks = [];
-    const stream = await openai.chat.completions.create({ model: 'lexi', messages: [{ role: 'user', content: 'What is a river?' }], stream: true, temperature: 0, max_tokens: 20, stream_options: { include_usage: true } });
+    const stream = await openai.chat.completions.create({ model: 'lexi', messages, stream: true, temperature: 0, max_tokens: 20, stream_options: { include_usage: true } });
     for await (const c of stream) { chunks.push(c); text += c.choices[0]?.delta?.content ?? ''; }
+    const schema = { type: 'object', properties: { word: { type: 'string', maxLength: 30 }, letters: { type: 'integer', minimum: 1, maximum: 30 } }, required: ['word', 'letters'], additionalProperties: false };
+    let json = '';
+    const jsonStream = await openai.chat.completions.create({ model: 'lexi', messages, stream: true, seed: 2,
+      response_format: { type: 'json_schema', json_schema: { name: 'word', schema, strict: true } } });
+    for await (const c of jsonStream) json += c.choices[0]?.delta?.content ?? '';
+    const tools = [{ type: 'function', function: { name: 'define', parameters: { type: 'object', properties: { word: { type: 'string', maxLength: 20 } }, required: ['word'] } } }];
+    const call = await openai.chat.completions.stream({ model: 'lexi', messages, tools, tool_choice: 'required', seed: 3 }).finalChatCompletion();
     await engine.terminate();
-    return { text, finish: chunks.at(-2).choices[0].finish_reason, usage: chunks.at(-1).usage };
+    return {
+      text, finish: chunks.at(-2).choices[0].finish_reason, usage: chunks.at(-1).usage, json,
+      toolFinish: call.choices[0].finish_reason, calls: call.choices[0].message.tool_calls.map((c) => [c.function.name, JSON.parse(c.function.arguments)]),
+    };
   });
   assert.match(result.text, /^A river is a large natural stream of water/);
   assert.equal(result.finish, 'length');
   assert.equal(result.usage.completion_tokens, 20);
+  const value = JSON.parse(result.json);
+  assert.deepEqual(Object.keys(value).sort(), ['letters', 'word']);
+  assert.ok(typeof value.word === 'string' && value.word.length <= 30 && Number.isInteger(value.letters) && value.letters >= 1 && value.letters <= 30, result.json);
+  assert.equal(result.toolFinish, 'tool_calls');
+  assert.ok(result.calls.length >= 1 && result.calls.every(([name, args]) => name === 'define' && typeof args.word === 'string' && args.word.length <= 20), JSON.stringify(result.calls));
   await page.close();
 });
 
