@@ -184,3 +184,20 @@ test('the same bad requests through the engine API are InvalidArgumentErrors nam
   }
   assert.equal((await engine.chat.completions.create({ messages })).choices[0].message.content, REPLY);
 });
+
+test('a reasoning model (Qwen3 template): reasoning_content streams apart from content; reasoning_format none keeps it inline', async () => {
+  const qwen3 = await readFile(new URL('../../../shared/fixtures/chat-templates/Qwen-Qwen3-0.6B.jinja', import.meta.url), 'utf8');
+  const reply = '<think>\nA river is flowing water.\n</think>\n\nA stream of water.';
+  await engine.load(makeFakeGguf({ architecture: 'qwen2', name: 'fake-qwen3', reply, chat_template: qwen3, n_ctx_train: 4096 }, 1000), { cache: false });
+  const response = await engine.fetch('http://x/v1/chat/completions', { method: 'POST', body: JSON.stringify({ messages: [{ role: 'user', content: 'River?' }], stream: true }) });
+  const events = (await response.text()).split('\n\n').filter(Boolean);
+  assert.equal(events.at(-1), 'data: [DONE]');
+  const deltas = events.slice(0, -1).map((e) => JSON.parse(e.slice('data: '.length)).choices[0].delta);
+  assert.equal(deltas.map((d) => d.reasoning_content ?? '').join(''), 'A river is flowing water.');
+  assert.equal(deltas.map((d) => d.content ?? '').join(''), 'A stream of water.');
+  assert.ok(deltas.findIndex((d) => d.content) > deltas.findLastIndex((d) => d.reasoning_content), 'reasoning streams before the answer');
+  const whole = await client().chat.completions.create({ model: 'any', messages: [{ role: 'user', content: 'River?' }] });
+  assert.deepEqual([whole.choices[0].message.reasoning_content, whole.choices[0].message.content], ['A river is flowing water.', 'A stream of water.']);
+  const inline = await client().chat.completions.create({ model: 'any', messages: [{ role: 'user', content: 'River?' }], reasoning_format: 'none' });
+  assert.equal(inline.choices[0].message.content, reply);
+});
