@@ -38,6 +38,18 @@ function makeModel() {
   return file;
 }
 
+// One warm-up (ours: the first grammar builds the vocabulary's trie), then RUNS pairs of
+// unconstrained and constrained runs, alternating so machine noise hits both alike.
+async function alternate(measure) {
+  await measure(true);
+  const results = { free: [], json: [] };
+  for (let i = 0; i < RUNS; i++) {
+    results.free.push(await measure(false));
+    results.json.push(await measure(true));
+  }
+  return results;
+}
+
 async function ours(file) {
   const engine = await Engine.create({ threads: 1 });
   try {
@@ -46,13 +58,7 @@ async function ours(file) {
       const r = await engine.complete(PROMPT, { temperature: 0, max_tokens: N_TOKENS, ...(withGrammar ? { grammar } : {}) });
       return { tps: r.timings.predicted_per_second, n: r.usage.completion_tokens };
     };
-    await measure(true);  // warm-up: the first grammar builds the vocabulary's trie
-    const results = { free: [], json: [] };
-    for (let i = 0; i < RUNS; i++) {
-      results.free.push(await measure(false));
-      results.json.push(await measure(true));
-    }
-    return results;
+    return await alternate(measure);
   } finally {
     await engine.terminate();
   }
@@ -82,13 +88,7 @@ async function llamaCpp(file) {
     return { tps: n > 1 ? ((n - 1) * 1000) / ms : 0, n };
   };
   try {
-    await measure(true);
-    const results = { free: [], json: [] };
-    for (let i = 0; i < RUNS; i++) {
-      results.free.push(await measure(false));
-      results.json.push(await measure(true));
-    }
-    return results;
+    return await alternate(measure);
   } finally {
     await context.dispose();
     await model.dispose();
