@@ -14,6 +14,9 @@ constexpr uint64_t kMaxRepetitions = 2000;
 // the (wasm: 5 MB) call stack of this recursive-descent parser.
 constexpr int kMaxGroupDepth = 256;
 constexpr uint64_t kNoMax = UINT64_MAX;
+// Elements one rule may grow to by repetition ("x"{2000} copies x 2000 times): 4M elements,
+// 32 MB, far beyond any real grammar and well inside wasm memory.
+constexpr uint64_t kMaxRuleElements = uint64_t{1} << 22;
 
 bool is_digit_char(char c) { return '0' <= c && c <= '9'; }
 bool is_word_char(char c) {
@@ -224,6 +227,10 @@ class GbnfParser {
     }
     if (*n_prev_rules * total_rules >= kMaxRepetitions) {
       fail(at, "this repetition would generate too many rules (repetitions x rule complexity >= 2000)");
+      return false;
+    }
+    if (min_times > 1 && rule.size() + prev_rule.size() * (min_times - 1) > kMaxRuleElements) {
+      fail(at, "this repetition makes the rule too large (more than 4M elements)");
       return false;
     }
     if (min_times == 0) {
