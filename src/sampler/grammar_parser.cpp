@@ -14,6 +14,9 @@ constexpr uint64_t kMaxRepetitions = 2000;
 // the (wasm: 5 MB) call stack of this recursive-descent parser.
 constexpr int kMaxGroupDepth = 256;
 constexpr uint64_t kNoMax = UINT64_MAX;
+// Elements one rule may grow to by repetition ("x"{2000} copies x 2000 times): 4M elements,
+// 32 MB, far beyond any real grammar and well inside wasm memory.
+constexpr uint64_t kMaxRuleElements = uint64_t{1} << 22;
 
 bool is_digit_char(char c) { return '0' <= c && c <= '9'; }
 bool is_word_char(char c) {
@@ -42,6 +45,11 @@ class GbnfParser {
   // Records the first error with the line and column (1-based, columns in bytes) of `at`.
   size_t fail(size_t at, const std::string& what) {
     if (failed()) return at;
+    error_ = Status::error(format("grammar error at %s: %s", line_column(at).c_str(), what.c_str()));
+    return at;
+  }
+
+  std::string line_column(size_t at) const {
     int line = 1, column = 1;
     for (size_t i = 0; i < at && src_[i] != '\0'; ++i) {
       if (src_[i] == '\n') {
@@ -51,8 +59,7 @@ class GbnfParser {
         ++column;
       }
     }
-    error_ = Status::error(format("grammar error at %d:%d: %s", line, column, what.c_str()));
-    return at;
+    return format("%d:%d", line, column);
   }
 
   uint32_t symbol_id(const std::string& name) {
@@ -222,6 +229,10 @@ class GbnfParser {
       fail(at, "this repetition would generate too many rules (repetitions x rule complexity >= 2000)");
       return false;
     }
+    if (min_times > 1 && rule.size() + prev_rule.size() * (min_times - 1) > kMaxRuleElements) {
+      fail(at, "this repetition makes the rule too large (more than 4M elements)");
+      return false;
+    }
     if (min_times == 0) {
       rule.resize(last_sym_start);
     } else {
@@ -321,7 +332,7 @@ class GbnfParser {
         n_prev_rules = std::max<uint64_t>(1, grammar_.symbol_ids.size() - n_rules_before);
         last_sym_start = rule.size();
         rule.push_back({GrammarElementType::kRuleRef, sub_rule_id});
-        if (src_[pos] != ')') return fail(pos, format("expecting ')' to close the group opened at column %zu", column_of(open)));
+        if (src_[pos] != ')') return fail(pos, format("expecting ')' to close the group opened at %s", line_column(open).c_str()));
         pos = parse_space(pos + 1, is_nested);
       } else if (c == '.') {  // any character
         last_sym_start = rule.size();
@@ -365,12 +376,6 @@ class GbnfParser {
       }
     }
     return pos;
-  }
-
-  size_t column_of(size_t at) const {
-    size_t line_start = at;
-    while (line_start > 0 && src_[line_start - 1] != '\n') --line_start;
-    return at - line_start + 1;
   }
 
   size_t parse_alternates(size_t pos, const std::string& rule_name, uint32_t rule_id, bool is_nested,
