@@ -169,7 +169,7 @@ export function readChatRequest(params, model) {
 
   const grammars = [];
   if (params.grammar !== undefined) {
-    if (typeof params.grammar !== 'string' || params.grammar.trim() === '') throw new InvalidArgumentError('grammar must be a non-empty GBNF string (root rule "root").');
+    if (typeof params.grammar !== 'string' || params.grammar.trim() === '') throw new InvalidArgumentError('grammar must be a string of GBNF, not empty (root rule "root").');
     grammars.push({ field: 'grammar', grammar: params.grammar });
   }
   const format = params.response_format;

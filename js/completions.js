@@ -77,14 +77,16 @@ export function chatLogprobSettings(params) {
 }
 
 /**
- * The legacy completions API's `logprobs`: an integer 0..5 of alternatives per token.
- * @param {{ logprobs?: unknown }} params
+ * Text completions' logprobs: the legacy API's integer (0..5 alternatives per token), or the
+ * chat API's `logprobs: true` with `top_logprobs` (0..20).
+ * @param {{ logprobs?: unknown, top_logprobs?: unknown }} params
  */
 export function textLogprobSettings(params) {
   const value = params.logprobs;
-  if (value === undefined || value === null || value === false) return { logprobs: false, top_logprobs: 0 };
+  if (typeof value === 'boolean' || params.top_logprobs !== undefined) return chatLogprobSettings(params);
+  if (value === undefined || value === null) return { logprobs: false, top_logprobs: 0 };
   if (!Number.isInteger(value) || /** @type {number} */ (value) < 0 || /** @type {number} */ (value) > 5) {
-    throw new InvalidArgumentError(`logprobs must be an integer from 0 to 5 for completions (got ${JSON.stringify(value)}).`);
+    throw new InvalidArgumentError(`logprobs must be an integer from 0 to 5 for completions, or true with top_logprobs (got ${JSON.stringify(value)}).`);
   }
   return { logprobs: true, top_logprobs: /** @type {number} */ (value) };
 }

@@ -273,7 +273,7 @@ export class Engine {
     if (typeof prompt !== 'string') throw new InvalidArgumentError('complete() takes a prompt string.');
     const info = this.requireModel();
     if (params.grammar !== undefined && (typeof params.grammar !== 'string' || params.grammar.trim() === '')) {
-      throw new InvalidArgumentError('grammar must be a non-empty GBNF string (root rule "root").');
+      throw new InvalidArgumentError('grammar must be a string of GBNF, not empty (root rule "root").');
     }
     const logprobs = textLogprobSettings(params);
     const shapes = completionShapes('text', this.modelName(), { logprobs: logprobs.logprobs, includeUsage: params.stream_options?.include_usage });

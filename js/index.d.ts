@@ -273,8 +273,10 @@ export interface ChatCompletionParams extends GenerationParams {
 }
 
 export interface TextCompletionParams extends GenerationParams {
-  /** 0..5 most likely alternatives per token (the legacy completions API). */
-  logprobs?: number;
+  /** 0..5 most likely alternatives per token (the legacy completions API), or true with top_logprobs. */
+  logprobs?: number | boolean;
+  /** 0..20, with logprobs: true. */
+  top_logprobs?: number;
 }
 
 export interface CachedModel {

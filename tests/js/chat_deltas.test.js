@@ -59,3 +59,12 @@ test('logprobs settings: top_logprobs 0..20 and only with logprobs', () => {
   assert.throws(() => chatLogprobSettings({ top_logprobs: 2 }), /top_logprobs needs logprobs/);
   assert.throws(() => chatLogprobSettings({ logprobs: 'yes' }), /logprobs must be a boolean/);
 });
+
+test('text completion logprobs: the legacy integer (0..5) or true with top_logprobs (0..20)', async () => {
+  const { textLogprobSettings } = await import('../../js/completions.js');
+  assert.deepEqual(textLogprobSettings({ logprobs: 3 }), { logprobs: true, top_logprobs: 3 });
+  assert.deepEqual(textLogprobSettings({ logprobs: true, top_logprobs: 20 }), { logprobs: true, top_logprobs: 20 });
+  assert.deepEqual(textLogprobSettings({}), { logprobs: false, top_logprobs: 0 });
+  assert.throws(() => textLogprobSettings({ logprobs: 6 }), /logprobs must be an integer from 0 to 5/);
+  assert.throws(() => textLogprobSettings({ logprobs: true, top_logprobs: 21 }), /top_logprobs/);
+});
