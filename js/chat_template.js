@@ -61,7 +61,8 @@ export class ChatTemplate {
   /**
    * Renders the conversation, ending with the assistant's turn opener.
    * @param {ChatMessage[]} messages
-   * @param {{ addGenerationPrompt?: boolean }} [options]
+   * @param {{ addGenerationPrompt?: boolean, tools?: object[] }} [options] tools: OpenAI's tool list,
+   *   given to the template as Hugging Face's apply_chat_template does
    * @returns {string}
    */
   render(messages, options = {}) {
@@ -71,6 +72,7 @@ export class ChatTemplate {
       add_generation_prompt: options.addGenerationPrompt ?? true,
       bos_token: this.bosToken,
       eos_token: this.eosToken,
+      ...(options.tools ? { tools: options.tools } : {}),
     });
     try {
       return attempt(messages);

@@ -5,6 +5,7 @@
  */
 
 import { AbortError, InvalidArgumentError } from './errors.js';
+import { ReplyParser } from './chat_reply.js';
 
 /** Defaults as llama.cpp's server (temperature 0 means greedy). */
 const SAMPLING_DEFAULTS = {
@@ -15,6 +16,7 @@ const SAMPLING_DEFAULTS = {
 /**
  * @typedef {object} GenerationParams
  * @property {number} [max_tokens]
+ * @property {number} [max_completion_tokens] OpenAI's newer name of max_tokens (wins when both are given)
  * @property {number} [temperature]
  * @property {number} [top_k]
  * @property {number} [top_p]
@@ -48,11 +50,45 @@ export function generationSettings(params, defaultMaxTokens) {
   const seed = params.seed ?? Math.floor(Math.random() * 2 ** 31);
   if (!Number.isInteger(seed) || seed < 0) throw new InvalidArgumentError('seed must be a non-negative integer.');
   sampling.seed = seed;
-  const maxTokens = params.max_tokens ?? defaultMaxTokens;
-  if (!Number.isInteger(maxTokens) || maxTokens < 1) throw new InvalidArgumentError('max_tokens must be a positive integer.');
+  const maxTokens = params.max_completion_tokens ?? params.max_tokens ?? defaultMaxTokens;
+  if (!Number.isInteger(maxTokens) || maxTokens < 1) {
+    throw new InvalidArgumentError(`${params.max_completion_tokens !== undefined ? 'max_completion_tokens' : 'max_tokens'} must be a positive integer.`);
+  }
   const stop = params.stop === undefined ? [] : Array.isArray(params.stop) ? params.stop : [params.stop];
   if (stop.some((s) => typeof s !== 'string')) throw new InvalidArgumentError('stop must be a string or an array of strings.');
   return { sampling, max_tokens: maxTokens, stop };
+}
+
+/**
+ * Chat `logprobs` (boolean) and `top_logprobs` (0..20, needs logprobs) as the worker takes them.
+ * @param {{ logprobs?: unknown, top_logprobs?: unknown }} params
+ * @returns {{ logprobs: boolean, top_logprobs: number }}
+ */
+export function chatLogprobSettings(params) {
+  const { logprobs = false, top_logprobs: top } = params;
+  if (logprobs !== null && typeof logprobs !== 'boolean') throw new InvalidArgumentError('logprobs must be a boolean.');
+  if (top !== undefined && top !== null) {
+    if (!Number.isInteger(top) || /** @type {number} */ (top) < 0 || /** @type {number} */ (top) > 20) {
+      throw new InvalidArgumentError(`top_logprobs must be an integer from 0 to 20 (got ${JSON.stringify(top)}).`);
+    }
+    if (!logprobs) throw new InvalidArgumentError('top_logprobs needs logprobs: true.');
+  }
+  return { logprobs: Boolean(logprobs), top_logprobs: /** @type {number} */ (top ?? 0) };
+}
+
+/**
+ * Text completions' logprobs: the legacy API's integer (0..5 alternatives per token), or the
+ * chat API's `logprobs: true` with `top_logprobs` (0..20).
+ * @param {{ logprobs?: unknown, top_logprobs?: unknown }} params
+ */
+export function textLogprobSettings(params) {
+  const value = params.logprobs;
+  if (typeof value === 'boolean' || params.top_logprobs !== undefined) return chatLogprobSettings(params);
+  if (value === undefined || value === null) return { logprobs: false, top_logprobs: 0 };
+  if (!Number.isInteger(value) || /** @type {number} */ (value) < 0 || /** @type {number} */ (value) > 5) {
+    throw new InvalidArgumentError(`logprobs must be an integer from 0 to 5 for completions, or true with top_logprobs (got ${JSON.stringify(value)}).`);
+  }
+  return { logprobs: true, top_logprobs: /** @type {number} */ (value) };
 }
 
 let counter = 0;
@@ -70,6 +106,10 @@ function completionId(prefix) {
  * @property {Record<string, number>} timings
  */
 
+/**
+ * @typedef {{ token: string, bytes: number[], logprob: number, top_logprobs: Array<{ token: string, bytes: number[], logprob: number }> }} LogprobEntry
+ */
+
 /** @param {GenerateOutcome} outcome */
 function usageOf(outcome) {
   return {
@@ -79,39 +119,95 @@ function usageOf(outcome) {
   };
 }
 
+/** The legacy completions API's logprobs object for a run of entries. @param {LogprobEntry[]} entries @param {number} offset */
+function textLogprobs(entries, offset) {
+  const textOffset = [];
+  let at = offset;
+  for (const entry of entries) { textOffset.push(at); at += entry.token.length; }
+  return {
+    tokens: entries.map((e) => e.token),
+    token_logprobs: entries.map((e) => e.logprob),
+    top_logprobs: entries.map((e) => Object.fromEntries(e.top_logprobs.map((t) => [t.token, t.logprob]))),
+    text_offset: textOffset,
+  };
+}
+
 /**
- * Shapes for the two OpenAI APIs: chat (`delta.content` / `message.content`) and text (`text`).
+ * Builds the OpenAI objects of one completion from the worker's events: chat (`delta` /
+ * `message`, with reasoning and tool calls read by a ReplyParser) or text (`text`).
  * @param {'chat' | 'text'} kind
  * @param {string} model
+ * @param {{ reply?: import('./chat_reply.js').ReplyOptions, logprobs?: boolean, includeUsage?: boolean }} [options]
  */
-export function completionShapes(kind, model) {
+export function completionShapes(kind, model, options = {}) {
   const id = completionId(kind === 'chat' ? 'chatcmpl' : 'cmpl');
   const created = Math.floor(Date.now() / 1000);
-  const object = kind === 'chat' ? 'chat.completion' : 'text_completion';
+  const chat = kind === 'chat';
+  const parser = chat ? new ReplyParser(options.reply ?? { family: null, toolNames: new Set(), parseReasoning: true, startsInsideReasoning: false }) : null;
+  /** @type {LogprobEntry[]} entries not yet sent in a chunk */
+  let pendingLogprobs = [];
+  /** @type {LogprobEntry[]} */
+  const allLogprobs = [];
+  let text = '';
+  let sentRole = false;
+
+  const takeLogprobs = () => {
+    if (!options.logprobs) return null;
+    const entries = pendingLogprobs;
+    pendingLogprobs = [];
+    return chat ? { content: entries, refusal: null } : textLogprobs(entries, text.length);
+  };
+  const chunk = (/** @type {any} */ choice, /** @type {Record<string, unknown>} */ extra = {}) => ({
+    id, object: chat ? 'chat.completion.chunk' : 'text_completion', created, model, choices: [choice], ...extra,
+  });
+  /** @param {import('./chat_reply.js').ReplyDelta[]} deltas */
+  const chatChunks = (deltas) => deltas.map((delta) => {
+    const first = !sentRole;
+    sentRole = true;
+    return chunk({ index: 0, delta: first ? { role: 'assistant', ...delta } : delta, finish_reason: null, logprobs: takeLogprobs() });
+  });
+  const finishReason = (/** @type {GenerateOutcome} */ outcome) => (parser && parser.toolCalls.length > 0 ? 'tool_calls' : outcome.finish_reason);
+
   return {
-    /** @param {string} text @param {boolean} first */
-    chunk(text, first) {
-      const choice = kind === 'chat'
-        ? { index: 0, delta: first ? { role: 'assistant', content: text } : { content: text }, finish_reason: null, logprobs: null }
-        : { index: 0, text, finish_reason: null, logprobs: null };
-      return { id, object: kind === 'chat' ? 'chat.completion.chunk' : 'text_completion', created, model, choices: [choice] };
+    /** @param {LogprobEntry} entry the worker's logprobs of one sampled token */
+    logprobs(entry) {
+      pendingLogprobs.push(entry);
+      allLogprobs.push(entry);
     },
-    /** @param {GenerateOutcome} outcome */
-    finalChunk(outcome) {
-      const choice = kind === 'chat'
-        ? { index: 0, delta: {}, finish_reason: outcome.finish_reason, logprobs: null }
-        : { index: 0, text: '', finish_reason: outcome.finish_reason, logprobs: null };
-      return {
-        id, object: kind === 'chat' ? 'chat.completion.chunk' : 'text_completion', created, model,
-        choices: [choice], usage: usageOf(outcome), timings: outcome.timings,
-      };
+    /** @param {string} piece @returns {any[]} the chunks this text completes */
+    text(piece) {
+      if (parser) return chatChunks(parser.push(piece));
+      const out = chunk({ index: 0, text: piece, finish_reason: null, logprobs: takeLogprobs() });
+      text += piece;
+      return [out];
     },
-    /** @param {string} text @param {GenerateOutcome} outcome */
-    result(text, outcome) {
-      const choice = kind === 'chat'
-        ? { index: 0, message: { role: 'assistant', content: text }, finish_reason: outcome.finish_reason, logprobs: null }
-        : { index: 0, text, finish_reason: outcome.finish_reason, logprobs: null };
-      return { id, object, created, model, choices: [choice], usage: usageOf(outcome), timings: outcome.timings };
+    /** @param {GenerateOutcome} outcome @returns {any[]} the last chunks */
+    finish(outcome) {
+      const out = parser ? chatChunks(parser.finish()) : [];
+      if (parser && !sentRole) out.push(...chatChunks([{ content: '' }]));
+      const usage = usageOf(outcome);
+      const choice = chat
+        ? { index: 0, delta: {}, finish_reason: finishReason(outcome), logprobs: takeLogprobs() }
+        : { index: 0, text: '', finish_reason: outcome.finish_reason, logprobs: takeLogprobs() };
+      if (options.includeUsage) {
+        // OpenAI's stream_options.include_usage: one more chunk, with no choices, carries the usage.
+        out.push(chunk(choice), { ...chunk(null, { usage, timings: outcome.timings }), choices: [] });
+      } else {
+        out.push(chunk(choice, { usage, timings: outcome.timings }));
+      }
+      return out;
+    },
+    /** @param {string} fullText @param {GenerateOutcome} outcome the whole (non-streaming) result */
+    result(fullText, outcome) {
+      if (parser) {
+        parser.push(fullText);
+        parser.finish();
+      }
+      const choice = chat
+        ? { index: 0, message: /** @type {NonNullable<typeof parser>} */ (parser).message(), finish_reason: finishReason(outcome),
+          logprobs: options.logprobs ? { content: allLogprobs, refusal: null } : null }
+        : { index: 0, text: fullText, finish_reason: outcome.finish_reason, logprobs: options.logprobs ? textLogprobs(allLogprobs, 0) : null };
+      return { id, object: chat ? 'chat.completion' : 'text_completion', created, model, choices: [choice], usage: usageOf(outcome), timings: outcome.timings };
     },
   };
 }
@@ -133,7 +229,13 @@ export async function runCompletion(start, shapes, params) {
   if (!params.stream) {
     let text = '';
     try {
-      const outcome = await start({ signal: controller.signal, onEvent: (event) => { if (event.kind === 'text') text += event.text; } });
+      const outcome = await start({
+        signal: controller.signal,
+        onEvent: (event) => {
+          if (event.kind === 'text') text += event.text;
+          else if (event.kind === 'logprobs') shapes.logprobs(event.entry);
+        },
+      });
       return shapes.result(text, outcome);
     } finally {
       userSignal?.removeEventListener('abort', forwardAbort);
@@ -147,17 +249,16 @@ export async function runCompletion(start, shapes, params) {
   let finished = false;
   /** @type {unknown} */
   let failure;
-  let first = true;
   const notify = () => { wake?.(); wake = null; };
   start({
     signal: controller.signal,
     onEvent: (event) => {
+      if (event.kind === 'logprobs') { shapes.logprobs(event.entry); return; }
       if (event.kind !== 'text') return;
-      queue.push(shapes.chunk(event.text, first));
-      first = false;
+      queue.push(...shapes.text(event.text));
       notify();
     },
-  }).then((outcome) => { queue.push(shapes.finalChunk(outcome)); },
+  }).then((outcome) => { queue.push(...shapes.finish(outcome)); },
     (error) => { failure = error; })
     .finally(() => { finished = true; userSignal?.removeEventListener('abort', forwardAbort); notify(); });
 

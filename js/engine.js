@@ -6,7 +6,10 @@
 
 import { ChatTemplate } from './chat_template.js';
 import { advise } from './advisor.js';
-import { completionShapes, generationSettings, runCompletion } from './completions.js';
+import { readChatRequest } from './chat_request.js';
+import { chatLogprobSettings, completionShapes, generationSettings, runCompletion, textLogprobSettings } from './completions.js';
+import { createOpenAIFetch } from './openai_fetch.js';
+import { promptOpensThinking } from './reasoning.js';
 import { InvalidArgumentError, NoModelError, WorkerCrashedError } from './errors.js';
 import { RequestClient } from './protocol.js';
 import { IS_NODE, defaultThreadCount, spawnWorker } from './worker_port.js';
@@ -72,6 +75,11 @@ export class Engine {
     const completions = { create: (/** @type {any} */ params) => this.createChatCompletion(params) };
     /** OpenAI-style `engine.chat.completions.create()`. */
     this.chat = Object.freeze({ completions: Object.freeze(completions) });
+    /**
+     * A fetch-compatible function serving OpenAI's HTTP API (POST /v1/chat/completions,
+     * POST /v1/completions, GET /v1/models) from this engine: pass it as `fetch` to the openai SDK.
+     */
+    this.fetch = createOpenAIFetch(this);
     /** The model store (downloads kept for offline use). */
     this.cache = Object.freeze({
       list: (/** @type {{ cacheDir?: string }} */ options = {}) =>
@@ -259,40 +267,58 @@ export class Engine {
   /**
    * Continues a raw prompt (no chat template). OpenAI completions shape (`choices[0].text`).
    * @param {string} prompt
-   * @param {import('./completions.js').GenerationParams} [params]
+   * @param {import('./completions.js').GenerationParams & { grammar?: string, logprobs?: number }} [params]
    */
   async complete(prompt, params = {}) {
     if (typeof prompt !== 'string') throw new InvalidArgumentError('complete() takes a prompt string.');
     const info = this.requireModel();
-    return this.generate(prompt, Boolean(info.add_bos), 'text', params);
+    if (params.grammar !== undefined && (typeof params.grammar !== 'string' || params.grammar.trim() === '')) {
+      throw new InvalidArgumentError('grammar must be a string of GBNF, not empty (root rule "root").');
+    }
+    const logprobs = textLogprobSettings(params);
+    const shapes = completionShapes('text', this.modelName(), { logprobs: logprobs.logprobs, includeUsage: params.stream_options?.include_usage });
+    return this.generate({ prompt, addSpecial: Boolean(info.add_bos), grammar: params.grammar, ...logprobs }, shapes, params);
   }
 
   /**
-   * @param {{ messages: import('./chat_template.js').ChatMessage[] } & import('./completions.js').GenerationParams} params
+   * @param {any} params an OpenAI chat request (messages, tools, tool_choice, response_format, grammar, logprobs…)
    */
   async createChatCompletion(params) {
     const info = this.requireModel();
     if (!params || !Array.isArray(params.messages)) throw new InvalidArgumentError('chat.completions.create() needs { messages: [...] }.');
     // Compiled on first use: a template that does not parse must not prevent complete().
     this.template ??= new ChatTemplate(info.chat_template, this.specialTokens);
-    const prompt = this.template.render(params.messages);
+    const request = readChatRequest(params, { templateSource: this.template.source });
+    const logprobs = chatLogprobSettings(params);
+    const prompt = this.template.render(request.messages, { tools: request.tools });
     // Templates that print bos_token themselves must not get a second one from the tokenizer.
     const bos = this.specialTokens.bos_token;
     const addSpecial = Boolean(info.add_bos) && !(bos && prompt.startsWith(bos));
-    return this.generate(prompt, addSpecial, 'chat', params);
+    const shapes = completionShapes('chat', this.modelName(), {
+      logprobs: logprobs.logprobs,
+      includeUsage: params.stream_options?.include_usage,
+      reply: {
+        family: request.family, toolNames: request.toolNames, parseReasoning: request.parseReasoning,
+        startsInsideReasoning: promptOpensThinking(prompt),
+      },
+    });
+    return this.generate({ prompt, addSpecial, grammar: request.grammar, ...logprobs }, shapes, params);
+  }
+
+  modelName() {
+    return this.modelInfo?.name || this.modelInfo?.architecture || 'gguf';
   }
 
   /**
-   * @param {string} prompt
-   * @param {boolean} addSpecial
-   * @param {'chat' | 'text'} kind
+   * @param {{ prompt: string, addSpecial: boolean, grammar?: string, logprobs: boolean, top_logprobs: number }} request
+   * @param {ReturnType<typeof completionShapes>} shapes
    * @param {import('./completions.js').GenerationParams} params
    */
-  async generate(prompt, addSpecial, kind, params) {
+  async generate(request, shapes, params) {
     const settings = generationSettings(params, DEFAULT_MAX_TOKENS);
-    const shapes = completionShapes(kind, this.modelInfo?.name || this.modelInfo?.architecture || 'gguf');
-    return runCompletion(({ onEvent, signal }) =>
-      this.client.request('generate', { prompt, addSpecial, ...settings }, { onEvent, signal }), shapes, params);
+    const { grammar, ...rest } = request;
+    const payload = { ...rest, ...settings, ...(grammar !== undefined ? { grammar } : {}) };
+    return runCompletion(({ onEvent, signal }) => this.client.request('generate', payload, { onEvent, signal }), shapes, params);
   }
 
   /** @param {number} threads */

@@ -97,13 +97,49 @@ export interface GgufHeader {
   parts: number;
 }
 
+/** A text part of a message's content (this engine reads text only). */
+export interface ChatContentPart {
+  type: 'text';
+  text: string;
+}
+
+/** A function call the model made (OpenAI's shape: `arguments` is JSON text). */
+export interface ToolCall {
+  id: string;
+  type: 'function';
+  function: { name: string; arguments: string };
+}
+
 export interface ChatMessage {
   role: 'system' | 'user' | 'assistant' | 'tool' | (string & {});
-  content: string;
+  /** A string or text parts (joined); null on an assistant turn that only calls tools. */
+  content: string | ChatContentPart[] | null;
+  /** Assistant turns: the calls it made (given to the template with object arguments). */
+  tool_calls?: ToolCall[];
+  /** Tool turns: which call this is the result of. */
+  tool_call_id?: string;
+  name?: string;
 }
+
+/** A function the model may call; `parameters` is a JSON schema (see jsonSchemaToGrammar). */
+export interface ChatTool {
+  type: 'function';
+  function: { name: string; description?: string; parameters?: JsonSchema; strict?: boolean };
+}
+
+export type ToolChoice = 'auto' | 'none' | 'required' | { type: 'function'; function: { name: string } };
+
+export type JsonSchema = boolean | { [keyword: string]: unknown };
+
+export type ResponseFormat =
+  | { type: 'text' }
+  | { type: 'json_object' }
+  | { type: 'json_schema'; json_schema: { name: string; description?: string; schema: JsonSchema; strict?: boolean | null } };
 
 export interface GenerationParams {
   max_tokens?: number;
+  /** OpenAI's newer name of max_tokens (wins when both are given). */
+  max_completion_tokens?: number;
   /** 0 is greedy. Default 0.8. */
   temperature?: number;
   top_k?: number;
@@ -115,10 +151,15 @@ export interface GenerationParams {
   presence_penalty?: number;
   seed?: number;
   stop?: string | string[];
+  /** A GBNF grammar (root rule `root`), as llama-server and wllama take it. */
+  grammar?: string;
+  /** OpenAI's: with include_usage, one more chunk (choices: []) carries the usage. */
+  stream_options?: { include_usage?: boolean };
   signal?: AbortSignal;
 }
 
-export type FinishReason = 'stop' | 'length';
+/** 'tool_calls' when the reply is tool calls. */
+export type FinishReason = 'stop' | 'length' | 'tool_calls';
 
 export interface Usage {
   prompt_tokens: number;
@@ -137,14 +178,56 @@ export interface Timings {
   predicted_per_second: number;
 }
 
+export interface TopLogprob {
+  token: string;
+  /** UTF-8 bytes of the token (a token may hold part of a character). */
+  bytes: number[];
+  logprob: number;
+}
+
+export interface TokenLogprob extends TopLogprob {
+  /** The `top_logprobs` most likely tokens at this position. */
+  top_logprobs: TopLogprob[];
+}
+
+export interface ChatLogprobs {
+  content: TokenLogprob[];
+  refusal: null;
+}
+
+/** The legacy completions API's logprobs. */
+export interface TextLogprobs {
+  tokens: string[];
+  token_logprobs: number[];
+  top_logprobs: Array<Record<string, number>>;
+  text_offset: number[];
+}
+
+export interface AssistantMessage {
+  role: 'assistant';
+  /** null when the reply is only tool calls. */
+  content: string | null;
+  /** The `<think>` part of reasoning models (Qwen3, DeepSeek-R1 distills), unless reasoning_format is 'none'. */
+  reasoning_content?: string;
+  tool_calls?: ToolCall[];
+}
+
 export interface ChatCompletion {
   id: string;
   object: 'chat.completion';
   created: number;
   model: string;
-  choices: Array<{ index: 0; message: { role: 'assistant'; content: string }; finish_reason: FinishReason; logprobs: null }>;
+  choices: Array<{ index: 0; message: AssistantMessage; finish_reason: FinishReason; logprobs: ChatLogprobs | null }>;
   usage: Usage;
   timings: Timings;
+}
+
+export interface ChatCompletionDelta {
+  role?: 'assistant';
+  content?: string;
+  reasoning_content?: string;
+  /** As OpenAI streams a call: first its index, id, type and name (arguments ''), then its arguments. */
+  tool_calls?: Array<{ index: number; id?: string; type?: 'function'; function: { name?: string; arguments: string } }>;
 }
 
 export interface ChatCompletionChunk {
@@ -152,7 +235,8 @@ export interface ChatCompletionChunk {
   object: 'chat.completion.chunk';
   created: number;
   model: string;
-  choices: Array<{ index: 0; delta: { role?: 'assistant'; content?: string }; finish_reason: FinishReason | null; logprobs: null }>;
+  /** Empty on the usage chunk of stream_options.include_usage. */
+  choices: Array<{ index: 0; delta: ChatCompletionDelta; finish_reason: FinishReason | null; logprobs: ChatLogprobs | null }>;
   /** On the last chunk only. */
   usage?: Usage;
   timings?: Timings;
@@ -163,7 +247,7 @@ export interface TextCompletion {
   object: 'text_completion';
   created: number;
   model: string;
-  choices: Array<{ index: 0; text: string; finish_reason: FinishReason | null; logprobs: null }>;
+  choices: Array<{ index: 0; text: string; finish_reason: 'stop' | 'length' | null; logprobs: TextLogprobs | null }>;
   usage?: Usage;
   timings?: Timings;
 }
@@ -171,6 +255,28 @@ export interface TextCompletion {
 export interface ChatCompletionParams extends GenerationParams {
   messages: ChatMessage[];
   stream?: boolean;
+  /** Constrains the reply to JSON (json_object) or to a schema (json_schema) with a grammar. */
+  response_format?: ResponseFormat;
+  /** Functions the model may call, described to it by its own chat template. */
+  tools?: ChatTool[];
+  /** 'required' and a named function are enforced by a grammar in the family's format. */
+  tool_choice?: ToolChoice;
+  /** Default true: with a forced tool_choice, one or more calls. */
+  parallel_tool_calls?: boolean;
+  logprobs?: boolean;
+  /** 0..20 most likely alternatives per token; needs logprobs: true. */
+  top_logprobs?: number;
+  /** 'auto' (default): `<think>` reasoning goes to reasoning_content; 'none': it stays in content. */
+  reasoning_format?: 'auto' | 'none';
+  /** Accepted and ignored (the loaded model answers), as for a one-model server. */
+  model?: string;
+}
+
+export interface TextCompletionParams extends GenerationParams {
+  /** 0..5 most likely alternatives per token (the legacy completions API), or true with top_logprobs. */
+  logprobs?: number | boolean;
+  /** 0..20, with logprobs: true. */
+  top_logprobs?: number;
 }
 
 export interface CachedModel {
@@ -222,7 +328,7 @@ export declare class Engine {
     readonly completions: {
       /**
        * Limits (README "Limits"): `messages` must be a non-empty array of `{ role: string, content:
-       * string }` (InvalidArgumentError otherwise; an empty content is a valid turn). Roles are passed
+       * string | text parts }` (InvalidArgumentError otherwise; an empty content is a valid turn). Roles are passed
        * to the model's template unchanged: ChatML prints any role, a template that calls
        * `raise_exception` rejects with ChatTemplateError carrying its message. A rendered prompt
        * longer than the context rejects with ContextFullError (nothing is evaluated; start a new
@@ -262,8 +368,17 @@ export declare class Engine {
    * Continues a raw prompt string. An empty prompt (no tokens: the model adds no BOS) rejects with
    * InvalidArgumentError; one longer than the context with ContextFullError. See chat.completions.create.
    */
-  complete(prompt: string, params: GenerationParams & { stream: true }): Promise<AsyncIterable<TextCompletion>>;
-  complete(prompt: string, params?: GenerationParams & { stream?: false }): Promise<TextCompletion>;
+  complete(prompt: string, params: TextCompletionParams & { stream: true }): Promise<AsyncIterable<TextCompletion>>;
+  complete(prompt: string, params?: TextCompletionParams & { stream?: false }): Promise<TextCompletion>;
+  /**
+   * A fetch-compatible function serving OpenAI's HTTP API from this engine, under any base URL:
+   * POST …/chat/completions, POST …/completions (server-sent events with `stream: true`), GET …/models.
+   * Bad requests answer with OpenAI's error body (400 naming the field in `error.param`); the
+   * request's AbortSignal stops the generation. `new OpenAI({ apiKey: 'local', baseURL:
+   * 'http://local/v1', fetch: engine.fetch })` and the AI SDK's
+   * `createOpenAICompatible({ name, baseURL, fetch: engine.fetch })` run unchanged.
+   */
+  readonly fetch: (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
   perplexity(text: string, options?: {
     ctx?: number;
     onProgress?: (progress: { chunk: number; n_chunks: number; ppl: number }) => void;
@@ -365,12 +480,22 @@ export declare const WASM_MEMORY_LIMIT: number;
 
 export declare const CHATML_TEMPLATE: string;
 
+/**
+ * The GBNF grammar (root rule `root`) of the JSON texts a JSON schema accepts, with llama.cpp's
+ * json_schema_to_grammar semantics: objects (required/optional properties, additionalProperties),
+ * arrays (items, prefixItems, minItems, maxItems), enum, const, string pattern/minLength/maxLength/
+ * format (date, time, date-time, uuid), integer ranges, anyOf/oneOf/allOf, local $ref/$defs.
+ * A keyword the grammar cannot express is an InvalidArgumentError naming it.
+ */
+export declare function jsonSchemaToGrammar(schema: JsonSchema, options?: { propOrder?: string[]; dotall?: boolean }): string;
+
 export declare class ChatTemplate {
   constructor(source: string | null | undefined, specialTokens?: { bos_token?: string; eos_token?: string });
   readonly source: string;
   /** True when the model had no template and ChatML is used. */
   readonly isDefault: boolean;
-  render(messages: ChatMessage[], options?: { addGenerationPrompt?: boolean }): string;
+  /** `tools` is given to the template as Hugging Face's apply_chat_template does. */
+  render(messages: Array<{ role: string; content: string; [key: string]: unknown }>, options?: { addGenerationPrompt?: boolean; tools?: ChatTool[] }): string;
 }
 
 export interface ByteSource {

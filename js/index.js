@@ -5,6 +5,7 @@
 
 export { Engine } from './engine.js';
 export { ChatTemplate, CHATML_TEMPLATE } from './chat_template.js';
+export { jsonSchemaToGrammar } from './json_schema_grammar.js';
 export { ModelStore } from './model_store.js';
 export { advise, PRESET_NOTES, WASM_MEMORY_LIMIT } from './advisor.js';
 export { expandSplitName } from './byte_sources.js';

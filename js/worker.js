@@ -113,6 +113,54 @@ async function prefillPrompt(wasmEngine, promptIds, signal) {
   }
 }
 
+/**
+ * Checks the generate request's grammar and logprobs fields and returns them for setSampler.
+ * @param {{ grammar?: unknown, logprobs?: unknown, top_logprobs?: unknown }} payload
+ */
+function generationConstraints(payload) {
+  const grammar = payload.grammar ?? undefined;
+  const logprobs = payload.logprobs ?? false;
+  const top_logprobs = payload.top_logprobs ?? 0;
+  if (grammar !== undefined && typeof grammar !== 'string') {
+    throw new InvalidArgumentError('grammar must be a string of GBNF (root rule `root`).');
+  }
+  if (typeof logprobs !== 'boolean') throw new InvalidArgumentError('logprobs must be true or false.');
+  if (!Number.isInteger(top_logprobs) || /** @type {number} */ (top_logprobs) < 0 || /** @type {number} */ (top_logprobs) > MAX_TOP_LOGPROBS) {
+    throw new InvalidArgumentError(`top_logprobs must be an integer in 0..${MAX_TOP_LOGPROBS} (got ${top_logprobs}).`);
+  }
+  return { ...(grammar ? { grammar: wellFormed(grammar) } : {}), logprobs, top_logprobs };
+}
+
+/** OpenAI's limit for top_logprobs (kMaxTopLogprobs in src/sampler/logprobs.h). */
+const MAX_TOP_LOGPROBS = 20;
+
+const utf8 = new TextDecoder('utf-8');
+
+/**
+ * One token as OpenAI's logprobs show it: its piece decoded as UTF-8 (U+FFFD for bytes that
+ * are not complete UTF-8) and the raw bytes.
+ * @param {any} wasmEngine
+ * @param {number} id
+ * @param {number} logprob
+ */
+function tokenLogprob(wasmEngine, id, logprob) {
+  const bytes = /** @type {Uint8Array} */ (wasmEngine.tokenPiece(id));
+  return { token: utf8.decode(bytes), bytes: Array.from(bytes), logprob };
+}
+
+/**
+ * The `logprobs` event entry of one step: the sampled token and its top alternatives, from the
+ * log-softmax of the model's raw logits at that position.
+ * @param {any} wasmEngine
+ * @param {{ token: number, logprob: number, top_ids: number[], top_logprobs: number[] }} step
+ */
+function logprobsEntry(wasmEngine, step) {
+  return {
+    ...tokenLogprob(wasmEngine, step.token, step.logprob),
+    top_logprobs: step.top_ids.map((id, i) => tokenLogprob(wasmEngine, id, step.top_logprobs[i])),
+  };
+}
+
 const handlers = {
   /** @param {{ threads: number, wasmBaseUrl?: string }} payload */
   async init(payload) {
@@ -205,14 +253,18 @@ const handlers = {
 
   /**
    * Prefills the prompt (reusing the KV prefix shared with the previous request) and generates.
-   * @param {{ prompt: string, addSpecial: boolean, sampling: Record<string, number>, max_tokens: number, stop: string[] }} payload
+   * With `grammar` (GBNF, root rule `root`) every token is constrained by it; with `logprobs` a
+   * `{ kind: 'logprobs', entry }` event precedes the text event holding each token's text.
+   * @param {{ prompt: string, addSpecial: boolean, sampling: Record<string, number>, max_tokens: number, stop: string[], grammar?: string, logprobs?: boolean, top_logprobs?: number }} payload
    * @param {import('./protocol.js').RequestContext} context
    */
   async generate(payload, { signal, emit }) {
     const wasmEngine = requireModel();
+    const constraints = generationConstraints(payload);
     const promptIds = wasmEngine.tokenize(wellFormed(payload.prompt), payload.addSpecial, true);
-    // Stop strings are matched by the engine, which holds back text that may start one.
-    checked(wasmEngine.setSampler(JSON.stringify({ ...payload.sampling, stop: payload.stop.map(wellFormed) })));
+    // Stop strings are matched by the engine, which holds back text that may start one. An
+    // invalid grammar fails here (InvalidArgumentError naming grammar and line:column).
+    checked(wasmEngine.setSampler(JSON.stringify({ ...payload.sampling, stop: payload.stop.map(wellFormed), ...constraints })));
     const prefill = await prefillPrompt(wasmEngine, promptIds, signal);
     let completionTokens = 0;
     /** @type {'stop' | 'length'} */
@@ -228,8 +280,10 @@ const handlers = {
         if (/** @type {any} */ (error).details?.wasmCode === 'context_full') break; // out of room: 'length'
         throw error;
       }
+      const generated = step.stop !== undefined || !step.eog;
+      if (constraints.logprobs && generated) emit({ kind: 'logprobs', entry: logprobsEntry(wasmEngine, step) });
       if (step.text) emit({ kind: 'text', text: step.text });
-      if (step.stop !== undefined || !step.eog) completionTokens++;
+      if (generated) completionTokens++;
       if (step.eog) { finishReason = 'stop'; break; }
     }
     const decodeMs = performance.now() - decodeStarted;

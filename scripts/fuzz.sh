@@ -16,11 +16,12 @@ only=${2:-all}
 shared=$(cd .. && pwd)/shared
 out=${WEBGGUF_FUZZ_OUT:-build/fuzz}
 
-targets=(gguf_reader tokenizer quant)
+targets=(gguf_reader tokenizer quant grammar)
 declare -A target_sources=(
   [gguf_reader]="src/gguf/*.cpp src/core/status.cpp"
   [tokenizer]="src/tokenizer/*.cpp src/gguf/*.cpp src/core/status.cpp"
   [quant]="src/quant/*.cpp src/kernels/*.cpp src/gguf/ggml_type.cpp src/core/status.cpp src/core/hwy_abort.cpp"
+  [grammar]="src/sampler/*.cpp src/core/status.cpp"
 )
 # The kernels are Highway code for the 128-bit SSE4 target (as the native CMake build), and the
 # reference quantizers are ggml-exact only without FMA contraction.
@@ -110,6 +111,14 @@ for i, name in enumerate(names):
         open(os.path.join(out, f'{name}.q{r}'), 'wb').write(bytes([i, 15 if r % 2 else 13]) + rows[r * 2048:(r + 2) * 2048])
     open(os.path.join(out, f'{name}.special'), 'wb').write(bytes([i, 13]) + special)
 PY
+}
+
+# Grammar seeds: every grammar of llama.cpp's grammars/ folder, each followed by a token walk.
+seed_grammar() {
+  local dir=$1 f
+  for f in node_modules/node-llama-cpp/llama/grammars/*.gbnf; do
+    { cat "$f"; printf '\0\x04\x01\x06\x0d\x09\x07\x10\x05\x11\x12\x02'; } > "$dir/$(basename "$f" .gbnf)"
+  done
 }
 
 mkdir -p "$out"

@@ -1,10 +1,14 @@
-// `webgguf run MODEL -p PROMPT [-n N] [--temp T] [--seed S] [-c CTX] [-t THREADS] [--ids]`: prints the
+// `webgguf run MODEL -p PROMPT [-n N] [--temp T] [--seed S] [-c CTX] [-t THREADS]`: prints the
 // continuation of PROMPT (special tokens written in it, e.g. <|im_start|>, parsed as such) as it
 // is generated; stops at end of generation, after N tokens, or when the context is full.
-// --temp 0 is greedy; without --seed every run draws differently. --ids prints token ids instead.
+// --temp 0 is greedy; without --seed every run draws differently. --grammar-file F constrains
+// the output to a GBNF grammar (root rule `root`); --ids also prints the generated token ids
+// and the prompt's on stderr ("prompt: 1 5 ...", "ids: 12 7 ...") for comparisons with llama.cpp.
 #include <cstdio>
 #include <cstring>
 #include <ctime>
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -16,21 +20,22 @@ namespace {
 
 void print_run_usage() {
   std::fprintf(stderr,
-               "usage: webgguf run MODEL -p PROMPT [-n N] [--temp T] [--seed S] [-c CTX] [-t THREADS] [--ids]\n"
+               "usage: webgguf run MODEL -p PROMPT [-n N] [--temp T] [--seed S] [-c CTX] [-t THREADS]\n"
+               "                   [--grammar-file FILE] [--ids]\n"
                "  -n N        tokens to generate at most (default 128)\n"
                "  --temp T    temperature (default 0.8; 0 = greedy), with top-k 40, top-p 0.95, min-p 0.05\n"
                "  --seed S    random seed (default: a different one each run)\n"
                "  -c CTX      context size (default: min(training context, 4096))\n"
                "  -t THREADS  threads (default 1)\n"
-               "  --ids       print the prompt's token ids on one line, the generated ids on the next\n");
+               "  --grammar-file FILE  constrain the output to a GBNF grammar (root rule `root`)\n"
+               "  --ids       print the generated token ids on stderr\n");
 }
 
 }  // namespace
 
 int command_run(int argc, char** argv) {
-  std::string model_path, prompt;
-  bool has_prompt = false;
-  bool print_ids = false;  // --ids: the prompt's and the generated token ids instead of text (oracle tests)
+  std::string model_path, prompt, grammar_path;
+  bool has_prompt = false, print_ids = false;
   long long max_tokens = 128, seed = -1, n_ctx = 0, threads = 1;
   double temperature = 0.8;
   for (int i = 1; i < argc; ++i) {
@@ -38,7 +43,8 @@ int command_run(int argc, char** argv) {
     const char* value = i + 1 < argc ? argv[i + 1] : nullptr;
     const bool takes_value = std::strcmp(arg, "-p") == 0 || std::strcmp(arg, "-n") == 0 ||
                              std::strcmp(arg, "--temp") == 0 || std::strcmp(arg, "--seed") == 0 ||
-                             std::strcmp(arg, "-c") == 0 || std::strcmp(arg, "-t") == 0;
+                             std::strcmp(arg, "-c") == 0 || std::strcmp(arg, "-t") == 0 ||
+                             std::strcmp(arg, "--grammar-file") == 0;
     if (takes_value && value == nullptr) {
       std::fprintf(stderr, "webgguf run: %s needs a value\n", arg);
       return 2;
@@ -48,7 +54,9 @@ int command_run(int argc, char** argv) {
       print_ids = true;
       continue;
     }
-    if (std::strcmp(arg, "-p") == 0) {
+    if (std::strcmp(arg, "--grammar-file") == 0) {
+      grammar_path = value;
+    } else if (std::strcmp(arg, "-p") == 0) {
       prompt = value;
       has_prompt = true;
     } else if (std::strcmp(arg, "-n") == 0) {
@@ -77,6 +85,18 @@ int command_run(int argc, char** argv) {
     return 2;
   }
 
+  std::string grammar;
+  if (!grammar_path.empty()) {
+    std::ifstream in(grammar_path, std::ios::binary);
+    if (!in) {
+      std::fprintf(stderr, "webgguf run: cannot read %s\n", grammar_path.c_str());
+      return 1;
+    }
+    std::ostringstream text;
+    text << in.rdbuf();
+    grammar = text.str();
+  }
+
   Engine engine;
   LoadOptions options;
   options.n_ctx = static_cast<uint32_t>(n_ctx);
@@ -86,25 +106,27 @@ int command_run(int argc, char** argv) {
   SamplerParams sampler;
   sampler.temperature = static_cast<float>(temperature);
   sampler.seed = seed >= 0 ? static_cast<uint32_t>(seed) : static_cast<uint32_t>(std::time(nullptr));
-  EngineError e = engine.set_sampler(sampler, {});
+  EngineError e = engine.set_sampler(sampler, {}, grammar);
   std::vector<int32_t> ids;
   if (e.ok()) e = engine.tokenize(prompt, /*add_special=*/true, /*parse_special=*/true, &ids);
   PromptResult prompt_result;
   if (e.ok()) e = engine.set_prompt(ids, &prompt_result);
-  if (e.ok() && print_ids) {
-    for (size_t i = 0; i < ids.size(); ++i) std::printf(i ? " %d" : "%d", ids[i]);
-    std::fputc('\n', stdout);
-  }
+  std::string ids_line = "ids:";
   for (long long n = 0; e.ok() && (max_tokens < 0 || n < max_tokens); ++n) {
     StepResult step;
     e = engine.step(&step);
     if (!e.ok()) break;
-    if (print_ids) std::printf(n ? " %d" : "%d", step.token);
-    else std::fwrite(step.text.data(), 1, step.text.size(), stdout);
+    ids_line += " " + std::to_string(step.token);
+    std::fwrite(step.text.data(), 1, step.text.size(), stdout);
     std::fflush(stdout);
     if (step.end_of_generation) break;
   }
   std::fputc('\n', stdout);
+  if (print_ids) {
+    std::string prompt_line = "prompt:";
+    for (int32_t id : ids) prompt_line += " " + std::to_string(id);
+    std::fprintf(stderr, "%s\n%s\n", prompt_line.c_str(), ids_line.c_str());
+  }
   if (e.code == ErrorCode::kContextFull && prompt_result.n_past > 0) {
     std::fprintf(stderr, "webgguf run: stopped: the context of %d tokens is full\n", engine.summary().model.n_ctx);
     return 0;

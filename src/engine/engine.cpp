@@ -90,6 +90,8 @@ void Engine::free_model() {
   reset_context();
   history_.shrink_to_fit();
   model_.reset();
+  grammar_.reset();
+  grammar_vocabulary_.reset();
   tokenizer_.reset();
   file_.reset();
   file_buffer_.allocate(0);
@@ -187,10 +189,50 @@ EngineError Engine::token_piece(int32_t id, std::string* bytes) const {
   return EngineError::none();
 }
 
-EngineError Engine::set_sampler(const SamplerParams& params, std::vector<std::string> stop_strings) {
+EngineError Engine::compile_grammar(const std::string& text, std::unique_ptr<GrammarMatcher>* matcher) {
+  EngineError e = require_model();
+  if (!e.ok()) return e;
+  // `<text>` token references: the text must be exactly one token (special tokens parsed).
+  const GrammarTokenResolver resolve = [this](const std::string& token_text) -> Result<uint32_t> {
+    const std::vector<int32_t> ids = tokenizer_->encode(token_text, /*add_special=*/false, /*parse_special=*/true);
+    if (ids.size() != 1) {
+      return Status::error(format("%s is not exactly one token of this model (it is %zu)", token_text.c_str(), ids.size()));
+    }
+    return static_cast<uint32_t>(ids[0]);
+  };
+  Result<Grammar> grammar = Grammar::compile(text, resolve);
+  if (!grammar.is_ok()) return EngineError::from(ErrorCode::kBadRequest, grammar.status());
+  if (grammar_vocabulary_ == nullptr) {
+    const int32_t n_vocab = tokenizer_->n_vocab();
+    std::vector<std::string> pieces(static_cast<size_t>(n_vocab));
+    std::vector<bool> end_of_generation(static_cast<size_t>(n_vocab));
+    for (int32_t id = 0; id < n_vocab; ++id) {
+      // As llama.cpp's grammar: the piece with special tokens rendered.
+      pieces[static_cast<size_t>(id)] = tokenizer_->token_to_piece(id, /*render_special=*/true);
+      end_of_generation[static_cast<size_t>(id)] = tokenizer_->is_end_of_generation(id);
+    }
+    grammar_vocabulary_ = std::make_shared<const GrammarVocabulary>(std::move(pieces), std::move(end_of_generation));
+  }
+  *matcher = std::make_unique<GrammarMatcher>(std::make_shared<const Grammar>(grammar.take()), grammar_vocabulary_);
+  return EngineError::none();
+}
+
+EngineError Engine::set_sampler(const SamplerParams& params, std::vector<std::string> stop_strings,
+                                const std::string& grammar, int32_t top_logprobs) {
+  if (top_logprobs < -1 || top_logprobs > kMaxTopLogprobs) {
+    return EngineError::make(ErrorCode::kBadRequest,
+                             format("top_logprobs must be in 0..%d, got %d", kMaxTopLogprobs, top_logprobs));
+  }
   Result<Sampler> sampler = Sampler::create(params);
   if (!sampler.is_ok()) return EngineError::from(ErrorCode::kBadRequest, sampler.status());
+  std::unique_ptr<GrammarMatcher> matcher;
+  if (!grammar.empty()) {
+    EngineError e = compile_grammar(grammar, &matcher);
+    if (!e.ok()) return e;
+  }
   sampler_ = sampler.take();
+  grammar_ = std::move(matcher);
+  top_logprobs_ = top_logprobs;
   stop_strings_ = std::move(stop_strings);
   // The new sampler starts from the tokens already in the context (for the penalties).
   begin_generation();
@@ -200,6 +242,8 @@ EngineError Engine::set_sampler(const SamplerParams& params, std::vector<std::st
 void Engine::begin_generation() {
   sampler_.reset();
   for (int32_t t : history_) sampler_.accept(t);
+  // The grammar constrains what is generated from here, not the prompt.
+  if (grammar_ != nullptr) grammar_->reset();
   stop_matcher_ = StopStringMatcher(stop_strings_);
   utf8_ = Utf8StreamDecoder();
 }
@@ -337,14 +381,29 @@ EngineError Engine::step(StepResult* result) {
     }
     result->context_shifted = true;
   }
-  const int32_t token = sampler_.sample(logits_.data(), logits_.size());
+  int32_t token = -1;
+  if (grammar_ != nullptr) {
+    Result<int32_t> sampled = sampler_.sample(logits_.data(), logits_.size(), *grammar_);
+    if (!sampled.is_ok()) return EngineError::from(ErrorCode::kBadRequest, sampled.status());
+    token = sampled.value();
+  } else {
+    token = sampler_.sample(logits_.data(), logits_.size());
+  }
   result->token = token;
+  if (top_logprobs_ >= 0) {
+    result->has_logprobs = true;
+    compute_logprobs(logits_.data(), logits_.size(), token, top_logprobs_, &result->logprob, &result->top_logprobs);
+  }
   if (tokenizer_->is_end_of_generation(token)) {
     result->end_of_generation = true;
     result->text = stop_matcher_.push(utf8_.flush()).text + stop_matcher_.flush();
     has_logits_ = false;
     result->n_past = static_cast<int32_t>(history_.size());
     return EngineError::none();
+  }
+  if (grammar_ != nullptr) {
+    Status accepted = grammar_->accept(token);
+    if (!accepted.is_ok()) return EngineError::from(ErrorCode::kBadRequest, accepted);
   }
   sampler_.accept(token);
   const StopStringMatcher::Output shown = stop_matcher_.push(utf8_.push(tokenizer_->token_to_piece(token, false)));

@@ -16,6 +16,8 @@
 #include "engine/shifted_conversation.h"
 #include "gguf/gguf.h"
 #include "model/model.h"
+#include "sampler/grammar_matcher.h"
+#include "sampler/logprobs.h"
 #include "sampler/sampler.h"
 #include "sampler/stop_matcher.h"
 #include "tokenizer/tokenizer.h"
@@ -52,6 +54,12 @@ struct PromptResult {
 
 struct StepResult {
   int32_t token = -1;
+  // With logprobs requested (set_sampler's top_logprobs >= 0): log p(token) and the top_logprobs
+  // most likely tokens, from the log-softmax of the model's raw logits at this position (before
+  // penalties, temperature, truncation and the grammar), as OpenAI's logprobs report them.
+  bool has_logprobs = false;
+  float logprob = 0.0f;
+  std::vector<TokenLogprob> top_logprobs;
   bool end_of_generation = false;  // an EOS/EOT token or a stop string ended the generation
   std::string stop_string;         // the stop string that ended it, if one did
   std::string text;                // newly complete UTF-8 text to show (stop strings held back)
@@ -96,7 +104,11 @@ class Engine {
   EngineError detokenize(const std::vector<int32_t>& ids, bool render_special, std::string* text) const;
   EngineError token_piece(int32_t id, std::string* bytes) const;
 
-  EngineError set_sampler(const SamplerParams& params, std::vector<std::string> stop_strings);
+  // grammar: GBNF text with root rule `root` (empty: unconstrained), compiled once here; an
+  // invalid one is a kBadRequest naming line:column and leaves the previous sampler in place.
+  // top_logprobs: -1 no logprobs, 0..20 logprobs with that many alternatives per step.
+  EngineError set_sampler(const SamplerParams& params, std::vector<std::string> stop_strings,
+                          const std::string& grammar = std::string(), int32_t top_logprobs = -1);
 
   // Context shift (llama-server's --context-shift): when a prompt or a reply would overflow the
   // context, keep its first n_keep tokens, drop the oldest half of the rest (their keys and values
@@ -147,7 +159,13 @@ class Engine {
   std::unique_ptr<Model> model_;
   ModelSummary summary_;
 
+  EngineError compile_grammar(const std::string& text, std::unique_ptr<GrammarMatcher>* matcher);
+
   Sampler sampler_;
+  std::unique_ptr<GrammarMatcher> grammar_;  // null: unconstrained
+  // The vocabulary's pieces decoded for grammars, built on the first grammar for this model.
+  std::shared_ptr<const GrammarVocabulary> grammar_vocabulary_;
+  int32_t top_logprobs_ = -1;
   std::vector<std::string> stop_strings_;
   StopStringMatcher stop_matcher_;
   Utf8StreamDecoder utf8_;

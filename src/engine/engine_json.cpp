@@ -176,7 +176,18 @@ std::string EngineJsonApi::set_sampler(const std::string& options_json) {
   std::vector<std::string> stops;
   e = read_sampler_options(o, &params, &stops);
   if (!e.ok()) return error_json(e);
-  e = engine_.set_sampler(params, std::move(stops));
+  std::string grammar;
+  bool logprobs = false;
+  int64_t top_logprobs = 0;
+  for (const Status& s : {o.read_string("grammar", &grammar), o.read_bool("logprobs", &logprobs),
+                          o.read_int("top_logprobs", &top_logprobs)}) {
+    if (!s.is_ok()) return error_json(EngineError::from(ErrorCode::kBadRequest, s));
+  }
+  if (top_logprobs < 0 || top_logprobs > kMaxTopLogprobs) {
+    return error_json(EngineError::make(ErrorCode::kBadRequest,
+                                        format("top_logprobs must be an integer in 0..%d", kMaxTopLogprobs)));
+  }
+  e = engine_.set_sampler(params, std::move(stops), grammar, logprobs ? static_cast<int32_t>(top_logprobs) : -1);
   if (!e.ok()) return error_json(e);
   return JsonWriter().begin_object().field("ok", true).field("seed", static_cast<uint64_t>(params.seed)).end_object().text();
 }
@@ -213,6 +224,14 @@ std::string EngineJsonApi::step() {
       .field("text", r.text)
       .field("n_past", r.n_past);
   if (!r.stop_string.empty()) w.field("stop", r.stop_string);
+  if (r.has_logprobs) {
+    w.field("logprob", static_cast<double>(r.logprob));
+    w.begin_array("top_ids");
+    for (const TokenLogprob& t : r.top_logprobs) w.field(nullptr, t.token);
+    w.end_array().begin_array("top_logprobs");
+    for (const TokenLogprob& t : r.top_logprobs) w.field(nullptr, static_cast<double>(t.logprob));
+    w.end_array();
+  }
   return w.end_object().text();
 }
 

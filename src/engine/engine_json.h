@@ -26,12 +26,14 @@ class EngineJsonApi {
   std::string token_piece(int32_t id) const;
 
   // {temperature, top_k, top_p, min_p, repeat_penalty, repeat_last_n, frequency_penalty,
-  //  presence_penalty, seed, stop} (all optional; seed absent or negative: random) -> {ok}
+  //  presence_penalty, seed, stop, grammar (GBNF), logprobs (bool), top_logprobs (0..20)}
+  //  (all optional; seed absent or negative: random) -> {ok}
   std::string set_sampler(const std::string& options_json);
   std::string set_prompt(const std::vector<int32_t>& tokens);  // {ok, n_past, n_reused, n_evaluated, ms, done}
   // One step of a chunked set_prompt: evaluates at most max_tokens; repeat until done is true.
   std::string prefill(const std::vector<int32_t>& tokens, int32_t max_tokens);
-  std::string step();                                          // {ok, token, eog, text, n_past[, stop]}
+  // {ok, token, eog, text, n_past[, stop][, logprob, top_ids, top_logprobs]} (the last three with logprobs)
+  std::string step();
   void reset_context() { engine_.reset_context(); }
   std::string perplexity_begin(const std::string& text, int32_t n_ctx);  // {ok, n_chunks, n_tokens}
   std::string perplexity_next();  // {ok, chunk, n_chunks, ppl, error_estimate, done}

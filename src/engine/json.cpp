@@ -217,6 +217,14 @@ Status JsonObject::read_bool(const std::string& key, bool* out) const {
   return Status::ok();
 }
 
+Status JsonObject::read_string(const std::string& key, std::string* out) const {
+  const JsonValue* v = find(key);
+  if (v == nullptr || v->kind == JsonValue::Kind::Null) return Status::ok();
+  if (v->kind != JsonValue::Kind::String) return Status::error(key + " must be a string");
+  *out = v->string_value;
+  return Status::ok();
+}
+
 Status JsonObject::read_string_array(const std::string& key, std::vector<std::string>* out) const {
   const JsonValue* v = find(key);
   if (v == nullptr) return Status::ok();
@@ -276,6 +284,19 @@ JsonWriter& JsonWriter::begin_object(const char* k) {
 
 JsonWriter& JsonWriter::end_object() {
   text_ += '}';
+  need_comma_ = true;
+  return *this;
+}
+
+JsonWriter& JsonWriter::begin_array(const char* k) {
+  key(k);
+  text_ += '[';
+  need_comma_ = false;
+  return *this;
+}
+
+JsonWriter& JsonWriter::end_array() {
+  text_ += ']';
   need_comma_ = true;
   return *this;
 }

@@ -30,6 +30,7 @@ class JsonObject {
   Status read_number(const std::string& key, double* out) const;
   Status read_int(const std::string& key, int64_t* out) const;
   Status read_bool(const std::string& key, bool* out) const;
+  Status read_string(const std::string& key, std::string* out) const;
   Status read_string_array(const std::string& key, std::vector<std::string>* out) const;
 
  private:
@@ -41,6 +42,9 @@ class JsonWriter {
  public:
   JsonWriter& begin_object(const char* key = nullptr);
   JsonWriter& end_object();
+  // An array: its items are written with a null key, e.g. field(nullptr, 3).
+  JsonWriter& begin_array(const char* key);
+  JsonWriter& end_array();
   JsonWriter& field(const char* key, const std::string& value);
   JsonWriter& field(const char* key, const char* value);
   JsonWriter& field(const char* key, bool value);

@@ -58,6 +58,25 @@ int32_t Sampler::sample(const float* logits, size_t n_vocab) {
   return candidates.items[candidates.selected].id;
 }
 
+Result<int32_t> Sampler::sample(const float* logits, size_t n_vocab, GrammarMatcher& grammar) {
+  const int32_t first = sample(logits, n_vocab);
+  if (first < 0) return first;
+  Result<bool> allowed = grammar.allows(first);
+  if (!allowed.is_ok()) return allowed.status();
+  if (allowed.value()) return first;
+  CandidateList candidates = CandidateList::from_logits(logits, n_vocab);
+  size_t n_allowed = 0;
+  WEBGGUF_RETURN_IF_ERROR(grammar.apply(candidates, &n_allowed));
+  if (n_allowed == 0) {
+    return Status::error("grammar: no token of the vocabulary can continue the text here");
+  }
+  for (auto& stage : stages_) stage->apply(candidates);
+  if (candidates.selected < 0 || candidates.selected >= static_cast<int>(candidates.items.size())) {
+    return Status::error("grammar: the sampler selected no token");
+  }
+  return candidates.items[candidates.selected].id;
+}
+
 void Sampler::accept(int32_t token) {
   for (auto& stage : stages_) stage->accept(token);
 }

@@ -1,6 +1,7 @@
 // The sampler: a chain of stages in llama.cpp's default order
 //   penalties -> top-k -> top-p -> min-p -> temperature -> dist   (temperature > 0)
 //   penalties -> greedy                                            (temperature <= 0)
+// with an optional grammar checked after the chain (see sample()).
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -8,6 +9,7 @@
 #include <vector>
 
 #include "core/status.h"
+#include "sampler/grammar_matcher.h"
 #include "sampler/stages.h"
 
 namespace webgguf {
@@ -36,6 +38,11 @@ class Sampler {
 
   // Picks a token from logits [n_vocab]; -1 only when n_vocab is 0.
   int32_t sample(const float* logits, size_t n_vocab);
+  // Picks a token the grammar allows, as llama.cpp's common_sampler_sample: the chain picks one,
+  // the grammar checks it, and only when it is rejected are all candidates filtered by the
+  // grammar and the chain run again (the same result as filtering first, at the cost of one
+  // check per token). Does not accept the token into the grammar.
+  Result<int32_t> sample(const float* logits, size_t n_vocab, GrammarMatcher& grammar);
   // Every token entering the context (prompt and generated) goes through here for the penalties.
   void accept(int32_t token);
   // Clears penalty history and restarts the random sequence from the seed.

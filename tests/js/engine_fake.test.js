@@ -10,7 +10,7 @@ import {
   Engine, AbortError, ChatTemplateError, ContextFullError, InvalidArgumentError, InvalidModelError, NoModelError, NotGgufError,
   UnsupportedArchitectureError, WorkerCrashedError,
 } from '../../js/index.js';
-import fakeGguf from './helpers/fake_gguf.cjs';
+import * as fakeGguf from './helpers/fake_gguf.js';
 import { startRangeServer } from './helpers/range_server.js';
 
 const { makeFakeGguf } = fakeGguf;

@@ -76,7 +76,9 @@ test('unknown roles go to the template as they are; a template that raises is Ch
   const odd = await engine.chat.completions.create({ messages: [{ role: 'narrator', content: 'Once upon a time' }], ...GREEDY });
   assert.equal(odd.usage.prompt_tokens, (await engine.tokenize('<|im_start|>narrator\nOnce upon a time<|im_end|>\n<|im_start|>assistant\n', { parseSpecial: true })).length);
   await assert.rejects(ask([{ content: 'no role' }]), InvalidArgumentError);
-  await assert.rejects(ask([{ role: 'user', content: [{ type: 'text', text: 'parts' }] }]), InvalidArgumentError);
+  // Content as OpenAI's text parts is the same turn as their joined text; other parts are refused.
+  assert.equal(await ask([{ role: 'user', content: [{ type: 'text', text: 'What is ' }, { type: 'text', text: 'a river?' }] }]), expected);
+  await assert.rejects(ask([{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'x' } }] }]), InvalidArgumentError);
   const strict = new ChatTemplate("{% for m in messages %}{% if m.role not in ['user', 'assistant'] %}"
     + "{{ raise_exception('Unknown role: ' + m.role) }}{% endif %}{{ m.content }}{% endfor %}");
   assert.throws(() => strict.render([{ role: 'narrator', content: 'x' }]),

@@ -123,11 +123,13 @@ for (const arch of QUANT_ARCHS) {
 for (const arch of ARCHS) {
   test(`${arch} F32: a ${GREEDY_TOKENS}-token greedy continuation follows llama.cpp's`, async (t) => {
     const file = await model(arch, 0.07, 'F32');
-    const { stdout } = await run(bin, ['run', file, '-p', 'The meaning of life is', '-n', String(GREEDY_TOKENS),
+    const { stderr } = await run(bin, ['run', file, '-p', 'The meaning of life is', '-n', String(GREEDY_TOKENS),
                                        '--temp', '0', '--ids', '-c', '256']);
-    const [promptLine, generatedLine] = stdout.split('\n');
-    const promptIds = promptLine.trim().split(' ').map(Number);
-    const ours = generatedLine.trim().split(' ').map(Number);
+    // --ids prints "prompt: 1 2 ..." and "ids: 5 6 ..." on stderr
+    const numbers = (name) => stderr.split('\n').find((l) => l.startsWith(`${name}:`)).slice(name.length + 1)
+      .trim().split(' ').map(Number);
+    const promptIds = numbers('prompt');
+    const ours = numbers('ids');
     const loaded = await llama.loadModel({ modelPath: file });
     try {
       assert.deepEqual([...loaded.tokenize('The meaning of life is', true)], promptIds);

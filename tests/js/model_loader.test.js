@@ -12,7 +12,7 @@ import {
   AbortError, HttpStatusError, InvalidModelError, ModelTooBigError, NetworkError, NotGgufError, UnsupportedArchitectureError,
 } from '../../js/errors.js';
 import { sha256Hex } from '../../js/sha256.js';
-import fakeGguf from './helpers/fake_gguf.cjs';
+import * as fakeGguf from './helpers/fake_gguf.js';
 import { startRangeServer } from './helpers/range_server.js';
 
 const { makeFakeGguf, probeFakeGguf } = fakeGguf;

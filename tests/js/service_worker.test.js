@@ -12,7 +12,7 @@ const listed = new Set([...source.match(/const SHELL_FILES = \[([^\]]*)\]/)[1].m
 
 test('every page and package file is precached', () => {
   const pageFiles = readdirSync(join(root, 'web')).filter((f) => /\.(js|css|html|webmanifest)$/.test(f) && f !== 'sw.js');
-  const packageFiles = readdirSync(join(root, 'js')).filter((f) => f.endsWith('.js')).map((f) => `js/${f}`);
+  const packageFiles = readdirSync(join(root, 'js'), { recursive: true }).filter((f) => f.endsWith('.js')).map((f) => `js/${f}`);
   for (const file of [...pageFiles, ...packageFiles]) assert.ok(listed.has(file), `web/sw.js does not precache ${file}`);
 });
 
