@@ -26,6 +26,9 @@ after(async () => browser?.close());
 async function openPage(options = {}) {
   const page = await browser.newPage(options);
   await page.goto(`${browser.baseUrl}/`);
+  // Each test starts from an empty chat list (the browser profile is shared by the tests).
+  await page.evaluate(() => new Promise((done) => { const r = indexedDB.deleteDatabase('webgguf-chat'); r.onsuccess = r.onerror = r.onblocked = done; }));
+  await page.reload();
   await page.waitForFunction(() => /^Engine ready/.test(document.getElementById('runtime').textContent));
   return page;
 }
@@ -56,7 +59,7 @@ async function ask(page, question) {
   await page.press('#prompt', 'Enter');
   await page.waitForFunction((count) => document.querySelectorAll('#messages .message.assistant').length > count
       && document.querySelector('#messages .message.assistant.streaming') === null, before, { timeout: 120_000 });
-  return page.$$eval('#messages .message.assistant', (bubbles) => bubbles.at(-1).textContent);
+  return page.$$eval('#messages .message.assistant .content', (bubbles) => bubbles.at(-1).textContent);
 }
 
 test('chats with the bundled model: greedy answer equals the reference', async () => {
@@ -80,9 +83,9 @@ test('chats with the bundled model: greedy answer equals the reference', async (
   await page.waitForFunction(() => document.querySelector('#messages .message.assistant.streaming')?.textContent.length > 10);
   await page.evaluate(() => document.getElementById('stop').click());
   await page.waitForSelector('#messages .message.assistant.streaming', { state: 'detached' });
-  const stopped = await page.$$eval('#messages .message.assistant', (bubbles) => bubbles.at(-1).textContent);
+  const stopped = await page.$$eval('#messages .message.assistant .content', (bubbles) => bubbles.at(-1).textContent);
   assert.ok(stopped.length > 10 && stopped.length < 4000, `reply of ${stopped.length} characters`);
-  await page.click('#clear');
+  await page.click('#new-chat');
   await setGreedy(page);
   await setSetting(page, 'top_k', 40);
   await setSetting(page, 'top_p', 0.95);
