@@ -69,6 +69,8 @@ export class ModelPanel {
       facts.textContent = `${entry.quantization} · ${entry.sizeBytes ? formatBytes(entry.sizeBytes) : 'size read when picked'}`;
       const memory = document.createElement('span');
       memory.className = 'memory';
+      // Only the picked model's header is read (a few MB for a large vocabulary), not all of them.
+      memory.textContent = 'memory: pick it to read its header';
       const description = document.createElement('span');
       description.className = 'description';
       description.textContent = entry.description;

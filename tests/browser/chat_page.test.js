@@ -5,6 +5,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ask, loadSelected } from './chat_helpers.js';
 import { repoRoot, sharedDir, startBrowser } from './harness.js';
 
 const screenshots = join(repoRoot, 'build/screenshots');
@@ -46,20 +47,7 @@ async function setGreedy(page) {
 
 async function loadBundled(page) {
   await page.check('input[name="source"][value="bundled"]');
-  await page.click('#load-button');
-  await page.waitForFunction(() => /^Loaded /.test(document.getElementById('model-status').textContent),
-                             null, { timeout: 120_000 });
-}
-
-async function ask(page, question) {
-  // A short greedy reply can start and finish between two polls of a selector, so wait for a new
-  // assistant bubble that is no longer streaming rather than for the streaming state itself.
-  const before = await page.$$eval('#messages .message.assistant', (bubbles) => bubbles.length);
-  await page.fill('#prompt', question);
-  await page.press('#prompt', 'Enter');
-  await page.waitForFunction((count) => document.querySelectorAll('#messages .message.assistant').length > count
-      && document.querySelector('#messages .message.assistant.streaming') === null, before, { timeout: 120_000 });
-  return page.$$eval('#messages .message.assistant .content', (bubbles) => bubbles.at(-1).textContent);
+  await loadSelected(page);
 }
 
 test('chats with the bundled model: greedy answer equals the reference', async () => {

@@ -7,14 +7,17 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ask, loadSelected } from './chat_helpers.js';
+import { editGgufMetadata } from './gguf_edit.js';
 import { repoRoot, sharedDir, startBrowser } from './harness.js';
 
 const screenshots = join(repoRoot, 'build/screenshots');
 const RIVER_ANSWER = 'A river is a large natural stream of water (larger than a creek). For example: "the river was chaosed to catch it".';
 const SMOLLM_PATH = 'bartowski/SmolLM2-360M-Instruct-GGUF/resolve/main/SmolLM2-360M-Instruct-Q4_K_M.gguf';
+const QWEN_PATH = 'QuantFactory/Qwen2.5-0.5B-Instruct-GGUF/resolve/main/Qwen2.5-0.5B-Instruct.Q4_K_M.gguf';
 
 let browser;
 let hubDir;
@@ -29,6 +32,10 @@ before(async () => {
   execFileSync(webgguf, ['synth', join(hubDir, 'synth-f32.gguf'), '--shape', 'tiny', '--arch', 'llama',
                          '--vocab-from', join(sharedDir, 'models/lexi-28m-chat-f16.gguf')]);
   execFileSync(webgguf, ['quantize', join(hubDir, 'synth-f32.gguf'), target, 'Q4_K_M'], { stdio: 'ignore' });
+  // The same model under the Qwen2.5 path, with sampling defaults in its header (llama.cpp's keys).
+  mkdirSync(join(hubDir, QWEN_PATH, '..'), { recursive: true });
+  writeFileSync(join(hubDir, QWEN_PATH), editGgufMetadata(readFileSync(target), {
+    'general.sampling.temp': 0.25, 'general.sampling.top_k': 17, 'general.sampling.penalty_repeat': 1.05 }));
   browser = await startBrowser({ mounts: [{ prefix: '/hub/', dir: hubDir }] });
   await browser.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: browser.baseUrl });
 });
@@ -50,22 +57,6 @@ async function openPage({ viewport, fresh = true } = {}) {
   }
   await page.waitForFunction(() => /^Engine ready/.test(document.getElementById('runtime').textContent));
   return page;
-}
-
-async function loadSelected(page) {
-  await page.click('#load-button');
-  await page.waitForFunction(() => /^Loaded /.test(document.getElementById('model-status').textContent),
-                             null, { timeout: 120_000 });
-}
-
-async function ask(page, question) {
-  const count = await page.$$eval('#messages .message.assistant', (bubbles) => bubbles.length);
-  await page.fill('#prompt', question);
-  await page.press('#prompt', 'Enter');
-  await page.waitForFunction((n) => document.querySelectorAll('#messages .message.assistant').length > n
-      && document.querySelector('#messages .message.assistant.streaming') === null
-      && !document.getElementById('send').hidden, count, { timeout: 120_000 });
-  return page.$$eval('#messages .message.assistant .content', (bubbles) => bubbles.at(-1).textContent);
 }
 
 test('a prompt longer than the context is removed with a plain message; the chat goes on', async () => {
@@ -205,6 +196,15 @@ test('the model picker: real models with size, memory and description; one loads
   assert.match(await page.textContent('#sampling-source'), /names no sampling defaults/);
   const reply = await ask(page, 'Hello');
   assert.equal(typeof reply, 'string');
+  // A file that names its sampling defaults (general.sampling.*) gets them.
+  await page.evaluate(() => { document.getElementById('model-panel').open = true; });
+  await page.check('input[name="source"][value="qwen2.5-0.5b"]');
+  await loadSelected(page);
+  assert.equal(await page.inputValue('#settings-form [name="temperature"]'), '0.25');
+  assert.equal(await page.inputValue('#settings-form [name="top_k"]'), '17');
+  assert.equal(await page.inputValue('#settings-form [name="repeat_penalty"]'), String(Math.fround(1.05)));
+  assert.equal(await page.inputValue('#settings-form [name="top_p"]'), '0.95');
+  assert.match(await page.textContent('#sampling-source'), /from the model file's defaults \(temperature, top_k, repeat_penalty\)/);
   await page.close();
 });
 
