@@ -7,9 +7,12 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { repoRoot, startBrowser } from './harness.js';
+import { editGgufMetadata } from './gguf_edit.js';
+import { repoRoot, sharedDir, startBrowser } from './harness.js';
 
 const screenshots = join(repoRoot, 'build/screenshots');
 // `webgguf quantize lexi-28m-f16.gguf OUT Q4_K_M` natively (tests/js/quantize.test.js).
@@ -20,11 +23,21 @@ const BUNDLED_SHA256 = createHash('sha256').update(readFileSync(join(repoRoot, '
 const RIVER_ANSWER = 'A river is a large natural stream of water (larger than a creek). For example: "the river was chaosed to catch it".';
 
 let browser;
+let modelsDir;
 before(async () => {
   mkdirSync(screenshots, { recursive: true });
-  browser = await startBrowser();
+  // An F32 model whose header names an architecture the engine does not run.
+  modelsDir = mkdtempSync(join(tmpdir(), 'webgguf-shrink-'));
+  execFileSync(join(repoRoot, 'build/native/webgguf'), ['synth', join(modelsDir, 'synth.gguf'), '--shape', 'tiny',
+    '--arch', 'llama', '--vocab-from', join(sharedDir, 'models/lexi-28m-f16.gguf')]);
+  writeFileSync(join(modelsDir, 'mamba-f32.gguf'),
+                editGgufMetadata(readFileSync(join(modelsDir, 'synth.gguf')), { 'general.architecture': 'mamba' }));
+  browser = await startBrowser({ mounts: [{ prefix: '/test-models/', dir: modelsDir }] });
 });
-after(async () => browser?.close());
+after(async () => {
+  await browser?.close();
+  if (modelsDir) rmSync(modelsDir, { recursive: true, force: true });
+});
 
 async function openDemoOrigin() {
   const page = await browser.newPage();
@@ -95,12 +108,20 @@ test('Shrink: the one-click sample, KL and top-1 with errors that separate Q8_0 
   await page.goto(`${browser.baseUrl}/`);
   await page.waitForFunction(() => /^Engine ready/.test(document.getElementById('runtime').textContent));
   await page.click('nav button[data-view="shrink-view"]');
-  // A quantized input is refused from its header, before anything loads.
+  // An unsupported architecture and a quantized input are refused from their headers, before
+  // anything loads.
+  await page.fill('#shrink-form [name="url"]', '/test-models/mamba-f32.gguf');
+  await page.click('#shrink-form button[type="submit"]');
+  await page.waitForFunction(() => document.getElementById('shrink-status').classList.contains('error'));
+  assert.match(await page.textContent('#shrink-status'), /unsupported model architecture 'mamba'/);
+  assert.equal(await page.evaluate(() => globalThis.webgguf.shrinkView.engine.info()), null);
   await page.fill('#shrink-form [name="url"]', '/models/lexi-28m-chat-Q4_K_M.gguf');
+  await page.waitForFunction(() => document.getElementById('shrink-status').textContent === '');
   await page.click('#shrink-form button[type="submit"]');
   await page.waitForFunction(() => document.getElementById('shrink-status').classList.contains('error'));
   assert.match(await page.textContent('#shrink-status'), /already quantized \(Q4_K_M.*F16, BF16 or F32 original/);
   assert.equal(await page.$$eval('#shrink-table tbody tr', (trs) => trs.length), 0);
+  assert.equal(await page.evaluate(() => globalThis.webgguf.shrinkView.engine.info()), null);
   // A missing file: its error, then cleared by the next (successful) run.
   await page.fill('#shrink-form [name="url"]', '/models/missing-f16.gguf');
   await page.click('#shrink-form button[type="submit"]');
@@ -138,6 +159,15 @@ test('Shrink: the one-click sample, KL and top-1 with errors that separate Q8_0 
   assert.equal(new Set(ticks).size, ticks.length, `repeated tick labels: ${ticks.join(', ')}`);
   assert.ok(ticks.includes('0.1') && ticks.includes('1e-4'), ticks.join(', '));
   await page.locator('#shrink-view').screenshot({ path: join(screenshots, 'shrink.png') });
+  // The report alone (status line, table and chart), for the README: its box in page coordinates.
+  const clip = await page.evaluate(() => {
+    const boxes = ['#shrink-status', '#shrink-table', '#shrink-chart'].map((s) => document.querySelector(s).getBoundingClientRect());
+    const left = Math.min(...boxes.map((b) => b.left)) + scrollX - 8;
+    const top = Math.min(...boxes.map((b) => b.top)) + scrollY - 8;
+    return { x: Math.max(0, left), y: top, width: Math.max(...boxes.map((b) => b.right)) + scrollX + 8 - Math.max(0, left),
+             height: Math.max(...boxes.map((b) => b.bottom)) + scrollY + 8 - top };
+  });
+  await page.screenshot({ path: join(screenshots, 'shrink-report.png'), fullPage: true, clip });
 
   // 375 px: one card per preset, every field labelled, nothing hidden sideways.
   await page.setViewportSize({ width: 375, height: 740 });
