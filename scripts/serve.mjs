@@ -64,6 +64,9 @@ export const siteMounts = [
   { prefix: '/js/', dir: join(repoRoot, 'js') },
   { prefix: '/dist/wasm/', dir: join(repoRoot, 'dist/wasm') },
   { prefix: '/node_modules/@huggingface/jinja/dist/', dir: join(repoRoot, 'node_modules/@huggingface/jinja/dist') },
+  // The README's two minimal browser examples (pages of their own, using /js/ the same way).
+  { prefix: '/examples/browser-minimal/', dir: join(repoRoot, 'examples/browser-minimal') },
+  { prefix: '/examples/quantize-in-browser/', dir: join(repoRoot, 'examples/quantize-in-browser') },
   { prefix: '/', dir: join(repoRoot, 'web') },
 ];
 

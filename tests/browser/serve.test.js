@@ -28,7 +28,7 @@ test('serves the page and exactly what it loads', async () => {
                       '/icons/icon.svg', '/data/eval-sample.txt', '/js/index.js', '/js/worker.js',
                       '/dist/wasm/webgguf-st-web.wasm', '/dist/wasm/webgguf-mt-web.mjs',
                       '/node_modules/@huggingface/jinja/dist/index.js', '/models/lexi-28m-chat-Q4_K_M.gguf',
-                      '/models/lexi-28m-f16.gguf']) {
+                      '/models/lexi-28m-f16.gguf', '/examples/browser-minimal/', '/examples/quantize-in-browser/']) {
     assert.equal(await status(path), 200, path);
   }
   const html = await (await fetch(`${base}/`)).text();
@@ -44,7 +44,7 @@ test('404s the rest of the repository', async () => {
                       '/tests/browser/harness.js', '/node_modules/playwright-core/package.json',
                       '/node_modules/@huggingface/jinja/package.json', '/shared/models/lexi-28m-f16.gguf',
                       '/../shared/DESIGN.md', '/%2e%2e/package.json', '/js/../package.json',
-                      '/web/index.html', '/CMakeLists.txt', '/.gitignore', '/dist/wasm/../../package.json']) {
+                      '/web/index.html', '/CMakeLists.txt', '/examples/node-chat.mjs', '/.gitignore', '/dist/wasm/../../package.json']) {
     assert.equal(await status(path), 404, path);
   }
 });
