@@ -150,7 +150,8 @@ function renderConversation() {
 }
 
 async function persist(conversation) {
-  if (conversation.messages.length === 0) return;
+  // A chat deleted while its reply was being stopped is not saved back.
+  if (conversation.messages.length === 0 || conversation.deleted) return;
   conversation.title ||= titleFrom(conversation.messages.find((m) => m.role === 'user')?.content ?? 'Chat');
   await store.put(conversation);
   await refreshList();
@@ -187,7 +188,10 @@ const conversationList = new ConversationList($('#conversations'), {
   },
   onDelete: async (id) => {
     await store.delete(id);
-    if (id === current.id) startNewChat();
+    if (id === current.id) {
+      current.deleted = true;
+      startNewChat();
+    }
     else await refreshList();
   },
 });
