@@ -1,8 +1,9 @@
-// Static file server for the demo: the site is web/ laid over the repository root (so the page
-// is at / and the package at /js/ and /dist/, the layout a static host gets), with the headers
-// that make a page cross-origin isolated (COOP/COEP: SharedArrayBuffer and the threaded wasm
-// build) and HTTP Range support so models can be probed and resumed.
-//   node scripts/serve.mjs [--port 8080]
+// Static file server for the demo. It serves only the site: the page (web/) at /, the package at
+// /js/ and /dist/wasm/, and the one dependency file the page's import map names — the layout a
+// static host gets. Everything else (.git, build/, the rest of node_modules/, package.json, ../shared)
+// answers 404. Headers make the page cross-origin isolated (COOP/COEP: SharedArrayBuffer and the
+// threaded wasm build); HTTP Range support lets models be probed and resumed.
+//   node scripts/serve.mjs [--port 8080] [--host 127.0.0.1]   (--lan: listen on every interface)
 import { createServer } from 'node:http';
 import { createReadStream, promises as fs } from 'node:fs';
 import { extname, join, normalize, resolve, sep } from 'node:path';
@@ -15,11 +16,18 @@ const MIME_TYPES = {
   '.gguf': 'application/octet-stream', '.txt': 'text/plain; charset=utf-8',
 };
 
-function parseArgs(argv) {
-  const options = { port: 8080 };
-  for (let i = 0; i < argv.length; i += 2) {
-    if (argv[i] === '--port') options.port = Number(argv[i + 1]);
-    else throw new Error(`serve: unknown option ${argv[i]}`);
+export const DEFAULT_HOST = '127.0.0.1';
+
+export function parseArgs(argv, env = process.env) {
+  const options = { port: Number(env.PORT || 8080), host: env.HOST || DEFAULT_HOST };
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--port') options.port = Number(argv[++i]);
+    else if (argv[i] === '--host') options.host = argv[++i];
+    else if (argv[i] === '--lan') options.host = '0.0.0.0';
+    else throw new Error(`serve: unknown option ${argv[i]} (options: --port N, --host ADDRESS, --lan)`);
+  }
+  if (!Number.isInteger(options.port) || options.port < 0 || options.port > 65535) {
+    throw new Error(`serve: --port must be an integer from 0 to 65535, not ${options.port}`);
   }
   return options;
 }
@@ -40,32 +48,62 @@ export function parseRange(header, size) {
 }
 
 export const repoRoot = resolve(fileURLToPath(import.meta.url), '../..');
-export const siteRoots = [join(repoRoot, 'web'), repoRoot];
 
-// The first root holding the path wins; null when none does (or the path escapes the roots).
-async function locate(roots, pathname) {
-  for (const root of roots) {
-    const path = normalize(join(root, pathname));
-    if (path !== root && !path.startsWith(root + sep)) return null;
+/**
+ * What the site consists of: URL prefix -> folder. A request is served from the first mount whose
+ * prefix it starts with and whose folder holds the file. The page's import map names
+ * node_modules/@huggingface/jinja/dist/index.js; that folder is the only part of node_modules served.
+ * A mount with `file` instead of `dir` serves that one file at exactly `prefix`.
+ * @type {Array<{ prefix: string, dir?: string, file?: string }>}
+ */
+export const siteMounts = [
+  // The Shrink tab's one-click F16 sample: the lexi-28m F16 of the shared fixtures (56.8 MB), the
+  // model the bundled held-out text was cut from. Only this one file of ../shared is served; a
+  // static host without it answers 404 and the page hides the sample button.
+  { prefix: '/models/lexi-28m-f16.gguf', file: join(repoRoot, '../shared/models/lexi-28m-f16.gguf') },
+  { prefix: '/js/', dir: join(repoRoot, 'js') },
+  { prefix: '/dist/wasm/', dir: join(repoRoot, 'dist/wasm') },
+  { prefix: '/node_modules/@huggingface/jinja/dist/', dir: join(repoRoot, 'node_modules/@huggingface/jinja/dist') },
+  // The README's two minimal browser examples (pages of their own, using /js/ the same way).
+  { prefix: '/examples/browser-minimal/', dir: join(repoRoot, 'examples/browser-minimal') },
+  { prefix: '/examples/quantize-in-browser/', dir: join(repoRoot, 'examples/quantize-in-browser') },
+  { prefix: '/', dir: join(repoRoot, 'web') },
+];
+
+// The mount and file for a URL path; null when no mount holds it (or the path escapes its folder).
+async function locate(mounts, pathname) {
+  for (const { prefix, dir, file } of mounts) {
+    if (file ? pathname !== prefix : !pathname.startsWith(prefix)) continue;
+    const path = file ?? normalize(join(dir, pathname.slice(prefix.length)));
+    if (!file && path !== dir && !path.startsWith(dir + sep)) continue;
+    // No dot-files or dot-folders (.git, .DS_Store) even inside a served folder.
+    if (pathname.split('/').some((part) => part.startsWith('.'))) continue;
     try {
       const stat = await fs.stat(path);
       if (stat.isFile()) return { path, stat };
     } catch {
-      // not under this root: try the next
+      // not in this mount: try the next
     }
   }
   return null;
 }
 
-export function createStaticServer(roots = siteRoots) {
+/** @param {Array<{ prefix: string, dir?: string, file?: string }>} mounts */
+export function createStaticServer(mounts = siteMounts) {
   return createServer(async (request, response) => {
     response.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
     response.setHeader('Cross-Origin-Embedder-Policy', 'require-corp');
     response.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
     response.setHeader('Accept-Ranges', 'bytes');
-    let pathname = decodeURIComponent(new URL(request.url, 'http://localhost').pathname);
+    let pathname;
+    try {
+      pathname = decodeURIComponent(new URL(request.url, 'http://localhost').pathname);
+    } catch {
+      response.writeHead(400, { 'Content-Type': 'text/plain' }).end('bad request');
+      return;
+    }
     if (pathname.endsWith('/')) pathname += 'index.html';
-    const found = await locate(roots, pathname);
+    const found = pathname.includes('\0') ? null : await locate(mounts, pathname);
     if (!found) {
       response.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found');
       return;
@@ -97,8 +135,11 @@ export function createStaticServer(roots = siteRoots) {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const { port } = parseArgs(process.argv.slice(2));
-  createStaticServer().listen(port, () => {
-    console.log(`webgguf demo: http://localhost:${port}/  (cross-origin isolated: threads on)`);
+  const { port, host } = parseArgs(process.argv.slice(2));
+  const server = createStaticServer();
+  server.listen(port, host, () => {
+    const shown = host === '0.0.0.0' ? 'every interface' : host;
+    console.log(`webgguf demo: http://${host === '0.0.0.0' ? 'localhost' : host}:${server.address().port}/  ` +
+                `(listening on ${shown}; cross-origin isolated: threads on)`);
   });
 }

@@ -1,8 +1,12 @@
-// The demo page: boots the engine in a worker, loads a model, and chats with it.
-import { Engine } from '../js/index.js';
+// The demo page: boots the engine in a worker, loads a model, and chats with it; conversations are
+// kept in IndexedDB and listed beside the chat.
+import { ChatTemplate, Engine, advise } from '../js/index.js';
 import { ChatView } from './chat_view.js';
+import { ConversationList } from './conversation_list.js';
+import { ConversationStore, newConversation, titleFrom } from './conversation_store.js';
 import { ModelPanel } from './model_panel.js';
-import { bindSettingsForm, loadSettings } from './settings.js';
+import { samplingFromMetadata } from './model_catalog.js';
+import { DEFAULT_SETTINGS, bindSettingsForm, loadSettings, saveSettings, showSettings } from './settings.js';
 import { formatBytes } from './format.js';
 import { initInspector } from './inspector.js';
 import { initAdvisor } from './advisor_view.js';
@@ -11,9 +15,10 @@ import { ShrinkView } from './shrink_view.js';
 const $ = (selector) => document.querySelector(selector);
 const settings = loadSettings();
 const chatView = new ChatView($('#messages'));
-/** @type {{ role: string, content: string }[]} the conversation without the system prompt */
-let messages = [];
-let generation = null;  // AbortController of the reply being generated
+const store = await ConversationStore.open();
+/** The conversation on screen: { id, title, messages: [{ role, content, stopped? }] }. */
+let current = newConversation();
+let generation = null;  // { controller, conversation } of the reply being generated
 let modelInfo = null;
 
 if ('serviceWorker' in navigator) {
@@ -26,7 +31,7 @@ if ('serviceWorker' in navigator) {
   }).catch((error) => console.warn('service worker not registered:', error.message));
 }
 
-// Views (chat / advisor / inspector).
+// Views (chat / advisor / shrink / inspector).
 for (const button of document.querySelectorAll('nav button')) {
   button.addEventListener('click', () => {
     for (const other of document.querySelectorAll('nav button')) {
@@ -42,15 +47,10 @@ function describeRuntime(runtime) {
   return `Engine ready: single-threaded${runtime.fallbackReason ? ` (${runtime.fallbackReason})` : ''}.`;
 }
 
-async function createEngine() {
-  const engine = await Engine.create({ threads: settings.threads > 0 ? settings.threads : 'auto' });
-  $('#runtime').textContent = describeRuntime(engine.runtime);
-  return engine;
-}
-
 let engine;
 try {
-  engine = await createEngine();
+  engine = await Engine.create({ threads: settings.threads > 0 ? settings.threads : 'auto' });
+  $('#runtime').textContent = describeRuntime(engine.runtime);
 } catch (error) {
   $('#runtime').textContent = `The engine could not start: ${error.message}`;
   $('#runtime').classList.add('error');
@@ -58,24 +58,52 @@ try {
 }
 
 function setChatEnabled(enabled) {
-  for (const id of ['#prompt', '#send', '#clear']) $(id).disabled = !enabled;
-  $('#regenerate').disabled = !enabled || !messages.some((m) => m.role === 'assistant');
+  for (const id of ['#prompt', '#send']) $(id).disabled = !enabled;
+  $('#regenerate').disabled = !enabled || current.messages.at(-1)?.role !== 'assistant';
+}
+
+// A model's sampling defaults: the page's, then the catalog entry's (the bundled model answers
+// best greedy), then what the GGUF itself names (general.sampling.*).
+async function applyModelSampling(source, entry) {
+  const header = await engine.inspect(source, { retries: 0 }).catch(() => null);
+  const fromFile = samplingFromMetadata(header?.metadata);
+  const sampling = {};
+  for (const key of ['temperature', 'top_k', 'top_p', 'min_p', 'repeat_penalty']) sampling[key] = DEFAULT_SETTINGS[key];
+  Object.assign(sampling, entry?.sampling ?? {}, fromFile);
+  Object.assign(settings, sampling);
+  saveSettings(settings);
+  showSettings($('#settings-form'), settings);
+  const named = Object.keys(fromFile);
+  $('#sampling-source').textContent = named.length
+    ? `Sampling set from the model file's defaults (${named.join(', ')}).`
+    : entry?.sampling ? `Sampling set for ${entry.name}: ${Object.entries(entry.sampling).map(([k, v]) => `${k} ${v}`).join(', ')}.`
+      : 'The model file names no sampling defaults: the page\'s are used.';
+}
+
+async function planMemory(url) {
+  const plan = await engine.planQuantization(url, { n_ctx: settings.n_ctx });
+  const advice = advise({ presets: plan.presets, context_bytes: plan.context_bytes, deviceMemoryGB: navigator.deviceMemory });
+  const row = advice.rows.find((r) => r.file_bytes === plan.original_bytes) ?? advice.rows[0];
+  return { memory_bytes: row.memory_bytes, file_bytes: plan.original_bytes, fits: row.fits, n_ctx: settings.n_ctx };
 }
 
 const modelPanel = new ModelPanel($('#model-panel'), {
   onLoad: async (source, options) => {
     setChatEnabled(false);
-    generation?.abort();
-    modelInfo = await engine.load(source, { ...options, n_ctx: settings.n_ctx });
-    messages = [];
-    chatView.clear();
+    generation?.controller.abort();
+    modelInfo = null;
+    modelInfo = await engine.load(source, { onProgress: options.onProgress, signal: options.signal, n_ctx: settings.n_ctx });
+    await applyModelSampling(source, options.entry);
     setChatEnabled(true);
     showMemory();
+    updateContextMeter();
     $('#prompt').focus();
     return modelInfo;
   },
   listCached: () => engine.cache.list(),
   deleteCached: (url) => engine.cache.delete(url),
+  planMemory,
+  contextSize: () => settings.n_ctx,
 });
 
 function showMemory(extra = '') {
@@ -85,15 +113,106 @@ function showMemory(extra = '') {
       `${formatBytes(modelInfo.memory.kv_bytes)}).`;
 }
 
-function conversation() {
-  return settings.system_prompt.trim()
-    ? [{ role: 'system', content: settings.system_prompt.trim() }, ...messages]
-    : messages;
+/** The messages the model sees: the system prompt, then the turns without the page's marks. */
+function conversationFor(conversation) {
+  const turns = conversation.messages.map(({ role, content }) => ({ role, content }));
+  const system = settings.system_prompt.trim();
+  return system ? [{ role: 'system', content: system }, ...turns] : turns;
+}
+
+// Tokens the conversation takes in the context: the model's template rendered with a generation
+// prompt, tokenized as the engine does for a chat request.
+async function updateContextMeter() {
+  const meter = $('#context-meter');
+  if (!modelInfo) { meter.hidden = true; return; }
+  const info = modelInfo;
+  let used = 0;
+  try {
+    const template = new ChatTemplate(info.chat_template, engine.specialTokens);
+    const messages = conversationFor(current);
+    if (messages.length > 0) used = (await engine.tokenize(template.render(messages), { addSpecial: info.add_bos, parseSpecial: true })).length;
+  } catch {
+    meter.hidden = true;
+    return;
+  }
+  if (info !== modelInfo) return;
+  meter.hidden = false;
+  $('#context-bar').value = Math.min(1, used / info.n_ctx);
+  $('#context-text').textContent = `${used} / ${info.n_ctx} tokens`;
+  meter.title = 'How much of the model\'s context this conversation fills; a full context ends the conversation.';
+}
+
+function renderConversation() {
+  chatView.clear();
+  for (const message of current.messages) chatView.add(message.role, message.content, { stopped: message.stopped });
+  setChatEnabled(Boolean(modelInfo));
+  updateContextMeter();
+}
+
+async function persist(conversation) {
+  // A chat deleted while its reply was being stopped is not saved back.
+  if (conversation.messages.length === 0 || conversation.deleted) return;
+  conversation.title ||= titleFrom(conversation.messages.find((m) => m.role === 'user')?.content ?? 'Chat');
+  await store.put(conversation);
+  await refreshList();
+}
+
+async function refreshList() {
+  conversationList.render(await store.list(), current.id);
+}
+
+function startNewChat() {
+  generation?.controller.abort();
+  current = newConversation();
+  $('#stats').textContent = '';
+  renderConversation();
+  refreshList();
+  $('#prompt').focus();
+}
+
+const conversationList = new ConversationList($('#conversations'), {
+  onNew: startNewChat,
+  onOpen: async (id) => {
+    if (id === current.id) return;
+    generation?.controller.abort();
+    current = (await store.get(id)) ?? newConversation();
+    renderConversation();
+    refreshList();
+  },
+  onRename: async (id, title) => {
+    const conversation = id === current.id ? current : await store.get(id);
+    if (!conversation) return;
+    conversation.title = title;
+    await store.put(conversation);
+    await refreshList();
+  },
+  onDelete: async (id) => {
+    await store.delete(id);
+    if (id === current.id) {
+      current.deleted = true;
+      startNewChat();
+    }
+    else await refreshList();
+  },
+});
+
+// Plain words for a conversation that no longer fits: the engine's ContextFullError names both
+// token counts ("the prompt has N tokens but the context holds M").
+function contextFullMessage(error, onlyTurn) {
+  const counts = /(\d+) tokens but the context holds (\d+)/.exec(error.message);
+  const size = counts ? ` (${counts[1]} tokens; this model was loaded to hold ${counts[2]})` : '';
+  return onlyTurn
+    ? `That message is too long for the model's memory of the conversation${size}. It was taken out: ` +
+      'send a shorter one, or raise "Context size" in Settings and load the model again.'
+    : `The conversation has grown past what the model can keep in mind${size}. Your last message was ` +
+      'taken out so you can go on: start a New chat, send something shorter, or raise "Context size" ' +
+      'in Settings and load the model again.';
 }
 
 async function reply() {
+  const conversation = current;
   const controller = new AbortController();
-  generation = controller;
+  generation = { controller, conversation };
   $('#stop').hidden = false;
   $('#send').hidden = true;
   setChatEnabled(false);
@@ -102,9 +221,10 @@ async function reply() {
   const started = performance.now();
   let pieces = 0;
   let timings = null;
+  let failure = null;
   try {
     const stream = await engine.chat.completions.create({
-      messages: conversation(), stream: true, signal: controller.signal,
+      messages: conversationFor(conversation), stream: true, signal: controller.signal,
       max_tokens: settings.max_tokens, temperature: settings.temperature, top_k: settings.top_k,
       top_p: settings.top_p, min_p: settings.min_p, repeat_penalty: settings.repeat_penalty,
     });
@@ -118,21 +238,39 @@ async function reply() {
       if (chunk.timings) timings = chunk.timings;
     }
   } catch (error) {
-    if (error.name !== 'AbortError') chatView.showError(error.message);
+    failure = error;
   } finally {
     bubble.setStreaming(false);
-    if (bubble.text) messages.push({ role: 'assistant', content: bubble.text });
-    else bubble.remove();
+    const stopped = failure?.name === 'AbortError';
+    if (bubble.text) {
+      conversation.messages.push({ role: 'assistant', content: bubble.text, ...(stopped ? { stopped: true } : {}) });
+      if (stopped) bubble.markStopped();
+    } else {
+      bubble.remove();
+    }
+    if (failure?.code === 'context_full' && conversation.messages.at(-1)?.role === 'user') {
+      // The failed turn leaves the conversation, so the next question is not refused again.
+      conversation.messages.pop();
+      if (conversation === current) [...document.querySelectorAll('#messages .message.user')].at(-1)?.remove();
+    }
+    if (failure && !stopped && conversation === current) {
+      chatView.showError(failure.code === 'context_full'
+        ? contextFullMessage(failure, conversation.messages.length === 0) : failure.message);
+    }
     generation = null;
     $('#stop').hidden = true;
     $('#send').hidden = false;
-    setChatEnabled(Boolean(modelInfo));
-    showMemory(timings
-      ? `Prompt: ${timings.prompt_n} tokens at ${timings.prompt_per_second.toFixed(0)} tok/s` +
-        `${timings.prompt_reused ? ` (${timings.prompt_reused} reused)` : ''}; reply: ${timings.predicted_n} tokens at ` +
-        `${timings.predicted_per_second.toFixed(1)} tok/s. `
-      : '');
-    $('#prompt').focus();
+    await persist(conversation);
+    if (conversation === current) {
+      setChatEnabled(Boolean(modelInfo));
+      showMemory(timings
+        ? `Prompt: ${timings.prompt_n} tokens at ${timings.prompt_per_second.toFixed(0)} tok/s` +
+          `${timings.prompt_reused ? ` (${timings.prompt_reused} reused)` : ''}; reply: ${timings.predicted_n} tokens at ` +
+          `${timings.predicted_per_second.toFixed(1)} tok/s. `
+        : '');
+      updateContextMeter();
+      $('#prompt').focus();
+    }
   }
 }
 
@@ -141,7 +279,8 @@ $('#chat-form').addEventListener('submit', (event) => {
   const text = $('#prompt').value.trim();
   if (!text || generation || !modelInfo) return;
   $('#prompt').value = '';
-  messages.push({ role: 'user', content: text });
+  chatView.clearErrors();
+  current.messages.push({ role: 'user', content: text });
   chatView.add('user', text);
   reply();
 });
@@ -151,27 +290,32 @@ $('#prompt').addEventListener('keydown', (event) => {
     $('#chat-form').requestSubmit();
   }
 });
-$('#stop').addEventListener('click', () => generation?.abort());
+$('#stop').addEventListener('click', () => generation?.controller.abort());
 $('#regenerate').addEventListener('click', () => {
-  if (generation || messages.at(-1)?.role !== 'assistant') return;
-  messages.pop();
+  if (generation || current.messages.at(-1)?.role !== 'assistant') return;
+  current.messages.pop();
+  chatView.clearErrors();
   [...document.querySelectorAll('#messages .message.assistant')].at(-1)?.remove();
   reply();
 });
-$('#clear').addEventListener('click', () => {
-  generation?.abort();
-  messages = [];
-  chatView.clear();
-  setChatEnabled(Boolean(modelInfo));
+
+bindSettingsForm($('#settings-form'), settings, async (changed, name) => {
+  if (modelInfo && name === 'threads' && changed.threads > 0) await engine.setThreads(changed.threads).catch(() => {});
+  if (name === 'n_ctx' || name === undefined) modelPanel.checkMemory();
 });
 
-bindSettingsForm($('#settings-form'), settings, async (changed) => {
-  if (modelInfo && changed.threads > 0) await engine.setThreads(changed.threads).catch(() => {});
-});
+// On a phone the chats list starts folded, leaving the screen to the conversation.
+if (matchMedia('(max-width: 640px)').matches) $('#conversations-panel').open = false;
+
+// The most recent conversation comes back after a reload.
+const saved = await store.list();
+if (saved.length > 0) current = saved[0];
+renderConversation();
+await refreshList();
 
 initInspector(engine);
 initAdvisor(engine, settings);
 const shrinkView = new ShrinkView(settings);
 
 // Expose for tests and the console.
-globalThis.webgguf = { engine, modelPanel, shrinkView, get messages() { return messages; } };
+globalThis.webgguf = { engine, modelPanel, shrinkView, store, get messages() { return current.messages; } };

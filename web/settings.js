@@ -19,27 +19,30 @@ export function saveSettings(settings, storage = globalThis.localStorage) {
   storage?.setItem(STORAGE_KEY, JSON.stringify(settings));
 }
 
-// Binds each form control named like a setting; calls onChange(settings) on edits.
-export function bindSettingsForm(form, settings, onChange) {
+/** Puts each setting's value into the form control of the same name. */
+export function showSettings(form, settings) {
   for (const [key, value] of Object.entries(settings)) {
     const input = form.elements.namedItem(key);
     if (input) input.value = String(value);
   }
+}
+
+// Binds each form control named like a setting; calls onChange(settings, name) on edits (name is
+// undefined after "Restore defaults").
+export function bindSettingsForm(form, settings, onChange) {
+  showSettings(form, settings);
   form.addEventListener('input', (event) => {
     const input = event.target;
     if (!(input.name in settings)) return;
     settings[input.name] = input.type === 'number' || input.type === 'range' ? Number(input.value) : input.value;
     saveSettings(settings);
-    onChange(settings);
+    onChange(settings, input.name);
   });
   form.addEventListener('reset', (event) => {
     event.preventDefault();
     Object.assign(settings, DEFAULT_SETTINGS);
-    for (const [key, value] of Object.entries(settings)) {
-      const input = form.elements.namedItem(key);
-      if (input) input.value = String(value);
-    }
+    showSettings(form, settings);
     saveSettings(settings);
-    onChange(settings);
+    onChange(settings, undefined);
   });
 }

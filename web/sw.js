@@ -2,12 +2,12 @@
 // COOP/COEP headers that make the page cross-origin isolated (SharedArrayBuffer → threads) on
 // static hosts that cannot set headers themselves (e.g. GitHub Pages).
 // Models are not cached here: the model store keeps them in OPFS / the Cache API itself.
-const SHELL_CACHE = 'webgguf-shell-v1';
+const SHELL_CACHE = 'webgguf-shell-v2';
 // Everything the page and its engine worker load (tests/js/service_worker.test.js checks that
 // every file of web/ and js/ is listed).
 const SHELL_FILES = [
   './', 'index.html', 'app.js', 'style.css', 'markdown.js', 'settings.js', 'chat_view.js', 'format.js',
-  'model_panel.js', 'advisor_view.js', 'inspector.js', 'shrink_view.js', 'shrink_chart.js', 'data/eval-sample.txt',
+  'model_panel.js', 'model_catalog.js', 'conversation_store.js', 'conversation_list.js', 'advisor_view.js', 'inspector.js', 'shrink_view.js', 'shrink_chart.js', 'data/eval-sample.txt',
   'manifest.webmanifest',
   'icons/icon.svg', 'icons/icon-192.png', 'icons/icon-512.png',
   'js/advisor.js', 'js/byte_sources.js', 'js/chat_template.js', 'js/completions.js', 'js/engine.js',

@@ -5,6 +5,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ask, loadSelected } from './chat_helpers.js';
 import { repoRoot, sharedDir, startBrowser } from './harness.js';
 
 const screenshots = join(repoRoot, 'build/screenshots');
@@ -26,6 +27,9 @@ after(async () => browser?.close());
 async function openPage(options = {}) {
   const page = await browser.newPage(options);
   await page.goto(`${browser.baseUrl}/`);
+  // Each test starts from an empty chat list (the browser profile is shared by the tests).
+  await page.evaluate(() => new Promise((done) => { const r = indexedDB.deleteDatabase('webgguf-chat'); r.onsuccess = r.onerror = r.onblocked = done; }));
+  await page.reload();
   await page.waitForFunction(() => /^Engine ready/.test(document.getElementById('runtime').textContent));
   return page;
 }
@@ -43,20 +47,7 @@ async function setGreedy(page) {
 
 async function loadBundled(page) {
   await page.check('input[name="source"][value="bundled"]');
-  await page.click('#load-button');
-  await page.waitForFunction(() => /^Loaded /.test(document.getElementById('model-status').textContent),
-                             null, { timeout: 120_000 });
-}
-
-async function ask(page, question) {
-  // A short greedy reply can start and finish between two polls of a selector, so wait for a new
-  // assistant bubble that is no longer streaming rather than for the streaming state itself.
-  const before = await page.$$eval('#messages .message.assistant', (bubbles) => bubbles.length);
-  await page.fill('#prompt', question);
-  await page.press('#prompt', 'Enter');
-  await page.waitForFunction((count) => document.querySelectorAll('#messages .message.assistant').length > count
-      && document.querySelector('#messages .message.assistant.streaming') === null, before, { timeout: 120_000 });
-  return page.$$eval('#messages .message.assistant', (bubbles) => bubbles.at(-1).textContent);
+  await loadSelected(page);
 }
 
 test('chats with the bundled model: greedy answer equals the reference', async () => {
@@ -80,9 +71,9 @@ test('chats with the bundled model: greedy answer equals the reference', async (
   await page.waitForFunction(() => document.querySelector('#messages .message.assistant.streaming')?.textContent.length > 10);
   await page.evaluate(() => document.getElementById('stop').click());
   await page.waitForSelector('#messages .message.assistant.streaming', { state: 'detached' });
-  const stopped = await page.$$eval('#messages .message.assistant', (bubbles) => bubbles.at(-1).textContent);
+  const stopped = await page.$$eval('#messages .message.assistant .content', (bubbles) => bubbles.at(-1).textContent);
   assert.ok(stopped.length > 10 && stopped.length < 4000, `reply of ${stopped.length} characters`);
-  await page.click('#clear');
+  await page.click('#new-chat');
   await setGreedy(page);
   await setSetting(page, 'top_k', 40);
   await setSetting(page, 'top_p', 0.95);

@@ -4,18 +4,20 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium } from 'playwright-core';
-import { createStaticServer, repoRoot, siteRoots } from '../../scripts/serve.mjs';
+import { createStaticServer, repoRoot, siteMounts } from '../../scripts/serve.mjs';
 
 export { repoRoot };
 export const sharedDir = resolve(repoRoot, '../shared');
 const CHROMIUM = '/usr/bin/chromium';
 
 // Starts the server and the browser; returns { baseUrl, browser, newPage, close }.
-// `extraRoots`: more folders served after the site's; `args`: extra Chromium switches.
-export async function startBrowser({ extraRoots = [], args = [] } = {}) {
+// `extraRoots`: more folders served at / after the site's; `mounts`: more { prefix, dir } mounts
+// tried before the site's; `args`: extra Chromium switches.
+export async function startBrowser({ extraRoots = [], mounts = [], args = [] } = {}) {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run scripts/setup.sh`);
   // The site, plus ../shared as /shared/ so tests can load the fixture models by URL.
-  const server = createStaticServer([...siteRoots, resolve(sharedDir, '..'), ...extraRoots]);
+  const server = createStaticServer([...mounts, ...siteMounts, { prefix: '/shared/', dir: sharedDir },
+                                     ...extraRoots.map((dir) => ({ prefix: '/', dir }))]);
   await new Promise((done) => server.listen(0, '127.0.0.1', done));
   const baseUrl = `http://127.0.0.1:${server.address().port}`;
   const userDataDir = mkdtempSync(join(tmpdir(), 'webgguf-chromium-'));
