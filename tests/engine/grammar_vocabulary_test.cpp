@@ -79,5 +79,11 @@ TEST(GrammarVocabulary, FullPassEqualsSingleChecksLexi) {
   }
 }
 
+TEST(GrammarVocabulary, FullPassEqualsSingleChecksQwen2) {
+  auto vocab = load_vocabulary(shared_path("fixtures/tokenizers/ggml-vocab-qwen2.gguf"));
+  ASSERT_GT(vocab->size(), 150000u);
+  for (const char* g : {"json.gbnf", "japanese.gbnf", "c.gbnf"}) expect_mask_equals_single_checks(vocab, g, 12, 2);
+}
+
 }  // namespace
 }  // namespace webgguf
