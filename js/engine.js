@@ -277,7 +277,10 @@ export class Engine {
     }
     const logprobs = textLogprobSettings(params);
     const shapes = completionShapes('text', this.modelName(), { logprobs: logprobs.logprobs, includeUsage: params.stream_options?.include_usage });
-    return this.generate({ prompt, addSpecial: Boolean(info.add_bos), grammar: params.grammar, ...logprobs }, shapes, params);
+    // A raw prompt is shifted only when asked (and then keeps n_keep tokens, default 0).
+    const shift = { context_shift: params.context_shift ?? false, n_keep: params.n_keep };
+    return this.generate({ prompt, addSpecial: Boolean(info.add_bos), grammar: params.grammar, ...logprobs, ...shift },
+                         shapes, params);
   }
 
   /**
@@ -302,7 +305,27 @@ export class Engine {
         startsInsideReasoning: promptOpensThinking(prompt),
       },
     });
-    return this.generate({ prompt, addSpecial, grammar: request.grammar, ...logprobs }, shapes, params);
+    // Chat shifts by default, keeping the system prompt (llama-server's --context-shift).
+    const shift = {
+      context_shift: params.context_shift ?? true, n_keep: params.n_keep,
+      keep_prefix: this.systemPrefix(request),
+    };
+    return this.generate({ prompt, addSpecial, grammar: request.grammar, ...logprobs, ...shift }, shapes, params);
+  }
+
+  /**
+   * The rendered system prompt (what context shift keeps by default): the template applied to
+   * the first message alone when it is a system message; '' when there is none or the template
+   * refuses a conversation of one system message.
+   * @param {{ messages: any[], tools?: object[] }} request
+   */
+  systemPrefix(request) {
+    if (request.messages[0]?.role !== 'system' || !this.template) return '';
+    try {
+      return this.template.render([request.messages[0]], { addGenerationPrompt: false, tools: request.tools });
+    } catch {
+      return '';
+    }
   }
 
   modelName() {

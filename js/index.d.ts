@@ -42,7 +42,12 @@ export interface LoadOptions {
   retryDelayMs?: number;
   /** Split parts downloaded at once (default 3). */
   parallelParts?: number;
+  /** KV cache element types, llama.cpp's cache_type_k / cache_type_v (default 'f16'); q8_0 halves the cache, q4_0 quarters it. */
+  cache_type_k?: KvCacheType;
+  cache_type_v?: KvCacheType;
 }
+
+export type KvCacheType = 'f16' | 'q8_0' | 'q4_0';
 
 export type ModelSource = string | URL | Array<string | URL> | Blob | ArrayBuffer | Uint8Array;
 
@@ -70,6 +75,8 @@ export interface ModelInfo {
   /** Present on the value returned by load(). */
   load_ms?: number;
   from_cache?: boolean;
+  cache_type_k?: KvCacheType;
+  cache_type_v?: KvCacheType;
 }
 
 export interface GgufTensorInfo {
@@ -153,6 +160,14 @@ export interface GenerationParams {
   stop?: string | string[];
   /** A GBNF grammar (root rule `root`), as llama-server and wllama take it. */
   grammar?: string;
+  /**
+   * When the conversation or the reply overflows the context, keep its first n_keep tokens and
+   * drop the oldest half of the rest instead of failing (llama-server's --context-shift). Default
+   * true for chat, false for complete(); the result's timings.context_shifts counts the shifts.
+   */
+  context_shift?: boolean;
+  /** Tokens context shift keeps (default: chat, the system prompt; complete(), 0); at most half the context. */
+  n_keep?: number;
   /** OpenAI's: with include_usage, one more chunk (choices: []) carries the usage. */
   stream_options?: { include_usage?: boolean };
   signal?: AbortSignal;

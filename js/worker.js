@@ -101,10 +101,11 @@ function threadsBesideTheModel() {
  * @param {AbortSignal} signal
  */
 async function prefillPrompt(wasmEngine, promptIds, signal) {
-  const total = { n_reused: 0, n_evaluated: 0, ms: 0 };
+  const total = { n_reused: 0, n_evaluated: 0, n_shifted: 0, ms: 0 };
   for (let first = true; ; first = false) {
     const chunk = checked(wasmEngine.prefill(promptIds, PREFILL_CHUNK_TOKENS));
     if (first) total.n_reused = chunk.n_reused;
+    total.n_shifted += chunk.n_shifted ?? 0;
     total.n_evaluated += chunk.n_evaluated;
     total.ms += chunk.ms;
     if (chunk.done) return total;
@@ -129,6 +130,33 @@ function generationConstraints(payload) {
     throw new InvalidArgumentError(`top_logprobs must be an integer in 0..${MAX_TOP_LOGPROBS} (got ${top_logprobs}).`);
   }
   return { ...(grammar ? { grammar: wellFormed(grammar) } : {}), logprobs, top_logprobs };
+}
+
+/**
+ * Context shift settings for setSampler: on, the engine keeps the first n_keep tokens of a
+ * conversation that overflows the context and drops the oldest half of the rest. n_keep defaults
+ * to the tokens the prompt shares with `keep_prefix` (the rendered system prompt), at most half
+ * the context; an explicit n_keep beyond that is an InvalidArgumentError from the engine.
+ * @param {{ context_shift?: unknown, n_keep?: unknown, keep_prefix?: unknown }} payload
+ * @param {any} wasmEngine
+ * @param {Int32Array} promptIds
+ * @param {number} nCtx
+ */
+function contextShiftSettings(payload, wasmEngine, promptIds, nCtx) {
+  const enabled = payload.context_shift ?? false;
+  if (typeof enabled !== 'boolean') throw new InvalidArgumentError('context_shift must be true or false.');
+  if (payload.n_keep !== undefined && payload.n_keep !== null) {
+    if (!Number.isInteger(payload.n_keep) || /** @type {number} */ (payload.n_keep) < 0) {
+      throw new InvalidArgumentError(`n_keep must be a non-negative integer (got ${payload.n_keep}).`);
+    }
+    return { context_shift: enabled, n_keep: payload.n_keep };
+  }
+  let n_keep = 0;
+  if (enabled && typeof payload.keep_prefix === 'string' && payload.keep_prefix !== '') {
+    const keep = wasmEngine.tokenize(wellFormed(payload.keep_prefix), payload.addSpecial ?? false, true);
+    while (n_keep < keep.length && n_keep < promptIds.length && keep[n_keep] === promptIds[n_keep]) n_keep++;
+  }
+  return { context_shift: enabled, n_keep: Math.min(n_keep, Math.floor(nCtx / 2)) };
 }
 
 /** OpenAI's limit for top_logprobs (kMaxTopLogprobs in src/sampler/logprobs.h). */
@@ -194,7 +222,11 @@ const handlers = {
         onProgress: (progress) => emit({ kind: 'progress', ...progress }),
       });
       throwIfAborted(signal);
-      const result = checked(wasmEngine.loadModel(JSON.stringify({ n_ctx: nCtx, n_threads: threads })));
+      const result = checked(wasmEngine.loadModel(JSON.stringify({
+        n_ctx: nCtx, n_threads: threads,
+        ...(payload.cache_type_k !== undefined ? { cache_type_k: payload.cache_type_k } : {}),
+        ...(payload.cache_type_v !== undefined ? { cache_type_v: payload.cache_type_v } : {}),
+      })));
       model = result.info;
     } catch (error) {
       wasmEngine.freeModel();
@@ -264,8 +296,13 @@ const handlers = {
     const promptIds = wasmEngine.tokenize(wellFormed(payload.prompt), payload.addSpecial, true);
     // Stop strings are matched by the engine, which holds back text that may start one. An
     // invalid grammar fails here (InvalidArgumentError naming grammar and line:column).
-    checked(wasmEngine.setSampler(JSON.stringify({ ...payload.sampling, stop: payload.stop.map(wellFormed), ...constraints })));
+    const shift = contextShiftSettings(payload, wasmEngine, promptIds, /** @type {any} */ (model).n_ctx);
+    checked(wasmEngine.setSampler(JSON.stringify({
+      ...payload.sampling, stop: payload.stop.map(wellFormed), ...constraints, ...shift,
+    })));
     const prefill = await prefillPrompt(wasmEngine, promptIds, signal);
+    let shifts = prefill.n_shifted > 0 ? 1 : 0;
+    let dropped = prefill.n_shifted;
     let completionTokens = 0;
     /** @type {'stop' | 'length'} */
     let finishReason = 'length';
@@ -279,6 +316,10 @@ const handlers = {
       } catch (error) {
         if (/** @type {any} */ (error).details?.wasmCode === 'context_full') break; // out of room: 'length'
         throw error;
+      }
+      if (step.shifted) {
+        shifts++;
+        dropped += Math.floor((/** @type {any} */ (model).n_ctx - shift.n_keep) / 2);
       }
       const generated = step.stop !== undefined || !step.eog;
       if (constraints.logprobs && generated) emit({ kind: 'logprobs', entry: logprobsEntry(wasmEngine, step) });
@@ -299,6 +340,9 @@ const handlers = {
         predicted_n: completionTokens,
         predicted_ms: decodeMs,
         predicted_per_second: decodeMs > 0 ? (completionTokens * 1000) / decodeMs : 0,
+        // Context shifts during this request and the conversation tokens they dropped.
+        context_shifts: shifts,
+        context_shift_dropped: dropped,
       },
     };
   },

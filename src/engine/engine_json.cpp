@@ -35,6 +35,8 @@ void write_summary(JsonWriter& w, const ModelSummary& s) {
       .field("n_head_kv", m.n_head_kv)
       .field("n_ff", m.n_ff)
       .field("file_type", static_cast<uint64_t>(m.file_type))
+      .field("cache_type_k", m.cache_type_k)
+      .field("cache_type_v", m.cache_type_v)
       .field("quantization", s.quantization);
   write_memory(w, "memory", m.memory);
   w.field("bos", s.bos).field("eos", s.eos).field("eot", s.eot).field("add_bos", s.add_bos);
@@ -112,6 +114,16 @@ std::string EngineJsonApi::load_model(const std::string& options_json) {
   LoadOptions options;
   options.n_ctx = static_cast<uint32_t>(n_ctx);
   options.n_threads = static_cast<int>(n_threads);
+  for (const auto& [key, type] : {std::make_pair("cache_type_k", &options.cache_types.keys),
+                                  std::make_pair("cache_type_v", &options.cache_types.values)}) {
+    std::string name = kv_cache_type_name(*type);
+    const Status s = o.read_string(key, &name);
+    if (!s.is_ok()) return error_json(EngineError::from(ErrorCode::kBadRequest, s));
+    if (!parse_kv_cache_type(name, type)) {
+      return error_json(EngineError::make(ErrorCode::kBadRequest,
+                                          format("%s '%s' is not a KV cache type (f16, q8_0, q4_0)", key, name.c_str())));
+    }
+  }
   e = engine_.load_model(options);
   if (!e.ok()) return error_json(e);
   return info();
@@ -177,16 +189,22 @@ std::string EngineJsonApi::set_sampler(const std::string& options_json) {
   e = read_sampler_options(o, &params, &stops);
   if (!e.ok()) return error_json(e);
   std::string grammar;
-  bool logprobs = false;
-  int64_t top_logprobs = 0;
+  bool logprobs = false, context_shift = false;
+  int64_t top_logprobs = 0, n_keep = 0;
   for (const Status& s : {o.read_string("grammar", &grammar), o.read_bool("logprobs", &logprobs),
-                          o.read_int("top_logprobs", &top_logprobs)}) {
+                          o.read_int("top_logprobs", &top_logprobs), o.read_bool("context_shift", &context_shift),
+                          o.read_int("n_keep", &n_keep)}) {
     if (!s.is_ok()) return error_json(EngineError::from(ErrorCode::kBadRequest, s));
   }
   if (top_logprobs < 0 || top_logprobs > kMaxTopLogprobs) {
     return error_json(EngineError::make(ErrorCode::kBadRequest,
                                         format("top_logprobs must be an integer in 0..%d", kMaxTopLogprobs)));
   }
+  if (n_keep < 0 || n_keep > INT32_MAX) {
+    return error_json(EngineError::make(ErrorCode::kBadRequest, format("n_keep %lld is out of range", (long long)n_keep)));
+  }
+  e = engine_.set_context_shift(context_shift, static_cast<int32_t>(n_keep));
+  if (!e.ok()) return error_json(e);
   e = engine_.set_sampler(params, std::move(stops), grammar, logprobs ? static_cast<int32_t>(top_logprobs) : -1);
   if (!e.ok()) return error_json(e);
   return JsonWriter().begin_object().field("ok", true).field("seed", static_cast<uint64_t>(params.seed)).end_object().text();
@@ -206,6 +224,7 @@ std::string EngineJsonApi::prefill(const std::vector<int32_t>& tokens, int32_t m
       .field("n_past", r.n_past)
       .field("n_reused", r.n_reused)
       .field("n_evaluated", r.n_evaluated)
+      .field("n_shifted", r.n_shifted)
       .field("ms", r.ms)
       .field("done", r.done)
       .end_object()
@@ -224,6 +243,7 @@ std::string EngineJsonApi::step() {
       .field("text", r.text)
       .field("n_past", r.n_past);
   if (!r.stop_string.empty()) w.field("stop", r.stop_string);
+  if (r.context_shifted) w.field("shifted", true);
   if (r.has_logprobs) {
     w.field("logprob", static_cast<double>(r.logprob));
     w.begin_array("top_ids");
