@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { repoRoot, startBrowser } from './harness.js';
+import { needsModels, repoRoot, startBrowser } from './harness.js';
 
 const screenshots = join(repoRoot, 'build/screenshots');
 // `webgguf quantize lexi-28m-f16.gguf OUT Q4_K_M` natively (tests/js/quantize.test.js).
@@ -30,7 +30,7 @@ async function openDemoOrigin() {
   return page;
 }
 
-test('Q4_K_M of lexi-28m-f16 from its URL equals the native file, loads and completes', async () => {
+test('Q4_K_M of lexi-28m-f16 from its URL equals the native file, loads and completes', { skip: needsModels }, async () => {
   const page = await openDemoOrigin();
   const result = await page.evaluate(async (nativeSha) => {
     const { Engine } = await import('/js/index.js');
@@ -59,7 +59,7 @@ test('Q4_K_M of lexi-28m-f16 from its URL equals the native file, loads and comp
   await page.close();
 });
 
-test('the chat model quantized into an OPFS file (threaded build) is the bundled model and chats', async () => {
+test('the chat model quantized into an OPFS file (threaded build) is the bundled model and chats', { skip: needsModels }, async () => {
   const page = await openDemoOrigin();
   const result = await page.evaluate(async () => {
     const { Engine } = await import('/js/index.js');
@@ -88,7 +88,7 @@ test('the chat model quantized into an OPFS file (threaded build) is the bundled
   await page.close();
 });
 
-test('the Shrink view measures two presets: table, chart, downloads, 375 px', async () => {
+test('the Shrink view measures two presets: table, chart, downloads, 375 px', { skip: needsModels }, async () => {
   const page = await browser.newPage({ viewport: { width: 900, height: 900 } });
   await page.goto(`${browser.baseUrl}/`);
   await page.waitForFunction(() => /^Engine ready/.test(document.getElementById('runtime').textContent));
