@@ -69,8 +69,9 @@ export class Engine {
     this.template = null;
     /** texts of the model's BOS/EOS tokens, for the chat template */
     this.specialTokens = { bos_token: '', eos_token: '' };
-    const completions = { create: (/** @type {any} */ params) => this.createChatCompletion(params) };
-    /** OpenAI-style `engine.chat.completions.create()`. */
+    // The result's shape follows params.stream (index.d.ts's overloads).
+    const completions = { create: (/** @type {any} */ params) => /** @type {any} */ (this.createChatCompletion(params)) };
+    /** OpenAI-style `engine.chat.completions.create()`. @type {import('./index.js').Engine['chat']} */
     this.chat = Object.freeze({ completions: Object.freeze(completions) });
     /** The model store (downloads kept for offline use). */
     this.cache = Object.freeze({
@@ -260,6 +261,7 @@ export class Engine {
    * Continues a raw prompt (no chat template). OpenAI completions shape (`choices[0].text`).
    * @param {string} prompt
    * @param {import('./completions.js').GenerationParams} [params]
+   * @returns {Promise<any>} a TextCompletion, or an AsyncIterable of them when params.stream (index.d.ts's overloads)
    */
   async complete(prompt, params = {}) {
     if (typeof prompt !== 'string') throw new InvalidArgumentError('complete() takes a prompt string.');
@@ -314,7 +316,10 @@ export class Engine {
   }
 }
 
-/** @param {{ kind: string }} event */
+/**
+ * @param {{ kind: string }} event
+ * @returns {any} the event's fields without its kind (their shapes: the progress types of index.d.ts)
+ */
 function stripKind(event) {
   const { kind, ...rest } = event;
   return rest;

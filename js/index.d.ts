@@ -57,13 +57,16 @@ export interface ModelInfo {
   n_layer: number;
   n_head: number;
   n_head_kv: number;
+  /** Hidden size of the feed-forward block. */
+  n_ff: number;
   file_type: number;
   quantization: string;
   memory: { weights_bytes: number; kv_bytes: number; scratch_bytes: number; total_bytes: number };
   bos: number;
   eos: number;
   eot: number;
-  chat_template: string;
+  /** The GGUF's Jinja chat template; null when it has none (ChatML is used). */
+  chat_template: string | null;
   add_bos: boolean;
   wasm_variant?: 'mt' | 'st';
   threads?: number;
@@ -216,6 +219,8 @@ export interface WasmMemoryUsage {
 }
 
 export declare class Engine {
+  /** Use Engine.create(). */
+  protected constructor(worker: unknown, client: unknown, runtime: RuntimeInfo, cacheDir: string);
   static create(options?: EngineOptions): Promise<Engine>;
   readonly runtime: RuntimeInfo;
   readonly chat: {
@@ -243,7 +248,12 @@ export declare class Engine {
   static advise(input: AdviseInput): Advice;
   load(source: ModelSource, options?: LoadOptions): Promise<ModelInfo>;
   /** Exact file size of every preset and the memory a context needs, from the header alone. */
-  planQuantization(source: ModelSource, options?: { n_ctx?: number; signal?: AbortSignal }): Promise<QuantizationPlan>;
+  planQuantization(source: ModelSource, options?: {
+    n_ctx?: number;
+    signal?: AbortSignal;
+    retries?: number;
+    retryDelayMs?: number;
+  }): Promise<QuantizationPlan>;
   /**
    * Quantizes an F32/F16/BF16 GGUF to a llama.cpp preset, streaming (memory near one tensor slab):
    * the bytes llama-quantize writes. Already-quantized inputs are refused (UnsupportedTypeError).
@@ -387,6 +397,8 @@ export interface StoreWriter {
 }
 
 export declare class ModelStore {
+  /** Use ModelStore.open(). */
+  protected constructor(backend: unknown);
   /** OPFS, else the Cache API in browsers; a directory (cacheDir, default ~/.cache/webgguf) in Node. */
   static open(options?: { cacheDir?: string }): Promise<ModelStore>;
   /** Whether the browser granted persistent storage (after ensureSpace). */

@@ -163,7 +163,7 @@ export class RequestServer {
     }
     const controller = new AbortController();
     this.running.set(message.id, controller);
-    this.queue = this.queue.then(() => this.run(message, controller));
+    this.queue = this.queue.then(() => this.run(/** @type {RequestMessage} */ (message), controller));
   }
 
   /**

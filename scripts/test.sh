@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Sets up, builds and runs every test: native C++ (ctest), the same C++ tests compiled to wasm
+# Sets up, type-checks the package, builds and runs every test: native C++ (ctest), the same C++ tests compiled to wasm
 # and run under Node (ctest), and the JavaScript tests (node --test).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 start=$SECONDS
 scripts/setup.sh
+echo "== type check of the package (tsc: js/ with checkJs against js/index.d.ts)"
+node_modules/.bin/tsc -p tsconfig.json
 scripts/build.sh native wasm
 
 # Reports of this run only: the line counting the tests skipped without the fixture models reads them.
