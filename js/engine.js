@@ -18,6 +18,7 @@ const DEFAULT_MAX_TOKENS = 512;
  * @property {number | 'auto'} [threads] worker threads for the threaded build ('auto': about half the cores)
  * @property {string | URL} [wasmBaseUrl] folder holding webgguf-*.{mjs,cjs,wasm} (default: the package's dist/wasm/)
  * @property {string} [cacheDir] Node only: directory of the model store (default $XDG_CACHE_HOME/webgguf or ~/.cache/webgguf)
+ * @property {{ error: (text: string) => void }} [logger] receives the native engine's error output, line by line (default console)
  */
 
 /**
@@ -92,7 +93,12 @@ export class Engine {
     if (!Number.isInteger(threads) || threads < 1) throw new InvalidArgumentError("threads must be a positive integer or 'auto'.");
     const worker = await spawnWorker(new URL('./worker.js', import.meta.url));
     const client = new RequestClient((message, transfer) => worker.post(message, transfer), (busy) => worker.setBusy(busy));
+    const logger = options.logger ?? console;
     worker.listen((message) => {
+      if (message.type === 'log') {
+        logger.error(`webgguf: ${message.text}`);
+        return;
+      }
       client.handleMessage(message);
       // A wasm instance that trapped may hold gigabytes: release it now, not at the next create().
       if (message.type === 'fatal') worker.terminate();

@@ -7,6 +7,15 @@ export interface EngineOptions {
   wasmBaseUrl?: string | URL;
   /** Node only: directory of the model store (default $XDG_CACHE_HOME/webgguf or ~/.cache/webgguf). */
   cacheDir?: string;
+  /**
+   * Receives what the native engine writes to stderr (a failed assertion, a wasm abort), line by
+   * line, prefixed "webgguf: ". The worker forwards it to the page. Default: console.
+   */
+  logger?: EngineLogger;
+}
+
+export interface EngineLogger {
+  error(text: string): void;
 }
 
 export interface RuntimeInfo {

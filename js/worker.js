@@ -116,7 +116,9 @@ async function prefillPrompt(wasmEngine, promptIds, signal) {
 const handlers = {
   /** @param {{ threads: number, wasmBaseUrl?: string }} payload */
   async init(payload) {
-    wasm = await loadWasmModule({ threads: payload.threads, wasmBaseUrl: payload.wasmBaseUrl });
+    // The native code's stderr goes to the page, whose Engine hands it to its logger.
+    const printErr = (/** @type {string} */ text) => port.post({ type: 'log', level: 'error', text });
+    wasm = await loadWasmModule({ threads: payload.threads, wasmBaseUrl: payload.wasmBaseUrl, printErr });
     engine = new wasm.module.WasmEngine();
     threads = wasm.variant === 'mt' ? payload.threads : 1;
     engine.setThreads(threads);
