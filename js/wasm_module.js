@@ -57,8 +57,9 @@ async function instantiateWeb(variant, baseUrl, printErr) {
 }
 
 /**
- * In Node, WEBGGUF_WASM_DIR (a directory path) points the package at another build of the modules,
- * e.g. a developer's own build folder; browsers have no such override.
+ * In Node, WEBGGUF_WASM_DIR (a folder: absolute, or relative to the current folder) points the
+ * package at another build of the modules, e.g. a developer's own build folder; the tests read it
+ * the same way (tests/js/helpers/fixtures.js). Browsers have no such override.
  * @returns {URL | undefined}
  */
 function nodeWasmDirOverride() {
