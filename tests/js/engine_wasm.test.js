@@ -12,8 +12,8 @@ wasmModulePath('webgguf-st-node.cjs');
 wasmModulePath('webgguf-mt-node.cjs');
 const MODEL = sharedPath('models/lexi-28m-chat-f16.gguf');
 const skip = needsModels;
-const ANSWER = skip ? '' : JSON.parse(readFileSync(sharedPath('models/lexi-28m-chat.reference.json'), 'utf8'))
-  .prompts.chat.greedy_text.replace(/<\|im_end\|>$/, '');
+const REFERENCE = skip ? null : JSON.parse(readFileSync(sharedPath('models/lexi-28m-chat.reference.json'), 'utf8')).prompts.chat;
+const ANSWER = REFERENCE?.greedy_text.replace(/<\|im_end\|>$/, '') ?? '';
 const QUESTION = [{ role: 'user', content: 'What is a river?' }];
 const GREEDY = { temperature: 0, max_tokens: 64 };
 
