@@ -2,12 +2,13 @@
 // tests/js/helpers/fixtures.js) in gtest JSON reports (*.json) and node --test TAP reports (*.tap),
 // and prints the one line a clone without them shows. Prints nothing when none was skipped.
 //   node scripts/fixture_skips.mjs REPORT_OR_FOLDER...
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 const TAP_SKIP = /^\s*ok \d+ - .* # SKIP needs the fixture models/;
 
 function reports(path) {
+  if (!existsSync(path)) throw new Error(`fixture_skips: ${path} is missing: did the tests run?`);
   if (!statSync(path).isDirectory()) return [path];
   return readdirSync(path).flatMap((name) => reports(join(path, name)));
 }
