@@ -127,6 +127,7 @@ async function main() {
   const files = selectedFiles(options);
   if (files.length === 0) throw new Error('bench: no benchmark files: run bash scripts/make_bench_models.sh');
   mkdirSync(outDir, { recursive: true });
+  if (options.out) mkdirSync(options.out, { recursive: true });
   const browser = await startBrowser({ extraRoots: [modelsDir], args: ['--enable-blink-features=ForceEagerMeasureMemory'] });
   const llama = await nativeLlama(Math.max(...options.threads));
   const resultsPath = join(options.out ?? outDir, 'results.json');
