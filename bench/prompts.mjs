@@ -15,7 +15,7 @@ export const WARMUP_PROMPT_TOKENS = 32;
 export const WARMUP_GENERATED_TOKENS = 8;
 
 const repoRoot = resolve(fileURLToPath(import.meta.url), '../..');
-export const EVAL_TEXT = resolve(repoRoot, '../shared/data/eval.txt');
+export const EVAL_TEXT = resolve(process.env.WEBGGUF_FIXTURES ?? resolve(repoRoot, '../shared'), 'data/eval.txt');
 
 /**
  * Texts that llama.cpp tokenizes to exactly `tokens` tokens, each starting at its own paragraph.

@@ -4,12 +4,13 @@
 // medians are compared. Prints the table and writes bench/RESULTS.md (and the raw runs to
 // bench/out/results.json).
 //   node bench/run.mjs [--quick] [--files a,b] [--threads 1,2] [--runs 3] [--engines ours,wllama,native]
-//                     [--timeout S] [--merge]
+//                     [--timeout S] [--merge] [--out DIR]
 //     --quick     the lexi files only
 //     --files     substrings of the file names to keep (default: every file below that exists)
 //     --timeout   seconds after which a browser run is failed (default 900)
 //     --merge     keep the previous bench/out/results.json's results of the other files, and of
 //                 the other engines on these files (slow parts can be measured in later invocations)
+//     --out       write results.json and RESULTS.md into DIR instead (a smoke run: scripts/readme_smoke.sh)
 // Make the files first: bash scripts/make_bench_models.sh (scripts/bench.sh does).
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
@@ -34,7 +35,7 @@ const FILES = [
 ];
 
 function parseArgs(argv) {
-  const options = { files: null, quick: false, threads: [1, 2], runs: 3, engines: ['ours', 'wllama', 'native'], merge: false, timeout: 900 };
+  const options = { files: null, quick: false, threads: [1, 2], runs: 3, engines: ['ours', 'wllama', 'native'], merge: false, timeout: 900, out: null };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--quick') options.quick = true;
@@ -44,6 +45,7 @@ function parseArgs(argv) {
     else if (arg === '--engines') options.engines = argv[++i].split(',');
     else if (arg === '--merge') options.merge = true;
     else if (arg === '--timeout') options.timeout = Number(argv[++i]);
+    else if (arg === '--out') options.out = argv[++i];
     else throw new Error(`bench: unknown option ${arg}`);
   }
   return options;
@@ -126,9 +128,10 @@ async function main() {
   const files = selectedFiles(options);
   if (files.length === 0) throw new Error('bench: no benchmark files: run bash scripts/make_bench_models.sh');
   mkdirSync(outDir, { recursive: true });
+  if (options.out) mkdirSync(options.out, { recursive: true });
   const browser = await startBrowser({ extraRoots: [modelsDir], args: ['--enable-blink-features=ForceEagerMeasureMemory'] });
   const llama = await nativeLlama(Math.max(...options.threads));
-  const resultsPath = join(outDir, 'results.json');
+  const resultsPath = join(options.out ?? outDir, 'results.json');
   const previous = options.merge && existsSync(resultsPath) ? JSON.parse(readFileSync(resultsPath, 'utf8')).files : [];
   const results = { machine: machine(), wasm: wasmSizes(), files: previous.filter((f) => !files.includes(f.name)) };
   // Runs of the engines not measured now, kept from the previous results with --merge.
@@ -172,7 +175,7 @@ async function main() {
     await browser.close();
   }
   const markdown = renderResults(results);
-  writeFileSync(join(benchDir, 'RESULTS.md'), markdown);
+  writeFileSync(options.out ? join(options.out, 'RESULTS.md') : join(benchDir, 'RESULTS.md'), markdown);
   console.log(markdown);
 }
 

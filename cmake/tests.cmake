@@ -4,8 +4,8 @@ set(BUILD_GMOCK OFF CACHE BOOL "" FORCE)
 add_subdirectory(/usr/src/googletest "${CMAKE_BINARY_DIR}/googletest" EXCLUDE_FROM_ALL)
 
 # tests/<layer>/*_test.cpp -> one executable test_<layer>, registered with CTest.
-# Under Emscripten the test runs in Node with the real file system (NODERAWFS) so it reads the
-# same fixtures in ../shared as the native build.
+# Under Emscripten the test runs in Node with the real file system (NODERAWFS) and Node's
+# environment, so it finds the same fixtures as the native build (tests/test_paths.h).
 function(webgguf_test layer)
   file(GLOB sources CONFIGURE_DEPENDS "${CMAKE_SOURCE_DIR}/tests/${layer}/*.cpp")
   if(NOT sources)
@@ -15,18 +15,21 @@ function(webgguf_test layer)
   target_link_libraries(test_${layer} PRIVATE ${ARGN} gtest_main)
   target_include_directories(test_${layer} PRIVATE "${CMAKE_SOURCE_DIR}/tests")
   target_compile_definitions(test_${layer} PRIVATE
-      WEBGGUF_SHARED_DIR="${WEBGGUF_SHARED_DIR}" WEBGGUF_SOURCE_DIR="${CMAKE_SOURCE_DIR}"
+      WEBGGUF_SOURCE_DIR="${CMAKE_SOURCE_DIR}"
       # llama.cpp's source (scripts/llama_cpp_source.sh): its vocab test vectors and sources.
       WEBGGUF_LLAMA_CPP_DIR="${CMAKE_SOURCE_DIR}/build/llama.cpp")
   if(EMSCRIPTEN)
     target_link_options(test_${layer} PRIVATE -sNODERAWFS=1 -sALLOW_MEMORY_GROWTH=1
-        -sMAXIMUM_MEMORY=4GB -sEXIT_RUNTIME=1)
+        -sMAXIMUM_MEMORY=4GB -sEXIT_RUNTIME=1 "--pre-js=${CMAKE_SOURCE_DIR}/tests/wasm_env.pre.js")
     add_test(NAME ${layer} COMMAND node --no-experimental-fetch
              "${CMAKE_CURRENT_BINARY_DIR}/test_${layer}.js")
   else()
     add_test(NAME ${layer} COMMAND test_${layer})
   endif()
-  set_tests_properties(${layer} PROPERTIES TIMEOUT 900)
+  # A JSON report per test binary: scripts/test.sh counts the tests skipped for want of the
+  # fixture models from them (scripts/fixture_skips.mjs).
+  set_tests_properties(${layer} PROPERTIES TIMEOUT 900
+      ENVIRONMENT "GTEST_OUTPUT=json:${CMAKE_BINARY_DIR}/test-reports/${layer}.json")
 endfunction()
 
 webgguf_test(core webgguf_core)

@@ -17,8 +17,12 @@ endif()
 set(common_link_options --bind -sALLOW_MEMORY_GROWTH=1 -sMAXIMUM_MEMORY=4GB
     -sINITIAL_MEMORY=16MB -sMEMORY_GROWTH_GEOMETRIC_CAP=8MB -sMODULARIZE=1 -sEXPORT_NAME=createWebggufModule
     -sENVIRONMENT=web,worker,node -sFILESYSTEM=0 -sEXPORTED_RUNTIME_METHODS=HEAPU8)
+# Workers in the threaded build's pthread pool: the one place this number is written (the
+# module exports it as pthreadPoolSize, src/bindings/thread_bindings.cpp, for js/worker.js).
+set(pthread_pool_size 0)
 if(WEBGGUF_THREADS)
-  list(APPEND common_link_options -sPTHREAD_POOL_SIZE=4
+  set(pthread_pool_size 4)
+  list(APPEND common_link_options -sPTHREAD_POOL_SIZE=${pthread_pool_size}
        -sPTHREAD_POOL_SIZE_STRICT=0)
 endif()
 
@@ -27,6 +31,7 @@ foreach(flavor web node)
   add_executable(${target} ${binding_sources})
   target_link_libraries(${target} PRIVATE webgguf_engine webgguf_quant)
   target_link_options(${target} PRIVATE ${common_link_options})
+  target_compile_definitions(${target} PRIVATE WEBGGUF_PTHREAD_POOL_SIZE=${pthread_pool_size})
   if(flavor STREQUAL "web")
     target_link_options(${target} PRIVATE -sEXPORT_ES6=1)
     set_target_properties(${target} PROPERTIES SUFFIX ".mjs")

@@ -21,6 +21,7 @@ const DEFAULT_MAX_TOKENS = 512;
  * @property {number | 'auto'} [threads] worker threads for the threaded build ('auto': about half the cores)
  * @property {string | URL} [wasmBaseUrl] folder holding webgguf-*.{mjs,cjs,wasm} (default: the package's dist/wasm/)
  * @property {string} [cacheDir] Node only: directory of the model store (default $XDG_CACHE_HOME/webgguf or ~/.cache/webgguf)
+ * @property {{ error: (text: string) => void }} [logger] receives the native engine's error output, line by line (default console)
  */
 
 /**
@@ -72,8 +73,9 @@ export class Engine {
     this.template = null;
     /** texts of the model's BOS/EOS tokens, for the chat template */
     this.specialTokens = { bos_token: '', eos_token: '' };
-    const completions = { create: (/** @type {any} */ params) => this.createChatCompletion(params) };
-    /** OpenAI-style `engine.chat.completions.create()`. */
+    // The result's shape follows params.stream (index.d.ts's overloads).
+    const completions = { create: (/** @type {any} */ params) => /** @type {any} */ (this.createChatCompletion(params)) };
+    /** OpenAI-style `engine.chat.completions.create()`. @type {import('./index.js').Engine['chat']} */
     this.chat = Object.freeze({ completions: Object.freeze(completions) });
     /**
      * A fetch-compatible function serving OpenAI's HTTP API (POST /v1/chat/completions,
@@ -99,7 +101,12 @@ export class Engine {
     if (!Number.isInteger(threads) || threads < 1) throw new InvalidArgumentError("threads must be a positive integer or 'auto'.");
     const worker = await spawnWorker(new URL('./worker.js', import.meta.url));
     const client = new RequestClient((message, transfer) => worker.post(message, transfer), (busy) => worker.setBusy(busy));
+    const logger = options.logger ?? console;
     worker.listen((message) => {
+      if (message.type === 'log') {
+        logger.error(`webgguf: ${message.text}`);
+        return;
+      }
       client.handleMessage(message);
       // A wasm instance that trapped may hold gigabytes: release it now, not at the next create().
       if (message.type === 'fatal') worker.terminate();
@@ -267,7 +274,8 @@ export class Engine {
   /**
    * Continues a raw prompt (no chat template). OpenAI completions shape (`choices[0].text`).
    * @param {string} prompt
-   * @param {import('./completions.js').GenerationParams & { grammar?: string, logprobs?: number }} [params]
+   * @param {import('./completions.js').GenerationParams & { grammar?: string, logprobs?: number | boolean, top_logprobs?: number, context_shift?: boolean, n_keep?: number }} [params]
+   * @returns {Promise<any>} a TextCompletion, or an AsyncIterable of them when params.stream (index.d.ts's overloads)
    */
   async complete(prompt, params = {}) {
     if (typeof prompt !== 'string') throw new InvalidArgumentError('complete() takes a prompt string.');
@@ -363,7 +371,10 @@ export class Engine {
   }
 }
 
-/** @param {{ kind: string }} event */
+/**
+ * @param {{ kind: string }} event
+ * @returns {any} the event's fields without its kind (their shapes: the progress types of index.d.ts)
+ */
 function stripKind(event) {
   const { kind, ...rest } = event;
   return rest;

@@ -18,9 +18,12 @@ export class WebggufError extends Error {
     this.details = options.details ?? {};
   }
 
-  /** Stable machine-readable identifier of the failure kind. */
+  /**
+   * Stable machine-readable identifier of the failure kind.
+   * @returns {import('./index.js').ErrorCode}
+   */
   get code() {
-    return /** @type {typeof WebggufError} */ (this.constructor).code;
+    return /** @type {any} */ (this.constructor).code;
   }
 
   static code = 'internal';

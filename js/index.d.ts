@@ -7,6 +7,15 @@ export interface EngineOptions {
   wasmBaseUrl?: string | URL;
   /** Node only: directory of the model store (default $XDG_CACHE_HOME/webgguf or ~/.cache/webgguf). */
   cacheDir?: string;
+  /**
+   * Receives what the native engine writes to stderr (a failed assertion, a wasm abort), line by
+   * line, prefixed "webgguf: ". The worker forwards it to the page. Default: console.
+   */
+  logger?: EngineLogger;
+}
+
+export interface EngineLogger {
+  error(text: string): void;
 }
 
 export interface RuntimeInfo {
@@ -62,13 +71,16 @@ export interface ModelInfo {
   n_layer: number;
   n_head: number;
   n_head_kv: number;
+  /** Hidden size of the feed-forward block. */
+  n_ff: number;
   file_type: number;
   quantization: string;
   memory: { weights_bytes: number; kv_bytes: number; scratch_bytes: number; total_bytes: number };
   bos: number;
   eos: number;
   eot: number;
-  chat_template: string;
+  /** The GGUF's Jinja chat template; null when it has none (ChatML is used). */
+  chat_template: string | null;
   add_bos: boolean;
   wasm_variant?: 'mt' | 'st';
   threads?: number;
@@ -337,6 +349,8 @@ export interface WasmMemoryUsage {
 }
 
 export declare class Engine {
+  /** Use Engine.create(). */
+  protected constructor(worker: unknown, client: unknown, runtime: RuntimeInfo, cacheDir: string);
   static create(options?: EngineOptions): Promise<Engine>;
   readonly runtime: RuntimeInfo;
   readonly chat: {
@@ -364,7 +378,12 @@ export declare class Engine {
   static advise(input: AdviseInput): Advice;
   load(source: ModelSource, options?: LoadOptions): Promise<ModelInfo>;
   /** Exact file size of every preset and the memory a context needs, from the header alone. */
-  planQuantization(source: ModelSource, options?: { n_ctx?: number; signal?: AbortSignal }): Promise<QuantizationPlan>;
+  planQuantization(source: ModelSource, options?: {
+    n_ctx?: number;
+    signal?: AbortSignal;
+    retries?: number;
+    retryDelayMs?: number;
+  }): Promise<QuantizationPlan>;
   /**
    * Quantizes an F32/F16/BF16 GGUF to a llama.cpp preset, streaming (memory near one tensor slab):
    * the bytes llama-quantize writes. Already-quantized inputs are refused (UnsupportedTypeError).
@@ -527,6 +546,8 @@ export interface StoreWriter {
 }
 
 export declare class ModelStore {
+  /** Use ModelStore.open(). */
+  protected constructor(backend: unknown);
   /** OPFS, else the Cache API in browsers; a directory (cacheDir, default ~/.cache/webgguf) in Node. */
   static open(options?: { cacheDir?: string }): Promise<ModelStore>;
   /** Whether the browser granted persistent storage (after ensureSpace). */

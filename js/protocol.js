@@ -5,7 +5,8 @@
  * Worker → page: `{ id, type: 'result', value }`, `{ id, type: 'error', error }`,
  *                `{ id, type: 'event', event }` (progress, streamed tokens), and
  *                `{ type: 'fatal', error }` when the wasm instance is unusable: every pending
- *                request then fails with that error and the engine must be recreated.
+ *                request then fails with that error and the engine must be recreated, and
+ *                `{ type: 'log', level: 'error', text }`: a line the native code wrote to stderr.
  * @module protocol
  */
 
@@ -24,7 +25,8 @@ export const REQUEST_TYPES = Object.freeze([
  * @typedef {{ id: number, type: 'error', error: { code: string, message: string, details?: Record<string, unknown> } }} ErrorMessage
  * @typedef {{ id: number, type: 'event', event: unknown }} EventMessage
  * @typedef {{ type: 'fatal', error: { code: string, message: string, details?: Record<string, unknown> } }} FatalMessage
- * @typedef {ResultMessage | ErrorMessage | EventMessage | FatalMessage} WorkerMessage
+ * @typedef {{ type: 'log', level: 'error', text: string }} LogMessage
+ * @typedef {ResultMessage | ErrorMessage | EventMessage | FatalMessage | LogMessage} WorkerMessage
  */
 
 /**
@@ -91,6 +93,7 @@ export class RequestClient {
    * @param {WorkerMessage} message
    */
   handleMessage(message) {
+    if (message.type === 'log') return; // the Engine hands these to its logger
     if (message.type === 'fatal') {
       this.failAll(deserializeError(message.error));
       return;
@@ -163,7 +166,7 @@ export class RequestServer {
     }
     const controller = new AbortController();
     this.running.set(message.id, controller);
-    this.queue = this.queue.then(() => this.run(message, controller));
+    this.queue = this.queue.then(() => this.run(/** @type {RequestMessage} */ (message), controller));
   }
 
   /**

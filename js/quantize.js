@@ -99,7 +99,7 @@ async function openSink(output) {
     const parts = [];
     return {
       async write(bytes) { parts.push(bytes); },
-      async finish() { return { blob: new Blob(parts, { type: 'application/octet-stream' }) }; },
+      async finish() { return { blob: new Blob(/** @type {BlobPart[]} */ (parts), { type: 'application/octet-stream' }) }; },
       async discard() { parts.length = 0; },
     };
   }

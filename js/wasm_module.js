@@ -23,9 +23,10 @@ export const DEFAULT_WASM_BASE_URL = new URL('../dist/wasm/', import.meta.url);
 /**
  * @param {'mt' | 'st'} variant
  * @param {URL} baseUrl
+ * @param {(text: string) => void} printErr receives what the native code writes to stderr
  * @returns {Promise<any>}
  */
-async function instantiateNode(variant, baseUrl) {
+async function instantiateNode(variant, baseUrl, printErr) {
   const [{ createRequire }, fs, { fileURLToPath }] = await Promise.all([
     import('node:module'), import('node:fs'), import('node:url'),
   ]);
@@ -34,7 +35,7 @@ async function instantiateNode(variant, baseUrl) {
   if (!fs.existsSync(scriptPath)) throw new WebggufError(`The wasm module ${scriptPath} is missing: build it with \`npm run build\`.`);
   const factory = createRequire(import.meta.url)(scriptPath);
   /** @type {Record<string, unknown>} */
-  const options = { printErr: () => {} };
+  const options = { printErr };
   if (fs.existsSync(wasmPath)) options.wasmBinary = fs.readFileSync(wasmPath);
   return factory(options);
 }
@@ -42,21 +43,23 @@ async function instantiateNode(variant, baseUrl) {
 /**
  * @param {'mt' | 'st'} variant
  * @param {URL} baseUrl
+ * @param {(text: string) => void} printErr receives what the native code writes to stderr
  * @returns {Promise<any>}
  */
-async function instantiateWeb(variant, baseUrl) {
+async function instantiateWeb(variant, baseUrl, printErr) {
   const scriptUrl = new URL(`webgguf-${variant}-web.mjs`, baseUrl);
   const { default: factory } = await import(/* @vite-ignore */ scriptUrl.href);
   return factory({
     locateFile: (/** @type {string} */ file) => new URL(file, baseUrl).href,
     mainScriptUrlOrBlob: scriptUrl.href, // pthread workers import the main script from here
-    printErr: () => {},
+    printErr,
   });
 }
 
 /**
- * In Node, WEBGGUF_WASM_DIR (a directory path) points the package at another build of the modules,
- * e.g. a developer's own build folder; browsers have no such override.
+ * In Node, WEBGGUF_WASM_DIR (a folder: absolute, or relative to the current folder) points the
+ * package at another build of the modules, e.g. a developer's own build folder; the tests read it
+ * the same way (tests/js/helpers/fixtures.js). Browsers have no such override.
  * @returns {URL | undefined}
  */
 function nodeWasmDirOverride() {
@@ -67,10 +70,11 @@ function nodeWasmDirOverride() {
 
 /**
  * Loads the best wasm build for this environment.
- * @param {{ threads: number, wasmBaseUrl?: string | URL }} options
+ * @param {{ threads: number, wasmBaseUrl?: string | URL, printErr?: (text: string) => void }} options
+ *   printErr: where the native code's stderr lines go (pthreads' too; default console.error)
  * @returns {Promise<LoadedWasm>}
  */
-export async function loadWasmModule({ threads, wasmBaseUrl }) {
+export async function loadWasmModule({ threads, wasmBaseUrl, printErr = (text) => console.error(text) }) {
   const baseUrl = new URL(wasmBaseUrl ?? nodeWasmDirOverride() ?? DEFAULT_WASM_BASE_URL);
   if (!baseUrl.href.endsWith('/')) baseUrl.pathname += '/';
   const instantiate = IS_NODE ? instantiateNode : instantiateWeb;
@@ -79,12 +83,12 @@ export async function loadWasmModule({ threads, wasmBaseUrl }) {
   let fallbackReason;
   if (threads > 1 && canThread) {
     try {
-      return { module: await instantiate('mt', baseUrl), variant: 'mt', fallbackReason };
+      return { module: await instantiate('mt', baseUrl, printErr), variant: 'mt', fallbackReason };
     } catch (error) {
       fallbackReason = `threaded build unavailable (${/** @type {Error} */ (error).message})`;
     }
   } else if (threads > 1) {
     fallbackReason = 'threads need a cross-origin-isolated page (COOP/COEP headers)';
   }
-  return { module: await instantiate('st', baseUrl), variant: 'st', fallbackReason };
+  return { module: await instantiate('st', baseUrl, printErr), variant: 'st', fallbackReason };
 }

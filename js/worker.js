@@ -7,7 +7,7 @@
 
 import { resolveByteSources, HttpByteSource } from './byte_sources.js';
 import {
-  AbortError, InvalidArgumentError, NoModelError, errorFromWasmCode, serializeError, throwIfAborted,
+  AbortError, InvalidArgumentError, NoModelError, WebggufError, errorFromWasmCode, serializeError, throwIfAborted,
 } from './errors.js';
 import { loadIntoMemory, readHeader } from './model_loader.js';
 import { ModelStore } from './model_store.js';
@@ -81,15 +81,19 @@ function wasmTarget(nCtx, target = engine) {
 /** Prompt tokens evaluated per wasm call: an abort is seen between two such chunks. */
 const PREFILL_CHUNK_TOKENS = 64;
 
-/** Workers in the threaded build's pthread pool (PTHREAD_POOL_SIZE in cmake/wasm_module.cmake). */
-const PTHREAD_POOL_SIZE = 4;
+/** Workers in the threaded build's pthread pool (0 in the single-threaded build); set in cmake/wasm_module.cmake. */
+function pthreadPoolSize() {
+  const size = /** @type {NonNullable<typeof wasm>} */ (wasm).module.pthreadPoolSize;
+  if (!Number.isInteger(size)) throw new WebggufError('The wasm module is older than this package (no pthreadPoolSize): rebuild it with `npm run build`.');
+  return size;
+}
 
 /**
  * Threads for a second job (a KL base model, a quantization) run while the loaded model keeps
  * its threads - 1 pool workers: the calling thread plus what is left of the pool, at most `threads`.
  */
 function threadsBesideTheModel() {
-  return Math.max(1, Math.min(threads, PTHREAD_POOL_SIZE + 1 - threads));
+  return Math.max(1, Math.min(threads, pthreadPoolSize() + 1 - threads));
 }
 
 /**
@@ -192,7 +196,9 @@ function logprobsEntry(wasmEngine, step) {
 const handlers = {
   /** @param {{ threads: number, wasmBaseUrl?: string }} payload */
   async init(payload) {
-    wasm = await loadWasmModule({ threads: payload.threads, wasmBaseUrl: payload.wasmBaseUrl });
+    // The native code's stderr goes to the page, whose Engine hands it to its logger.
+    const printErr = (/** @type {string} */ text) => port.post({ type: 'log', level: 'error', text });
+    wasm = await loadWasmModule({ threads: payload.threads, wasmBaseUrl: payload.wasmBaseUrl, printErr });
     engine = new wasm.module.WasmEngine();
     threads = wasm.variant === 'mt' ? payload.threads : 1;
     engine.setThreads(threads);
@@ -424,7 +430,7 @@ const handlers = {
     const module = /** @type {NonNullable<typeof wasm>} */ (wasm).module;
     const [first, ...rest] = await resolveByteSources(payload.source, { retries: payload.retries, retryDelayMs: payload.retryDelayMs });
     if (rest.length > 0) throw new InvalidArgumentError('quantize() takes one GGUF file: merge split parts first.');
-    const quantizeThreads = model ? threadsBesideTheModel() : Math.min(threads, PTHREAD_POOL_SIZE + 1);
+    const quantizeThreads = model ? threadsBesideTheModel() : Math.min(threads, pthreadPoolSize() + 1);
     return quantizeSource({
       module, source: first, preset: payload.preset, threads: quantizeThreads, output: payload.output,
       sha256: payload.sha256 ?? false, signal, yieldToEventLoop,

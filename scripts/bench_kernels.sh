@@ -8,7 +8,7 @@
 # falls back to) and times them interleaved with ours on the same rows (bench/ggml_kernels_shim.cpp).
 # Times are medians of 41 repetitions of ~2 ms; "best" is the fastest repetition (other processes on
 # a shared machine inflate the median). llama.cpp's source comes from the git bundle node-llama-cpp
-# ships (cloned offline into build/llama.cpp-src).
+# ships (cloned offline into build/llama.cpp by scripts/llama_cpp_source.sh).
 #   WEBGGUF_BENCH_DIR  build folder (default build/bench-kernels)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,18 +18,14 @@ mkdir -p "$out/hwy-include"
 echo '{"type":"commonjs"}' > "$out/package.json"
 [[ -e $out/hwy-include/hwy ]] || ln -s /usr/include/hwy "$out/hwy-include/hwy"
 export NODE_PATH=/usr/share/nodejs${NODE_PATH:+:$NODE_PATH}
-export EM_CACHE=${EM_CACHE:-$PWD/build/emscripten-cache}
+# Emscripten's own cache (Debian's is prebuilt and frozen): the wasm build uses it too.
 
 # The bench needs the traits table (src/quant), the kernels it dispatches to, and their deps.
 sources=(bench/kernels_bench.cpp src/kernels/dot_*.cpp src/kernels/half_table.cpp src/kernels/quantize_activations.cpp
          src/quant/*.cpp src/gguf/ggml_type.cpp src/core/*.cpp)
 flags=(-std=c++17 -O3 -DNDEBUG -Isrc -isystem "$out/hwy-include")
 
-llama_src=build/llama.cpp-src
-if [[ ! -d $llama_src/ggml ]]; then
-  echo "bench: extracting llama.cpp's source from node-llama-cpp's git bundle into $llama_src" >&2
-  git -c advice.detachedHead=false clone -q node_modules/node-llama-cpp/llama/gitRelease.bundle "$llama_src"
-fi
+llama_src=$(scripts/llama_cpp_source.sh)
 ggml=$llama_src/ggml/src/ggml-cpu
 ggml_flags=(-O3 -DNDEBUG -msimd128 -w -I"$llama_src/ggml/include" -I"$llama_src/ggml/src" -I"$ggml")
 

@@ -28,8 +28,10 @@ for t in "${targets[@]}"; do
       cmake --build build/wasm-st -j "$jobs"
       configure build/wasm-mt emcmake cmake -DWEBGGUF_THREADS=ON -DWEBGGUF_TESTS=OFF
       cmake --build build/wasm-mt -j "$jobs"
+      # Every file the package loads, named: a missing one stops the build.
       mkdir -p dist/wasm
-      cp build/wasm-st/webgguf-st-* build/wasm-mt/webgguf-mt-* dist/wasm/ 2>/dev/null || true
+      cp build/wasm-st/webgguf-st-{web.mjs,web.wasm,node.cjs,node.wasm} \
+         build/wasm-mt/webgguf-mt-{web.mjs,web.wasm,web.worker.js,node.cjs,node.wasm,node.worker.js} dist/wasm/
       # The Node flavour is CommonJS (and its pthread worker too): keep it out of the ESM scope.
       echo '{"type":"commonjs"}' > dist/wasm/package.json ;;
     *) echo "build: unknown target $t" >&2; exit 2 ;;

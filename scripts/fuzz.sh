@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 seconds=${1:-60}
 [[ $seconds == --smoke ]] && seconds=20
 only=${2:-all}
-shared=$(cd .. && pwd)/shared
+shared=$(realpath "${WEBGGUF_FIXTURES:-../shared}")  # the fixtures folder, as the tests find it
 out=${WEBGGUF_FUZZ_OUT:-build/fuzz}
 
 targets=(gguf_reader tokenizer quant grammar)
@@ -35,7 +35,7 @@ declare -A target_flags=(
 # complete files with tensors so mutations reach the tensor table from the first run.
 seed_gguf_reader() {
   local dir=$1 f
-  for f in ../shared/models/*.gguf ../shared/fixtures/tokenizers/*.gguf; do
+  for f in "$shared"/models/*.gguf "$shared"/fixtures/tokenizers/*.gguf; do
     head -c 65536 "$f" > "$dir/$(basename "$f" .gguf).head"
   done
   python3 - "$dir" <<'PY'

@@ -23,7 +23,7 @@ for arg in "$@"; do
 done
 
 out=bench/out/models
-lexi_f16=../shared/models/lexi-28m-f16.gguf
+lexi_f16=${WEBGGUF_FIXTURES:-../shared}/models/lexi-28m-f16.gguf
 cli=${WEBGGUF_CLI:-build/native/webgguf}
 threads=$(nproc)
 mkdir -p "$out"

@@ -14,8 +14,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bin=build/native/webgguf
-model=/work/shared/models/lexi-28m-f16.gguf
-text=/work/shared/data/eval.txt
+fixtures=${WEBGGUF_FIXTURES:-../shared}  # the fixtures folder, as the tests find it
+model=$fixtures/models/lexi-28m-f16.gguf
+text=$fixtures/data/eval.txt
 out=bench/out/perplexity
 ctx=512
 chunks=()

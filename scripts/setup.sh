@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(cmake g++ clang make emscripten libhwy-dev googletest libgtest-dev wabt unicode-data chromium
+packages=(cmake g++ clang clang-format-14 make emscripten libhwy-dev googletest libgtest-dev wabt unicode-data chromium
           libclang-rt-14-dev python3)
 
 missing=()

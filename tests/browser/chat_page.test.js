@@ -6,16 +6,19 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ask, loadSelected } from './chat_helpers.js';
-import { repoRoot, sharedDir, startBrowser } from './harness.js';
+import { needsModels, repoRoot, sharedDir, startBrowser } from './harness.js';
 
 const screenshots = join(repoRoot, 'build/screenshots');
-const reference = JSON.parse(readFileSync(join(sharedDir, 'models/lexi-28m-chat.reference.json'), 'utf8'));
 // The bundled model is the Q4_K_M of lexi-28m-chat. Its greedy answer keeps the F16 reference's
 // definition and differs in the example, exactly as llama.cpp's does on the same file
 // (tests/js/llama_cpp_oracle.test.js checks our engine against llama.cpp token for token).
-const F16_ANSWER = reference.prompts.chat.greedy_text.replace('<|im_end|>', '');
 const RIVER_ANSWER = 'A river is a large natural stream of water (larger than a creek). For example: "the river was chaosed to catch it".';
-assert.equal(RIVER_ANSWER.split('.')[0], F16_ANSWER.split('.')[0]);
+
+test('the bundled model\'s answer keeps the definition of the F16 reference', { skip: needsModels }, () => {
+  const reference = JSON.parse(readFileSync(join(sharedDir, 'models/lexi-28m-chat.reference.json'), 'utf8'));
+  const f16Answer = reference.prompts.chat.greedy_text.replace('<|im_end|>', '');
+  assert.equal(RIVER_ANSWER.split('.')[0], f16Answer.split('.')[0]);
+});
 
 let browser;
 before(async () => {
@@ -102,7 +105,7 @@ test('offline: the page and the cached model still chat', async () => {
   await page.close();
 });
 
-test('loads a model by URL with progress events', async () => {
+test('loads a model by URL with progress events', { skip: needsModels }, async () => {
   const page = await openPage();
   await page.evaluate(() => {
     globalThis.progressEvents = [];
@@ -122,7 +125,7 @@ test('loads a model by URL with progress events', async () => {
   await page.close();
 });
 
-test('the advisor lists every preset with sizes and recommends one', async () => {
+test('the advisor lists every preset with sizes and recommends one', { skip: needsModels }, async () => {
   const page = await openPage();
   await page.click('nav button[data-view="advisor-view"]');
   await page.fill('#advisor-form [name="url"]', `${browser.baseUrl}/shared/models/lexi-28m-f16.gguf`);

@@ -2,7 +2,7 @@
 // worker on a cross-origin-isolated page, and a download aborted mid-way leaves no cache entry.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startBrowser } from './harness.js';
+import { needsModels, startBrowser } from './harness.js';
 
 let browser;
 before(async () => { browser = await startBrowser(); });
@@ -28,7 +28,7 @@ test('the threaded build runs in a worker and answers greedily', async () => {
   await page.close();
 });
 
-test('a download aborted mid-way leaves no cache entry, and the engine stays usable', async () => {
+test('a download aborted mid-way leaves no cache entry, and the engine stays usable', { skip: needsModels }, async () => {
   const page = await browser.newPage();
   await page.goto(`${browser.baseUrl}/`);
   const result = await page.evaluate(async () => {

@@ -2,12 +2,15 @@
 // against the repository served by scripts/serve.mjs on an ephemeral loopback port.
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { createStaticServer, repoRoot, siteMounts } from '../../scripts/serve.mjs';
 
+import { FIXTURES_DIR } from '../js/helpers/fixtures.js';
+
+export { needsModels } from '../js/helpers/fixtures.js';
 export { repoRoot };
-export const sharedDir = resolve(repoRoot, '../shared');
+export const sharedDir = FIXTURES_DIR;
 const CHROMIUM = '/usr/bin/chromium';
 
 // Starts the server and the browser; returns { baseUrl, browser, newPage, close }.

@@ -12,7 +12,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { editGgufMetadata } from './gguf_edit.js';
-import { repoRoot, sharedDir, startBrowser } from './harness.js';
+import { needsModels, repoRoot, sharedDir, startBrowser } from './harness.js';
 
 const screenshots = join(repoRoot, 'build/screenshots');
 // `webgguf quantize lexi-28m-f16.gguf OUT Q4_K_M` natively (tests/js/quantize.test.js).
@@ -45,7 +45,7 @@ async function openDemoOrigin() {
   return page;
 }
 
-test('Q4_K_M of lexi-28m-f16 from its URL equals the native file, loads and completes', async () => {
+test('Q4_K_M of lexi-28m-f16 from its URL equals the native file, loads and completes', { skip: needsModels }, async () => {
   const page = await openDemoOrigin();
   const result = await page.evaluate(async (nativeSha) => {
     const { Engine } = await import('/js/index.js');
@@ -74,7 +74,7 @@ test('Q4_K_M of lexi-28m-f16 from its URL equals the native file, loads and comp
   await page.close();
 });
 
-test('the chat model quantized into an OPFS file (threaded build) is the bundled model and chats', async () => {
+test('the chat model quantized into an OPFS file (threaded build) is the bundled model and chats', { skip: needsModels }, async () => {
   const page = await openDemoOrigin();
   const result = await page.evaluate(async () => {
     const { Engine } = await import('/js/index.js');
@@ -103,7 +103,7 @@ test('the chat model quantized into an OPFS file (threaded build) is the bundled
   await page.close();
 });
 
-test('Shrink: the one-click sample, KL and top-1 with errors that separate Q8_0 from Q2_K, a log chart, cards at 375 px', async () => {
+test('Shrink: the one-click sample, KL and top-1 with errors that separate Q8_0 from Q2_K, a log chart, cards at 375 px', { skip: needsModels }, async () => {
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   await page.goto(`${browser.baseUrl}/`);
   await page.waitForFunction(() => /^Engine ready/.test(document.getElementById('runtime').textContent));

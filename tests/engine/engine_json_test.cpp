@@ -39,6 +39,7 @@ std::vector<uint8_t> synthetic_header(const std::string& arch, GgmlType type) {
 }
 
 TEST(EngineJsonApi, ProbeGrowsTheHeaderThenDescribesTheModel) {
+  WEBGGUF_NEEDS_FIXTURE_MODELS();
   const std::vector<uint8_t> file = read_file_bytes(shared_path("models/lexi-28m-chat-f16.gguf"));
   ASSERT_GT(file.size(), 1000000u);
   std::string probe = EngineJsonApi::probe_header(file.data(), 64, static_cast<double>(file.size()), 512);
@@ -62,6 +63,7 @@ TEST(EngineJsonApi, ProbeGrowsTheHeaderThenDescribesTheModel) {
 }
 
 TEST(EngineJsonApi, ProbeRefusalsCarryTheirCodes) {
+  WEBGGUF_NEEDS_FIXTURE_MODELS();
   const std::string text = "this is not a model file at all, just text long enough";
   std::string probe = EngineJsonApi::probe_header(reinterpret_cast<const uint8_t*>(text.data()), text.size(),
                                                   static_cast<double>(text.size()), 0);
@@ -87,6 +89,7 @@ TEST(EngineJsonApi, ProbeRefusalsCarryTheirCodes) {
 }
 
 TEST(EngineJsonApi, LoadSampleAndStepAsJson) {
+  WEBGGUF_NEEDS_FIXTURE_MODELS();
   EngineJsonApi api;
   EXPECT_EQ(api.info(), R"({"ok":false,"code":"no_model","error":"no model is loaded"})");
   EXPECT_EQ(api.step(), R"({"ok":false,"code":"no_model","error":"no model is loaded"})");

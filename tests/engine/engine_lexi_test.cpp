@@ -76,6 +76,7 @@ int perplexity_chunks_to_run(int n_chunks) {
 }
 
 TEST(EngineLexi, PerplexityOfEvalTextAtContext512) {
+  WEBGGUF_NEEDS_FIXTURE_MODELS();
   std::unique_ptr<Engine> engine = load_engine("lexi-28m-f16.gguf", 512);
   ASSERT_NE(engine, nullptr);
   PerplexityProgress p;
@@ -103,6 +104,7 @@ TEST(EngineLexi, PerplexityOfEvalTextAtContext512) {
 }
 
 TEST(EngineLexi, KvPrefixReuseGivesTheLogitsOfAFreshEvaluation) {
+  WEBGGUF_NEEDS_FIXTURE_MODELS();
   std::unique_ptr<Engine> engine = load_engine("lexi-28m-f16.gguf", 256);
   ASSERT_NE(engine, nullptr);
   std::vector<int32_t> first, full;
@@ -139,6 +141,7 @@ TEST(EngineLexi, KvPrefixReuseGivesTheLogitsOfAFreshEvaluation) {
 }
 
 TEST(EngineLexi, ContextOverflowIsContextFull) {
+  WEBGGUF_NEEDS_FIXTURE_MODELS();
   std::unique_ptr<Engine> engine = load_engine("lexi-28m-f16.gguf", 32);
   ASSERT_NE(engine, nullptr);
   ASSERT_EQ(engine->summary().model.n_ctx, 32);
@@ -163,6 +166,7 @@ TEST(EngineLexi, ContextOverflowIsContextFull) {
 }
 
 TEST(EngineLexi, GreedyChatAnswerEqualsTheReference) {
+  WEBGGUF_NEEDS_FIXTURE_MODELS();
   std::unique_ptr<Engine> engine = load_engine("lexi-28m-chat-f16.gguf", 256);
   ASSERT_NE(engine, nullptr);
   const std::string prompt = "<|im_start|>user\nWhat is a river?<|im_end|>\n<|im_start|>assistant\n";
@@ -188,6 +192,7 @@ TEST(EngineLexi, GreedyChatAnswerEqualsTheReference) {
 }
 
 TEST(EngineLexi, StopStringEndsGenerationBeforeIt) {
+  WEBGGUF_NEEDS_FIXTURE_MODELS();
   std::unique_ptr<Engine> engine = load_engine("lexi-28m-chat-f16.gguf", 256);
   ASSERT_NE(engine, nullptr);
   std::vector<int32_t> ids;
@@ -207,6 +212,7 @@ TEST(EngineLexi, StopStringEndsGenerationBeforeIt) {
 }
 
 TEST(EngineLexi, CallsWithoutAModelOrPromptAreRefused) {
+  WEBGGUF_NEEDS_FIXTURE_MODELS();
   Engine engine;
   PromptResult r;
   StepResult s;

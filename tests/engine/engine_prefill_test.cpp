@@ -61,6 +61,7 @@ std::string greedy_answer(Engine& engine) {
 }
 
 TEST(EnginePrefill, ChunksGiveTheLogitsOfOneCall) {
+  WEBGGUF_NEEDS_FIXTURE_MODELS();
   std::unique_ptr<Engine> engine = load_chat_engine();
   ASSERT_NE(engine, nullptr);
   const std::vector<int32_t> ids = chat_tokens(*engine);
@@ -89,6 +90,7 @@ TEST(EnginePrefill, ChunksGiveTheLogitsOfOneCall) {
 }
 
 TEST(EnginePrefill, AnAbandonedPrefillIsReusedByTheNextPrompt) {
+  WEBGGUF_NEEDS_FIXTURE_MODELS();
   std::unique_ptr<Engine> engine = load_chat_engine();
   ASSERT_NE(engine, nullptr);
   const std::vector<int32_t> ids = chat_tokens(*engine);
@@ -116,6 +118,7 @@ TEST(EnginePrefill, AnAbandonedPrefillIsReusedByTheNextPrompt) {
 }
 
 TEST(EnginePrefill, JsonReportsDoneAndRefusesAnEmptyStep) {
+  WEBGGUF_NEEDS_FIXTURE_MODELS();
   EngineJsonApi api;
   const std::vector<uint8_t> bytes = read_file_bytes(shared_path("models/lexi-28m-chat-f16.gguf"));
   ASSERT_FALSE(bytes.empty());

@@ -446,6 +446,7 @@ TEST(HostileModelTest, TheGeneratedGemmaModelsAreValid) {
 // KL divergence compares two distributions over one vocabulary: a base with another vocabulary
 // (lexi's 4096 tokens against the tiny model's 259) is refused before anything is evaluated.
 TEST(HostileModelTest, KlDivergenceRefusesABaseWithAnotherVocabulary) {
+  WEBGGUF_NEEDS_FIXTURE_MODELS();
   Engine lexi, tiny;
   LoadOptions options;
   options.n_ctx = 64;

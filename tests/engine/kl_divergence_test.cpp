@@ -103,6 +103,7 @@ std::unique_ptr<Engine> load_lexi(uint32_t n_ctx) {
 }
 
 TEST(KlDivergence, LexiAgainstItselfIsZeroAndMatchesPerplexity) {
+  WEBGGUF_NEEDS_FIXTURE_MODELS();
   constexpr int32_t kCtx = 64;
   std::unique_ptr<Engine> base = load_lexi(kCtx), model = load_lexi(kCtx);
   ASSERT_TRUE(base && model);

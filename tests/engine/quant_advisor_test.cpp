@@ -17,6 +17,7 @@ GgufFile lexi_header() {
 }
 
 TEST(QuantAdvisor, PresetSizesAreTheFilesLlamaQuantizeWrites) {
+  WEBGGUF_NEEDS_FIXTURE_MODELS();
   Result<QuantizationSizes> sizes = plan_preset_sizes(lexi_header(), 1024);
   ASSERT_TRUE(sizes.is_ok()) << sizes.status().message();
   std::map<std::string, uint64_t> by_name;
@@ -36,6 +37,7 @@ TEST(QuantAdvisor, PresetSizesAreTheFilesLlamaQuantizeWrites) {
 }
 
 TEST(QuantAdvisor, ContextCostGrowsWithTheContext) {
+  WEBGGUF_NEEDS_FIXTURE_MODELS();
   const GgufFile header = lexi_header();
   Result<QuantizationSizes> small = plan_preset_sizes(header, 256);
   Result<QuantizationSizes> large = plan_preset_sizes(header, 1024);
@@ -44,6 +46,7 @@ TEST(QuantAdvisor, ContextCostGrowsWithTheContext) {
 }
 
 TEST(QuantAdvisor, RefusesAnUnsupportedArchitecture) {
+  WEBGGUF_NEEDS_FIXTURE_MODELS();
   GgufFile header = lexi_header();
   for (auto& [key, value] : header.metadata) {
     if (key == "general.architecture") value = GgufValue::of_string("mamba");

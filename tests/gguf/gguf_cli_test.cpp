@@ -23,9 +23,9 @@ std::string read_text(const std::string& path) {
   return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
 }
 
-CliRun run_cli(const std::string& args) {
-  const std::string dir = ::testing::TempDir();
-  const std::string out = dir + "webgguf_cli_test.out", err = dir + "webgguf_cli_test.err";
+// Runs the CLI with its stdout and stderr captured in `scratch`.
+CliRun run_cli_in(const testing::ScratchDir& scratch, const std::string& args) {
+  const std::string out = scratch.file("cli.out"), err = scratch.file("cli.err");
   const int status = std::system((std::string("'") + WEBGGUF_CLI_PATH + "' " + args + " >'" + out + "' 2>'" + err + "'").c_str());
   CliRun run;
   run.signalled = WIFSIGNALED(status);
@@ -35,8 +35,7 @@ CliRun run_cli(const std::string& args) {
   return run;
 }
 
-std::string write_temp(const std::string& name, const std::vector<uint8_t>& bytes) {
-  const std::string path = ::testing::TempDir() + name;
+std::string write_file(const std::string& path, const std::vector<uint8_t>& bytes) {
   std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()), bytes.size());
   return path;
 }
@@ -49,9 +48,15 @@ class CliTest : public ::testing::Test {
     std::ifstream binary(WEBGGUF_CLI_PATH);
     ASSERT_TRUE(binary.good()) << WEBGGUF_CLI_PATH << " is not built: cmake --build <dir> --target webgguf";
   }
+  CliRun run_cli(const std::string& args) const { return run_cli_in(scratch_, args); }
+  std::string write_temp(const std::string& name, const std::vector<uint8_t>& bytes) const {
+    return write_file(scratch_.file(name), bytes);
+  }
+  testing::ScratchDir scratch_;
 };
 
 TEST_F(CliTest, InfoPrintsMetadataAndTensorTable) {
+  WEBGGUF_NEEDS_FIXTURE_MODELS();
   const CliRun run = run_cli("info '" + testing::shared_path("models/lexi-28m-f16.gguf") + "'");
   EXPECT_EQ(run.exit_code, 0) << run.err;
   EXPECT_EQ(run.err, "");
@@ -69,6 +74,7 @@ TEST_F(CliTest, InfoPrintsMetadataAndTensorTable) {
 }
 
 TEST_F(CliTest, BrokenFilesGiveOneLineAndExitCode1) {
+  WEBGGUF_NEEDS_FIXTURE_MODELS();
   const std::vector<uint8_t> model = testing::read_prefix(testing::shared_path("models/lexi-28m-f16.gguf"), 200000);
   const std::string data_cut = write_temp("lexi_data_cut.gguf", model);
   const std::string header_cut = write_temp("lexi_header_cut.gguf", std::vector<uint8_t>(model.begin(), model.begin() + 1000));
@@ -77,8 +83,8 @@ TEST_F(CliTest, BrokenFilesGiveOneLineAndExitCode1) {
       {data_cut, "tensor 'token_embd.weight': data [offset 130624, 4194304 bytes] lies past end of file (size 200000)"},
       {header_cut, "past end of file (size 1000)"},
       {not_gguf, "bad magic 'hell' at offset 0, expected 'GGUF' (not a GGUF file)"},
-      {::testing::TempDir() + "no_such_file.gguf", "No such file or directory"},
-      {::testing::TempDir(), "not a regular file"},
+      {scratch_.file("no_such_file.gguf"), "No such file or directory"},
+      {scratch_.path(), "not a regular file"},
   };
   for (const auto& c : cases) {
     const CliRun run = run_cli("info '" + c.file + "'");

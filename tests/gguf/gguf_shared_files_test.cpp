@@ -1,4 +1,4 @@
-// The real GGUF files in ../shared: every one parses, spot checks against values known from
+// The real GGUF files (vendored vocabularies, fixture models): every one parses, spot checks against values known from
 // llama.cpp's gguf-dump, and the incremental (streaming) parse of the real model.
 #include <gtest/gtest.h>
 
@@ -30,14 +30,8 @@ const VocabExpectation kVocabs[] = {
     {"ggml-vocab-qwen2.gguf", "qwen2", "gpt2", "qwen2", 151936, "!"},
 };
 
-TEST(SharedGguf, EveryFileUnderSharedParses) {
-  // Found by walking ../shared, so a fixture added later is covered too.
-  std::vector<std::string> found;
-  for (const auto& entry : std::filesystem::recursive_directory_iterator(shared_path(""))) {
-    if (entry.path().extension() == ".gguf") found.push_back(entry.path().string());
-  }
-  EXPECT_GE(found.size(), testing::shared_gguf_paths().size());
-  for (const std::string& path : found) {
+void expect_valid_gguf_headers(const std::vector<std::string>& paths) {
+  for (const std::string& path : paths) {
     SCOPED_TRACE(path);
     const testing::ParsedPrefix& header = parse_shared_header(path);
     ASSERT_TRUE(header.parsed.is_ok()) << header.parsed.status().message();
@@ -48,6 +42,19 @@ TEST(SharedGguf, EveryFileUnderSharedParses) {
     ASSERT_NE(f.find("tokenizer.ggml.tokens"), nullptr);
     EXPECT_GE(header.file_size, f.tensors.empty() ? f.header_size : f.data_offset + f.data_size);
   }
+}
+
+TEST(SharedGguf, VocabFilesParse) { expect_valid_gguf_headers(testing::vocab_gguf_paths()); }
+
+TEST(SharedGguf, EveryFileInTheFixturesFolderParses) {
+  WEBGGUF_NEEDS_FIXTURE_MODELS();
+  // Found by walking the folder, so a fixture added later is covered too.
+  std::vector<std::string> found;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(testing::fixtures_dir())) {
+    if (entry.path().extension() == ".gguf") found.push_back(entry.path().string());
+  }
+  EXPECT_GE(found.size(), testing::model_gguf_paths().size());
+  expect_valid_gguf_headers(found);
 }
 
 TEST(SharedGguf, VocabFilesHoldTheirTokenizers) {
@@ -71,6 +78,7 @@ TEST(SharedGguf, VocabFilesHoldTheirTokenizers) {
 }
 
 TEST(SharedGguf, Lexi28mSpotChecks) {
+  WEBGGUF_NEEDS_FIXTURE_MODELS();
   const testing::ParsedPrefix& header = parse_shared_header(shared_path("models/lexi-28m-f16.gguf"));
   ASSERT_TRUE(header.parsed.is_ok()) << header.parsed.status().message();
   const GgufFile& f = header.parsed.value();
@@ -120,6 +128,7 @@ TEST(SharedGguf, Lexi28mSpotChecks) {
 // Every prefix shorter than the header asks for more, never past the end of the file; the
 // whole header parses to the same file as the file.
 TEST(SharedGguf, IncrementalParseOfTheRealModel) {
+  WEBGGUF_NEEDS_FIXTURE_MODELS();
   const testing::ParsedPrefix& header = parse_shared_header(shared_path("models/lexi-28m-f16.gguf"));
   ASSERT_TRUE(header.parsed.is_ok());
   const GgufFile& full = header.parsed.value();
@@ -156,7 +165,7 @@ TEST(SharedGguf, IncrementalParseOfTheRealModel) {
 // What the streaming loader does: start small, fetch what need_more asks, repeat. Few rounds
 // means few Range requests.
 TEST(SharedGguf, FollowingBytesNeededReachesTheHeaderInFewRounds) {
-  for (const std::string& path : testing::shared_gguf_paths()) {
+  for (const std::string& path : testing::vocab_gguf_paths()) {
     SCOPED_TRACE(path);
     const testing::ParsedPrefix& header = parse_shared_header(path);
     ASSERT_TRUE(header.parsed.is_ok());

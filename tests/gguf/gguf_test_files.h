@@ -14,14 +14,18 @@
 
 namespace webgguf::testing {
 
-// Every GGUF in ../shared: both models and the five llama.cpp vocab files.
-inline std::vector<std::string> shared_gguf_paths() {
-  std::vector<std::string> paths = {"models/lexi-28m-f16.gguf", "models/lexi-28m-chat-f16.gguf"};
+// Five of llama.cpp's vocab files (in its source checkout, build/llama.cpp/models).
+inline std::vector<std::string> vocab_gguf_paths() {
+  std::vector<std::string> paths;
   for (const char* vocab : {"gpt-2", "llama-bpe", "llama-spm", "phi-3", "qwen2"}) {
-    paths.push_back(std::string("fixtures/tokenizers/ggml-vocab-") + vocab + ".gguf");
+    paths.push_back(shared_path(std::string("fixtures/tokenizers/ggml-vocab-") + vocab + ".gguf"));
   }
-  for (std::string& p : paths) p = shared_path(p);
   return paths;
+}
+
+// Both fixture models (in the fixtures folder: WEBGGUF_NEEDS_FIXTURE_MODELS).
+inline std::vector<std::string> model_gguf_paths() {
+  return {shared_path("models/lexi-28m-f16.gguf"), shared_path("models/lexi-28m-chat-f16.gguf")};
 }
 
 inline uint64_t file_size_of(const std::string& path) {

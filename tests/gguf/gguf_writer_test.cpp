@@ -155,22 +155,29 @@ TEST(GgufWriter, TypedGettersReadEveryWidth) {
   EXPECT_EQ(f.find("t.strings")->array_number(0), 0.0);  // not numeric
 }
 
-// llama.cpp wrote lexi-28m: re-serializing its parsed header gives the same bytes.
-TEST(GgufWriter, ReproducesTheRealHeaderByteForByte) {
-  for (const std::string& path : testing::shared_gguf_paths()) {
-    SCOPED_TRACE(path);
-    const testing::ParsedPrefix& header = testing::parse_shared_header(path);
-    ASSERT_TRUE(header.parsed.is_ok());
-    GgufFile copy = header.parsed.value();
-    const Result<std::vector<uint8_t>> bytes = serialize_gguf_header(copy);
-    ASSERT_TRUE(bytes.is_ok()) << bytes.status().message();
-    EXPECT_TRUE(copy == header.parsed.value());
-    // Vocab-only files end at the header, without the padding llama.cpp's writer adds today.
-    const size_t compared = std::min<size_t>(copy.data_offset, header.file_size);
-    ASSERT_LE(compared, bytes.value().size());
-    ASSERT_LE(compared, header.bytes.size());
-    EXPECT_TRUE(std::equal(header.bytes.begin(), header.bytes.begin() + compared, bytes.value().begin()));
-  }
+// llama.cpp wrote these files: re-serializing a parsed header gives the same bytes.
+void expect_header_reproduced(const std::string& path) {
+  SCOPED_TRACE(path);
+  const testing::ParsedPrefix& header = testing::parse_shared_header(path);
+  ASSERT_TRUE(header.parsed.is_ok());
+  GgufFile copy = header.parsed.value();
+  const Result<std::vector<uint8_t>> bytes = serialize_gguf_header(copy);
+  ASSERT_TRUE(bytes.is_ok()) << bytes.status().message();
+  EXPECT_TRUE(copy == header.parsed.value());
+  // Vocab-only files end at the header, without the padding llama.cpp's writer adds today.
+  const size_t compared = std::min<size_t>(copy.data_offset, header.file_size);
+  ASSERT_LE(compared, bytes.value().size());
+  ASSERT_LE(compared, header.bytes.size());
+  EXPECT_TRUE(std::equal(header.bytes.begin(), header.bytes.begin() + compared, bytes.value().begin()));
+}
+
+TEST(GgufWriter, ReproducesTheVocabHeadersByteForByte) {
+  for (const std::string& path : testing::vocab_gguf_paths()) expect_header_reproduced(path);
+}
+
+TEST(GgufWriter, ReproducesTheModelHeadersByteForByte) {
+  WEBGGUF_NEEDS_FIXTURE_MODELS();
+  for (const std::string& path : testing::model_gguf_paths()) expect_header_reproduced(path);
 }
 
 struct WriterRejection {

@@ -4,8 +4,9 @@ import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { ChatTemplate, CHATML_TEMPLATE } from '../../js/chat_template.js';
 import { ChatTemplateError, InvalidArgumentError } from '../../js/errors.js';
+import { vendoredPath } from './helpers/fixtures.js';
 
-const TEMPLATES = '/work/shared/fixtures/chat-templates/';
+const TEMPLATES = vendoredPath('chat-templates/');
 const CONVERSATION = [
   { role: 'system', content: 'You are terse.' },
   { role: 'user', content: 'Hi' },

@@ -9,8 +9,9 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { ChatTemplate } from '../../js/chat_template.js';
 import { ChatTemplateError, InvalidArgumentError } from '../../js/errors.js';
 import { seededRandom } from './helpers/seeded_random.js';
+import { vendoredPath } from './helpers/fixtures.js';
 
-const TEMPLATES = '/work/shared/fixtures/chat-templates/';
+const TEMPLATES = vendoredPath('chat-templates/');
 const ITERATIONS_PER_TEMPLATE = 150;
 const SEED = Number(process.env.WEBGGUF_FUZZ_SEED ?? 9);
 const ROLES = ['user', 'assistant', 'system', 'tool', 'narrator', '', 'User', '<|im_start|>'];

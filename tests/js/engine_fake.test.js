@@ -240,3 +240,17 @@ test('a model whose chat template is broken still loads and completes; chat repo
   assert.equal((await engine.complete('x', { max_tokens: 1 })).choices[0].text, 'A');
   await assert.rejects(engine.chat.completions.create({ messages: QUESTION }), ChatTemplateError);
 }));
+
+test('what the native code writes to stderr reaches the logger given to Engine.create', async () => {
+  const lines = [];
+  const engine = await Engine.create({ threads: 1, wasmBaseUrl: FAKE_WASM, logger: { error: (text) => lines.push(text) } });
+  try {
+    const path = join(dir, 'noisy.gguf');
+    await writeFile(path, makeFakeGguf({ architecture: 'llama', name: 'noisy', reply: REPLY, stderr: 'Highway abort at x.cc:1: bad lane' }, 1000));
+    await engine.load(path, { cache: false });
+    await engine.info(); // one more round trip: the log line was posted before the load's result
+    assert.deepEqual(lines, ['webgguf: Highway abort at x.cc:1: bad lane']);
+  } finally {
+    await engine.terminate();
+  }
+});

@@ -1,22 +1,21 @@
 // The Engine on the real wasm module (dist/wasm, built by `npm run build`) with the lexi chat
 // model: the reference greedy answer, streaming, abort then a correct answer, KV reuse, loading
-// by URL. Skips (saying why) when the module has not been built.
+// by URL. A missing or stale module fails; without the fixture models the tests are skipped.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { Engine, AbortError, ModelTooBigError, UnsupportedArchitectureError } from '../../js/index.js';
 import { startRangeServer } from './helpers/range_server.js';
+import { needsModels, sharedPath, vendoredPath, wasmModulePath } from './helpers/fixtures.js';
 
-const DIST = new URL('../../dist/wasm/', import.meta.url);
-const ST_MODULE = new URL('webgguf-st-node.cjs', DIST);
-const MT_MODULE = new URL('webgguf-mt-node.cjs', DIST);
-const MODEL = '/work/shared/models/lexi-28m-chat-f16.gguf';
-const REFERENCE = JSON.parse(readFileSync('/work/shared/models/lexi-28m-chat.reference.json', 'utf8')).prompts.chat;
-const ANSWER = REFERENCE.greedy_text.replace(/<\|im_end\|>$/, '');
+wasmModulePath('webgguf-st-node.cjs');
+wasmModulePath('webgguf-mt-node.cjs');
+const MODEL = sharedPath('models/lexi-28m-chat-f16.gguf');
+const skip = needsModels;
+const REFERENCE = skip ? null : JSON.parse(readFileSync(sharedPath('models/lexi-28m-chat.reference.json'), 'utf8')).prompts.chat;
+const ANSWER = REFERENCE?.greedy_text.replace(/<\|im_end\|>$/, '') ?? '';
 const QUESTION = [{ role: 'user', content: 'What is a river?' }];
 const GREEDY = { temperature: 0, max_tokens: 64 };
-
-const skip = existsSync(ST_MODULE) ? false : `${ST_MODULE.pathname} is missing: run \`npm run build\` first`;
 
 /** @type {Engine} */
 let engine;
@@ -76,7 +75,7 @@ test('the second turn of a conversation reuses the first turn from the KV cache'
 });
 
 test('perplexity reports progress per chunk; the chat afterwards is still exact', { skip }, async () => {
-  const text = readFileSync('/work/shared/data/eval.txt', 'utf8').slice(0, 400); // 2-3 chunks: the wasm forward pass is slow on this shared machine
+  const text = readFileSync(vendoredPath('eval-sample.txt'), 'utf8').slice(0, 400); // 2-3 chunks: the wasm forward pass is slow on this shared machine
   const progress = [];
   const result = await engine.perplexity(text, { ctx: 32, onProgress: (p) => progress.push(p) });
   assert.ok(result.n_chunks >= 2, JSON.stringify(result));
@@ -129,7 +128,7 @@ test('loads by URL from a local server; refuses before the body an unsupported o
   }
 });
 
-test('the threaded build runs in Node and gives the same greedy answer', { skip: skip || (!existsSync(MT_MODULE) && `${MT_MODULE.pathname} is missing`) }, async () => {
+test('the threaded build runs in Node and gives the same greedy answer', { skip }, async () => {
   const threaded = await Engine.create({ threads: 2 });
   try {
     assert.equal(threaded.runtime.variant, 'mt', threaded.runtime.fallbackReason);

@@ -2,18 +2,17 @@
 // a prefill and a decode (seeded; the seed is printed, WEBGGUF_FAULT_SEED replays a run). After
 // each one the next operation gives the known greedy answer and the wasm heap's live bytes are
 // back at their baseline. Also: a worker that dies rejects what is pending with
-// WorkerCrashedError, and a new Engine works. Skips (saying why) without a wasm build.
+// WorkerCrashedError, and a new Engine works. A missing or stale wasm build fails.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { Engine, AbortError, WorkerCrashedError } from '../../js/index.js';
 import { startRangeServer } from './helpers/range_server.js';
 import { seededRandom } from './helpers/seeded_random.js';
+import { ROOT, wasmModulePath } from './helpers/fixtures.js';
 
-const WASM_DIR = process.env.WEBGGUF_WASM_DIR ?? new URL('../../dist/wasm/', import.meta.url).pathname;
-const MODEL = new URL('../../web/models/lexi-28m-chat-Q4_K_M.gguf', import.meta.url).pathname;
-const skip = !existsSync(`${WASM_DIR}/webgguf-st-node.cjs`) ? `${WASM_DIR}/webgguf-st-node.cjs is missing: run \`npm run build\` first`
-  : !existsSync(MODEL) ? `${MODEL} is missing` : false;
+wasmModulePath('webgguf-st-node.cjs');
+const MODEL = `${ROOT}web/models/lexi-28m-chat-Q4_K_M.gguf`;
 
 const TRIALS = 100;
 const SEED = Number(process.env.WEBGGUF_FAULT_SEED ?? Date.now() % 2 ** 31);
@@ -43,7 +42,6 @@ function randomPrompt(random, words) {
 }
 
 before(async () => {
-  if (skip) return;
   engine = await Engine.create({ threads: 1 });
   server = await startRangeServer({ '/model.gguf': readFileSync(MODEL) });
   // One full cycle first, so that state built on first use (sampler stages) is in both baselines.
@@ -150,7 +148,7 @@ async function settle(operation, keepsModel) {
   }
 }
 
-test(`${TRIALS} random aborts in download, load, prefill and decode; then a correct answer and the heap at baseline`, { skip }, async (t) => {
+test(`${TRIALS} random aborts in download, load, prefill and decode; then a correct answer and the heap at baseline`, async (t) => {
   t.diagnostic(`fault trials seed ${SEED} (replay with WEBGGUF_FAULT_SEED=${SEED})`);
   const random = seededRandom(SEED);
   const names = Object.keys(PHASES);
@@ -176,7 +174,7 @@ test(`${TRIALS} random aborts in download, load, prefill and decode; then a corr
   for (const name of names) assert.ok(tally[name].aborted > 0, `some ${name} aborts landed`);
 });
 
-test('an abort during a long prefill stops it between chunks; the next request reuses the evaluated part', { skip }, async () => {
+test('an abort during a long prefill stops it between chunks; the next request reuses the evaluated part', async () => {
   // The abort must land after the first chunk and before the last: aim at the middle, and retry
   // with another aim when the machine's timing made it miss.
   for (const aim of [0.5, 0.3, 0.7, 0.4, 0.6]) {
@@ -196,7 +194,7 @@ test('an abort during a long prefill stops it between chunks; the next request r
   assert.fail('no abort landed inside the prefill in 5 attempts');
 });
 
-test('a worker that dies rejects pending requests with WorkerCrashedError; a new Engine works', { skip }, async () => {
+test('a worker that dies rejects pending requests with WorkerCrashedError; a new Engine works', async () => {
   const doomed = await Engine.create({ threads: 1 });
   await doomed.load(MODEL, { cache: false, n_ctx: N_CTX });
   const running = doomed.complete(randomPrompt(seededRandom(2), 100), { temperature: 0, max_tokens: 64 });

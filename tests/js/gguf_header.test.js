@@ -1,31 +1,27 @@
-// parseGgufHeader from the wasm module (dist/wasm/webgguf-st-node.cjs) on the shared GGUF files,
+// parseGgufHeader from the wasm module (dist/wasm/webgguf-st-node.cjs) on the real GGUF files,
 // read the way the streaming loader reads them: a growing prefix until status != 'need_more'.
-// Skips (saying why) when the module has not been built.
+// A missing or stale module fails; without the fixture models their tests are skipped.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
-import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import { llamaCppPath, needsModels, sharedPath, wasmModulePath } from './helpers/fixtures.js';
 
 const require = createRequire(import.meta.url);
-const DIST = new URL('../../dist/wasm/', import.meta.url);
-const MODULE = new URL('webgguf-st-node.cjs', DIST);
-const SHARED = new URL('../../../shared/', import.meta.url);
-const LEXI = new URL('models/lexi-28m-f16.gguf', SHARED).pathname;
+const MODULE = wasmModulePath('webgguf-st-node.cjs');
+const LEXI = sharedPath('models/lexi-28m-f16.gguf');
 const VOCABS = [
   ['gpt-2', 'gpt2', 50257], ['llama-bpe', 'llama', 128256], ['llama-spm', 'llama', 32000],
   ['phi-3', 'phi3', 32064], ['qwen2', 'qwen2', 151936],
 ].map(([name, architecture, tokens]) => ({
-  path: new URL(`fixtures/tokenizers/ggml-vocab-${name}.gguf`, SHARED).pathname, architecture, tokens,
+  path: llamaCppPath(`models/ggml-vocab-${name}.gguf`), architecture, tokens,
 }));
-
-const skip = existsSync(MODULE) ? false : `${MODULE.pathname} is missing: run \`npm run build\` first`;
 
 let wasm;
 before(async () => {
-  if (skip) return;
-  const createWebggufModule = require(MODULE.pathname);
+  const createWebggufModule = require(MODULE);
   // Emscripten 3.1.6 predates Node's fetch: hand it the binary.
-  wasm = await createWebggufModule({ wasmBinary: readFileSync(new URL('webgguf-st-node.wasm', DIST)) });
+  wasm = await createWebggufModule({ wasmBinary: readFileSync(wasmModulePath('webgguf-st-node.wasm')) });
 });
 
 function readPrefix(path, n) {
@@ -51,7 +47,7 @@ function parseGrowing(path, { fileSize = statSync(path).size, fullArrays = false
   }
 }
 
-test('lexi-28m header: metadata, tensor table and layout', { skip }, () => {
+test('lexi-28m header: metadata, tensor table and layout', { skip: needsModels }, () => {
   const { header, rounds } = parseGrowing(LEXI);
   assert.equal(header.status, 'ok', header.error);
   assert.ok(rounds <= 5, `${rounds} rounds`);
@@ -83,7 +79,7 @@ test('lexi-28m header: metadata, tensor table and layout', { skip }, () => {
   assert.equal(header.tensors.find((t) => t.name === 'output_norm.weight').type, 'f32');
 });
 
-test('fullArrays returns every element', { skip }, () => {
+test('fullArrays returns every element', { skip: needsModels }, () => {
   const { header } = parseGrowing(LEXI, { fullArrays: true });
   const tokens = header.metadata['tokenizer.ggml.tokens'];
   assert.equal(tokens.length, 4096);
@@ -93,7 +89,7 @@ test('fullArrays returns every element', { skip }, () => {
   assert.equal(header.metadata['tokenizer.ggml.merges'][0], 'i m');
 });
 
-test('every vocab file parses from a growing prefix, with its size known or not', { skip }, () => {
+test('every vocab file parses from a growing prefix, with its size known or not', () => {
   for (const vocab of VOCABS) {
     for (const fileSize of [undefined, -1]) {
       const { header, rounds } = parseGrowing(vocab.path, fileSize === undefined ? {} : { fileSize });
@@ -106,7 +102,7 @@ test('every vocab file parses from a growing prefix, with its size known or not'
   }
 });
 
-test('need_more for a short prefix, errors for broken bytes', { skip }, () => {
+test('need_more for a short prefix, errors for broken bytes', { skip: needsModels }, () => {
   const prefix = readPrefix(LEXI, 100);
   const streaming = wasm.parseGgufHeader(prefix, -1);
   assert.equal(streaming.status, 'need_more');
@@ -142,7 +138,7 @@ function ggufWith(kvs) {
   return out;
 }
 
-test('64-bit integers: Number when exact, BigInt beyond 2^53; __proto__ stays a plain key', { skip }, () => {
+test('64-bit integers: Number when exact, BigInt beyond 2^53; __proto__ stays a plain key', () => {
   const u64 = (v) => new Uint8Array(new BigUint64Array([v]).buffer);
   const i64 = (v) => new Uint8Array(new BigInt64Array([v]).buffer);
   const bytes = ggufWith([

@@ -1,17 +1,15 @@
 // Input limits on the real wasm module (README "Limits"): empty prompts and conversations, a
 // prompt longer than the context, lone surrogates and bytes instead of text, unknown roles and a
 // template that raises. Each is a named error or the documented behaviour, and the engine keeps
-// answering. Skips (saying why) without a wasm build.
+// answering. A missing or stale wasm build fails.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { Engine, ChatTemplateError, ContextFullError, InvalidArgumentError } from '../../js/index.js';
 import { ChatTemplate } from '../../js/chat_template.js';
+import { ROOT, wasmModulePath } from './helpers/fixtures.js';
 
-const WASM_DIR = process.env.WEBGGUF_WASM_DIR ?? new URL('../../dist/wasm/', import.meta.url).pathname;
-const MODEL = new URL('../../web/models/lexi-28m-chat-Q4_K_M.gguf', import.meta.url).pathname;
-const skip = !existsSync(`${WASM_DIR}/webgguf-st-node.cjs`) ? `${WASM_DIR}/webgguf-st-node.cjs is missing: run \`npm run build\` first`
-  : !existsSync(MODEL) ? `${MODEL} is missing` : false;
+wasmModulePath('webgguf-st-node.cjs');
+const MODEL = `${ROOT}web/models/lexi-28m-chat-Q4_K_M.gguf`;
 const N_CTX = 64;
 const GREEDY = { temperature: 0, max_tokens: 4 };
 
@@ -21,7 +19,6 @@ let expected = '';
 const ask = async (/** @type {any[]} */ messages) => (await engine.chat.completions.create({ messages, ...GREEDY })).choices[0].message.content;
 
 before(async () => {
-  if (skip) return;
   engine = await Engine.create({ threads: 1 });
   await engine.load(MODEL, { cache: false, n_ctx: N_CTX });
   expected = await ask([{ role: 'user', content: 'What is a river?' }]);
@@ -29,7 +26,7 @@ before(async () => {
 });
 after(async () => { await engine?.terminate(); });
 
-test('an empty prompt or conversation is InvalidArgumentError; an empty message content is a valid turn', { skip }, async () => {
+test('an empty prompt or conversation is InvalidArgumentError; an empty message content is a valid turn', async () => {
   assert.equal((await engine.info()).add_bos, false, 'lexi adds no BOS, so an empty prompt has no tokens');
   await assert.rejects(engine.complete('', GREEDY), (e) => e instanceof InvalidArgumentError && /no tokens/.test(e.message));
   await assert.rejects(engine.chat.completions.create({ messages: [], ...GREEDY }), InvalidArgumentError);
@@ -39,7 +36,7 @@ test('an empty prompt or conversation is InvalidArgumentError; an empty message 
   assert.equal(await ask([{ role: 'user', content: 'What is a river?' }]), expected);
 });
 
-test('a prompt longer than the context is ContextFullError with both numbers; nothing is evaluated', { skip }, async () => {
+test('a prompt longer than the context is ContextFullError with both numbers; nothing is evaluated', async () => {
   const long = 'river '.repeat(N_CTX * 2);
   const tokens = (await engine.tokenize(long)).length;
   await assert.rejects(engine.complete(long, GREEDY),
@@ -50,7 +47,7 @@ test('a prompt longer than the context is ContextFullError with both numbers; no
   assert.equal(again.timings.prompt_reused, again.usage.prompt_tokens - 1, 'the refused prompt left the cached conversation alone');
 });
 
-test('lone surrogates become U+FFFD (as TextEncoder does) without eating the next character', { skip }, async () => {
+test('lone surrogates become U+FFFD (as TextEncoder does) without eating the next character', async () => {
   const replaced = await engine.tokenize('a\uFFFDb');
   assert.deepEqual(await engine.tokenize('a\uD800b'), replaced);
   assert.deepEqual(await engine.tokenize('a\uDC00b'), replaced);
@@ -62,7 +59,7 @@ test('lone surrogates become U+FFFD (as TextEncoder does) without eating the nex
   assert.equal(await ask([{ role: 'user', content: 'What is a river?' }]), expected);
 });
 
-test('prompts must be strings: bytes (valid or not) are InvalidArgumentError', { skip }, async () => {
+test('prompts must be strings: bytes (valid or not) are InvalidArgumentError', async () => {
   const bytes = new Uint8Array([0x66, 0xff, 0xfe, 0x80]);
   await assert.rejects(engine.complete(/** @type {any} */ (bytes), GREEDY), InvalidArgumentError);
   await assert.rejects(engine.tokenize(/** @type {any} */ (bytes)), InvalidArgumentError);
@@ -71,7 +68,7 @@ test('prompts must be strings: bytes (valid or not) are InvalidArgumentError', {
   assert.deepEqual(await engine.tokenize(new TextDecoder().decode(bytes)), await engine.tokenize('f\uFFFD\uFFFD\uFFFD'));
 });
 
-test('unknown roles go to the template as they are; a template that raises is ChatTemplateError with its message', { skip }, async () => {
+test('unknown roles go to the template as they are; a template that raises is ChatTemplateError with its message', async () => {
   // lexi's ChatML template prints any role.
   const odd = await engine.chat.completions.create({ messages: [{ role: 'narrator', content: 'Once upon a time' }], ...GREEDY });
   assert.equal(odd.usage.prompt_tokens, (await engine.tokenize('<|im_start|>narrator\nOnce upon a time<|im_end|>\n<|im_start|>assistant\n', { parseSpecial: true })).length);

@@ -4,18 +4,18 @@
 // Small contexts and two chunks: the wasm forward pass is slow on this shared machine.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { Engine, AbortError } from '../../js/index.js';
+import { needsModels, sharedPath, vendoredPath, ROOT, wasmModulePath } from './helpers/fixtures.js';
 
-const WASM_DIR = process.env.WEBGGUF_WASM_DIR ?? new URL('../../dist/wasm/', import.meta.url).pathname;
-const BASE = '/work/shared/models/lexi-28m-chat-f16.gguf';
-const QUANTIZED = new URL('../../web/models/lexi-28m-chat-Q4_K_M.gguf', import.meta.url).pathname;
-const TEXT = readFileSync('/work/shared/data/eval.txt', 'utf8').slice(0, 2000);
+wasmModulePath('webgguf-st-node.cjs');
+const BASE = sharedPath('models/lexi-28m-chat-f16.gguf');
+const QUANTIZED = `${ROOT}web/models/lexi-28m-chat-Q4_K_M.gguf`;
+const TEXT = readFileSync(vendoredPath('eval-sample.txt'), 'utf8').slice(0, 2000);
 const CTX = 32;
 const SCORED_PER_CHUNK = CTX - 1 - CTX / 2;
 
-const skip = !existsSync(`${WASM_DIR}/webgguf-st-node.cjs`) ? `no wasm module in ${WASM_DIR}: run \`npm run build\``
-  : !existsSync(QUANTIZED) ? `${QUANTIZED} is missing` : false;
+const skip = needsModels;
 
 /** @type {Engine} */
 let engine;

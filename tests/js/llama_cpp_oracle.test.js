@@ -6,22 +6,19 @@
 // x86 machine here and " ch" first on another (measured 2026-12-04), so quantized files get 0.03.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { getLlama } from 'node-llama-cpp';
 import { Engine } from '../../js/index.js';
 import { llamaCppGreedy } from './helpers/llama_cpp_compare.js';
+import { needsModels, ROOT, sharedPath, wasmModulePath } from './helpers/fixtures.js';
 
-const root = resolve(fileURLToPath(import.meta.url), '../../..');
-const shared = resolve(root, '../shared');
-const wasmBuilt = existsSync(join(root, 'dist/wasm/webgguf-st-node.cjs'));
+wasmModulePath('webgguf-st-node.cjs');
 const CASES = [
-  { file: join(root, 'web/models/lexi-28m-chat-Q4_K_M.gguf'),
+  { file: join(ROOT, 'web/models/lexi-28m-chat-Q4_K_M.gguf'), skip: false,
     prompt: '<|im_start|>user\nWhat is a river?<|im_end|>\n<|im_start|>assistant\n' },
-  { file: join(root, 'web/models/lexi-28m-chat-Q4_K_M.gguf'),
+  { file: join(ROOT, 'web/models/lexi-28m-chat-Q4_K_M.gguf'), skip: false,
     prompt: '<|im_start|>user\nDefine the verb "whisper".<|im_end|>\n<|im_start|>assistant\n' },
-  { file: join(shared, 'models/lexi-28m-f16.gguf'), prompt: 'The meaning of life is' },
+  { file: sharedPath('models/lexi-28m-f16.gguf'), skip: needsModels, prompt: 'The meaning of life is' },
 ];
 const tieTolerance = (file) => (file.endsWith('f16.gguf') ? 1e-3 : 0.03);
 const N_TOKENS = 40;
@@ -30,7 +27,7 @@ let llama;
 let engine;
 before(async () => {
   llama = await getLlama({ gpu: false, build: 'never', logLevel: 'error' });
-  if (wasmBuilt) engine = await Engine.create({ threads: 1 });
+  engine = await Engine.create({ threads: 1 });
 });
 after(async () => {
   await engine?.terminate();
@@ -56,9 +53,9 @@ async function compareGreedy(file, prompt, ourText) {
   }
 }
 
-for (const { file, prompt } of CASES) {
+for (const { file, prompt, skip } of CASES) {
   test(`greedy text follows llama.cpp's: ${file.split('/').pop()} ${JSON.stringify(prompt.slice(0, 40))}`,
-       { skip: !wasmBuilt && 'dist/wasm is not built' }, async (t) => {
+       { skip }, async (t) => {
     await engine.load(file, { n_ctx: 256 });
     const ours = (await engine.complete(prompt, { max_tokens: N_TOKENS, temperature: 0 })).choices[0].text;
     const result = await compareGreedy(file, prompt, ours);

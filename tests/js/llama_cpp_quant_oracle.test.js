@@ -29,14 +29,15 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { getLlama } from 'node-llama-cpp';
+import { needsModels, sharedPath } from './helpers/fixtures.js';
 
 const run = promisify(execFile);
 const root = resolve(fileURLToPath(import.meta.url), '../../..');
-const shared = resolve(root, '../shared');
 const bin = process.env.WEBGGUF_BIN ?? join(root, 'build/native/webgguf');
-const skip = !existsSync(bin) && `${bin} is not built (scripts/build.sh native)`;
-const lexi = join(shared, 'models/lexi-28m-f16.gguf');
-const evalText = join(shared, 'data/eval.txt');
+if (!existsSync(bin)) throw new Error(`${bin} is not built (scripts/build.sh native)`);
+const skip = needsModels;
+const lexi = sharedPath('models/lexi-28m-f16.gguf');
+const evalText = sharedPath('data/eval.txt');
 
 const N_CTX = 512;
 const N_TOKENS = 2048;

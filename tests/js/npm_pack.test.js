@@ -3,10 +3,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { wasmModulePath } from './helpers/fixtures.js';
 
 const root = resolve(fileURLToPath(import.meta.url), '../../..');
 const model = join(root, 'web/models/lexi-28m-chat-Q4_K_M.gguf');
@@ -22,8 +23,9 @@ console.log(JSON.stringify(text));
 await engine.terminate();
 `;
 
-test('npm pack installs into a fresh project and streams a chat', { timeout: 300_000,
-     skip: !existsSync(join(root, 'dist/wasm/webgguf-st-node.wasm')) && 'dist/wasm is not built' }, () => {
+wasmModulePath('webgguf-st-node.wasm');
+
+test('npm pack installs into a fresh project and streams a chat', { timeout: 300_000 }, () => {
   const project = mkdtempSync(join(tmpdir(), 'webgguf-pack-'));
   try {
     const tarball = execFileSync('npm', ['pack', '--silent', '--pack-destination', project], { cwd: root, encoding: 'utf8' }).trim().split('\n').at(-1);

@@ -1,17 +1,16 @@
 // Engine.planQuantization: exact preset sizes from a header, and clear errors for bad input.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { Engine, NotGgufError, WebggufError } from '../../js/index.js';
+import { needsModels, ROOT, sharedPath, wasmModulePath } from './helpers/fixtures.js';
 
-const root = resolve(fileURLToPath(import.meta.url), '../../..');
-const f16Model = resolve(root, '../shared/models/lexi-28m-f16.gguf');
-const skip = !existsSync(join(root, 'dist/wasm/webgguf-st-node.cjs')) && 'dist/wasm is not built';
+wasmModulePath('webgguf-st-node.cjs');
+const f16Model = sharedPath('models/lexi-28m-f16.gguf');
+const skip = needsModels;
 
 let engine;
-before(async () => { if (!skip) engine = await Engine.create({ threads: 1 }); });
+before(async () => { engine = await Engine.create({ threads: 1 }); });
 after(async () => engine?.terminate());
 
 test('preset sizes are those of llama-quantize, and advise() picks one', { skip }, async () => {
@@ -28,7 +27,7 @@ test('preset sizes are those of llama-quantize, and advise() picks one', { skip 
 test('bad input gets a named error and the engine stays usable', { skip }, async () => {
   await assert.rejects(engine.planQuantization(new Uint8Array(64).fill(7)), NotGgufError);
   // A quantized model can only go to the preset whose types it already has (nothing to convert).
-  const requantized = await engine.planQuantization(join(root, 'web/models/lexi-28m-chat-Q4_K_M.gguf'));
+  const requantized = await engine.planQuantization(join(ROOT, 'web/models/lexi-28m-chat-Q4_K_M.gguf'));
   assert.deepEqual(requantized.presets, [{ preset: 'Q4_K_M', file_bytes: 17510016 }]);
   await assert.rejects(engine.planQuantization(f16Model, { n_ctx: 2 ** 31 }), WebggufError);
   const plan = await engine.planQuantization(f16Model, { n_ctx: 512 });

@@ -1,7 +1,7 @@
 // engine.quantize() on the real wasm module in Node: the file is byte-identical to the native
 // quantizer's (and to llama-quantize's), progress is reported, an abort removes the partial file
 // and leaves the engine usable, and inputs that need requantizing are refused with a named error.
-// Uses WEBGGUF_WASM_DIR when set, else dist/wasm; skips (saying why) when the module is missing.
+// A missing or stale wasm module fails; without the fixture models the tests are skipped.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -10,10 +10,10 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Engine, AbortError, InvalidArgumentError, UnsupportedTypeError } from '../../js/index.js';
+import { needsModels, ROOT, sharedPath, wasmModulePath } from './helpers/fixtures.js';
 
-const ROOT = new URL('../../', import.meta.url).pathname;
-const WASM_DIR = process.env.WEBGGUF_WASM_DIR ? join(ROOT, process.env.WEBGGUF_WASM_DIR) : join(ROOT, 'dist/wasm');
-const MODEL = '/work/shared/models/lexi-28m-f16.gguf';
+wasmModulePath('webgguf-st-node.cjs');
+const MODEL = sharedPath('models/lexi-28m-f16.gguf');
 const QUANTIZED_MODEL = join(ROOT, 'web/models/lexi-28m-chat-Q4_K_M.gguf');
 const NATIVE_CLI = join(ROOT, 'build/native/webgguf');
 // `webgguf quantize lexi-28m-f16.gguf OUT Q4_K_M` natively (its tensors match llama-quantize's
@@ -22,7 +22,7 @@ const NATIVE_Q4_K_M_SHA256 = '25acb5181fd67ab1f0f444478132bdc4e208242e45549668d4
 // llama-quantize's own Q8_0 of lexi-28m-f16, whole file.
 const LLAMA_Q8_0_SHA256 = 'a37064dc0eb36bbbaa56d5052e7f690ebcb2ad5e7e49d0a853085ee4be54b1ec';
 
-const skip = existsSync(join(WASM_DIR, 'webgguf-st-node.cjs')) ? false : `${WASM_DIR}/webgguf-st-node.cjs is missing: run \`npm run build\` first`;
+const skip = needsModels;
 
 const sha256File = (/** @type {string} */ path) => createHash('sha256').update(readFileSync(path)).digest('hex');
 

@@ -2,26 +2,27 @@
 // A synthetic llama with Q8_0 weights, larger than 2 GB, loads from a Node path into wasm memory
 // and generates a token; the process's peak RSS must stay within 1.15x the file size plus the KV
 // cache (the file is streamed into the wasm heap, never held twice). The file is deleted after.
-// WEBGGUF_LARGE_DIR chooses where the file is written (default: the OS temp directory).
+// WEBGGUF_LARGE_DIR chooses where its temporary folder is made (default: the OS temp directory).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Engine } from '../../js/index.js';
 import { writeSyntheticLlama } from './synthetic_gguf.js';
+import { wasmModulePath } from '../js/helpers/fixtures.js';
 
-const WASM_DIR = process.env.WEBGGUF_WASM_DIR ?? new URL('../../dist/wasm/', import.meta.url).pathname;
+wasmModulePath('webgguf-st-node.cjs');
 const VOCAB = new URL('../../web/models/lexi-28m-chat-Q4_K_M.gguf', import.meta.url).pathname;
-const skip = existsSync(`${WASM_DIR}/webgguf-st-node.cjs`) ? false : `${WASM_DIR}/webgguf-st-node.cjs is missing: run \`npm run build\` first`;
 // 4096 wide, 11008 FFN, 8 KV heads, 13 layers: 2.3 B parameters, 2.45 GB in Q8_0.
 const SHAPE = { nEmbd: 4096, nLayer: 13, nHead: 32, nHeadKv: 8, nFf: 11008 };
 const N_CTX = 256;
 const RSS_TARGET = 1.15;
 const GB = 1e9;
 
-test('a 2.5 GB Q8_0 model loads from a path into wasm memory and generates a token within 1.15x its size in RSS', { skip, timeout: 30 * 60_000 }, async (t) => {
-  const path = join(process.env.WEBGGUF_LARGE_DIR ?? tmpdir(), `webgguf-large-${process.pid}.gguf`);
+test('a 2.5 GB Q8_0 model loads from a path into wasm memory and generates a token within 1.15x its size in RSS', { timeout: 30 * 60_000 }, async (t) => {
+  const dir = mkdtempSync(join(process.env.WEBGGUF_LARGE_DIR ?? tmpdir(), 'webgguf-large-'));
+  const path = join(dir, 'synthetic-q8_0.gguf');
   let engine;
   try {
     const written = performance.now();
@@ -52,6 +53,6 @@ test('a 2.5 GB Q8_0 model loads from a path into wasm memory and generates a tok
     assert.ok(ratio <= RSS_TARGET, `peak RSS ${ratio.toFixed(3)}x file + KV exceeds ${RSS_TARGET}x`);
   } finally {
     await engine?.terminate();
-    rmSync(path, { force: true });
+    rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -100,6 +100,7 @@ std::vector<float> variant_logits(const Variant& v) {
 }
 
 TEST(ModelArchitectures, Phi3FusedProjectionsEqualSplitOnes) {
+  WEBGGUF_NEEDS_FIXTURE_MODELS();
   // qwen2 and phi3 both use NeoX RoPE; with no biases they are the same network, so fusing
   // Q/K/V and gate/up must not change a single bit.
   Variant split{"qwen2", false, false}, fused{"phi3", true, false};
@@ -109,6 +110,7 @@ TEST(ModelArchitectures, Phi3FusedProjectionsEqualSplitOnes) {
 }
 
 TEST(ModelArchitectures, UnitRopeFrequencyFactorsChangeNothing) {
+  WEBGGUF_NEEDS_FIXTURE_MODELS();
   const std::vector<float> plain = variant_logits({"llama", false, false});
   const std::vector<float> factors = variant_logits({"llama", false, true});
   ASSERT_EQ(plain.size(), factors.size());
@@ -116,6 +118,7 @@ TEST(ModelArchitectures, UnitRopeFrequencyFactorsChangeNothing) {
 }
 
 TEST(ModelArchitectures, RopeLayoutFollowsTheArchitecture) {
+  WEBGGUF_NEEDS_FIXTURE_MODELS();
   // The same weights read with NeoX pairs (qwen2) instead of adjacent pairs (llama) differ
   // from position 1 on; position 0 has no rotation.
   const std::vector<float> llama = variant_logits({"llama", false, false});
@@ -126,6 +129,7 @@ TEST(ModelArchitectures, RopeLayoutFollowsTheArchitecture) {
 }
 
 TEST(ModelArchitectures, Qwen3RequiresItsQueryKeyNorms) {
+  WEBGGUF_NEEDS_FIXTURE_MODELS();
   const std::vector<uint8_t> bytes = build_variant({"qwen3", false, false});
   Result<GgufFile> header = parse_gguf(bytes.data(), bytes.size(), bytes.size());
   ASSERT_TRUE(header.is_ok());

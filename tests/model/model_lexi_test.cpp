@@ -24,6 +24,7 @@ std::vector<float> all_logits(Model& model, const std::vector<int32_t>& ids) {
 }
 
 TEST(ModelLexi, InfoDescribesTheModel) {
+  WEBGGUF_NEEDS_FIXTURE_MODELS();
   auto model = load_lexi(kBase, 0);
   ASSERT_TRUE(model);
   const ModelInfo& info = model->info();
@@ -50,6 +51,7 @@ TEST(ModelLexi, InfoDescribesTheModel) {
 }
 
 TEST(ModelLexi, ChatLogitsMatchReferenceAtEveryPosition) {
+  WEBGGUF_NEEDS_FIXTURE_MODELS();
   const std::vector<int32_t> ids = reference_ids("lexi-28m.reference.json", "chat", "ids");
   ASSERT_EQ(ids.size(), 13u);
   const std::vector<uint8_t> raw = testing::read_file_bytes(testing::shared_path("models/lexi-28m.chat-logits.f32"));
@@ -98,13 +100,18 @@ void expect_greedy_matches(const char* model_file, const char* json) {
   }
 }
 
-TEST(ModelLexi, GreedyContinuationsMatchReference) { expect_greedy_matches(kBase, "lexi-28m.reference.json"); }
+TEST(ModelLexi, GreedyContinuationsMatchReference) {
+  WEBGGUF_NEEDS_FIXTURE_MODELS();
+  expect_greedy_matches(kBase, "lexi-28m.reference.json");
+}
 
 TEST(ModelLexi, ChatModelGreedyContinuationsMatchReference) {
+  WEBGGUF_NEEDS_FIXTURE_MODELS();
   expect_greedy_matches(kChat, "lexi-28m-chat.reference.json");
 }
 
 TEST(ModelLexi, ChunkedForwardEqualsOnePrefill) {
+  WEBGGUF_NEEDS_FIXTURE_MODELS();
   std::vector<int32_t> ids = reference_ids("lexi-28m.reference.json", "chat2", "ids");
   ASSERT_EQ(ids.size(), 16u);
   auto model = load_lexi(kBase, 32);
@@ -128,6 +135,7 @@ TEST(ModelLexi, ChunkedForwardEqualsOnePrefill) {
 }
 
 TEST(ModelLexi, LongInputRunsInMicroBatchesLikeShortCalls) {
+  WEBGGUF_NEEDS_FIXTURE_MODELS();
   // 66 tokens in one call cross the micro-batch boundary (64); the same tokens as a 60-token
   // prefill and 6 single steps must give the same last logits.
   std::vector<int32_t> ids;
@@ -143,6 +151,7 @@ TEST(ModelLexi, LongInputRunsInMicroBatchesLikeShortCalls) {
 }
 
 TEST(ModelLexi, ContextOverflowAndBadTokensAreErrors) {
+  WEBGGUF_NEEDS_FIXTURE_MODELS();
   auto model = load_lexi(kBase, 16);
   ASSERT_TRUE(model);
   std::vector<int32_t> ids(17, 5);
@@ -161,6 +170,7 @@ TEST(ModelLexi, ContextOverflowAndBadTokensAreErrors) {
 }
 
 TEST(ModelLexi, OneAndTwoThreadsGiveIdenticalLogits) {
+  WEBGGUF_NEEDS_FIXTURE_MODELS();
   const std::vector<int32_t> ids = reference_ids("lexi-28m.reference.json", "chat", "ids");
   auto model = load_lexi(kBase, 32, 1);
   ASSERT_TRUE(model);

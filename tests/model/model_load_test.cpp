@@ -32,6 +32,7 @@ TEST(ModelLoad, UnsupportedArchitectureIsRefusedByName) {
 }
 
 TEST(ModelLoad, MissingMetadataIsNamed) {
+  WEBGGUF_NEEDS_FIXTURE_MODELS();
   GgufFile file = testing::lexi_file("lexi-28m-f16.gguf").header;
   for (auto& entry : file.metadata) {
     if (entry.first == "llama.embedding_length") entry.first = "llama.embedding_length_renamed";
@@ -41,6 +42,7 @@ TEST(ModelLoad, MissingMetadataIsNamed) {
 }
 
 TEST(ModelLoad, MissingTensorIsNamed) {
+  WEBGGUF_NEEDS_FIXTURE_MODELS();
   const auto& lexi = testing::lexi_file("lexi-28m-f16.gguf");
   GgufFile file = lexi.header;
   for (size_t i = 0; i < file.tensors.size(); ++i) {
@@ -51,6 +53,7 @@ TEST(ModelLoad, MissingTensorIsNamed) {
 }
 
 TEST(ModelLoad, MisShapedTensorIsNamed) {
+  WEBGGUF_NEEDS_FIXTURE_MODELS();
   const auto& lexi = testing::lexi_file("lexi-28m-f16.gguf");
   GgufFile file = lexi.header;
   for (auto& t : file.tensors) {
@@ -61,6 +64,7 @@ TEST(ModelLoad, MisShapedTensorIsNamed) {
 }
 
 TEST(ModelLoad, UnsupportedTensorTypeIsNamed) {
+  WEBGGUF_NEEDS_FIXTURE_MODELS();
   const auto& lexi = testing::lexi_file("lexi-28m-f16.gguf");
   GgufFile file = lexi.header;
   for (auto& t : file.tensors) {
@@ -74,12 +78,14 @@ TEST(ModelLoad, UnsupportedTensorTypeIsNamed) {
 }
 
 TEST(ModelLoad, TruncatedDataIsRefused) {
+  WEBGGUF_NEEDS_FIXTURE_MODELS();
   const auto& lexi = testing::lexi_file("lexi-28m-f16.gguf");
   const std::vector<uint8_t> truncated(lexi.bytes.begin(), lexi.bytes.begin() + lexi.bytes.size() / 2);
   expect_refused_naming(lexi.header, truncated, "outside the file");
 }
 
 TEST(ModelLoad, MissingOutputMatrixMeansTiedEmbeddings) {
+  WEBGGUF_NEEDS_FIXTURE_MODELS();
   const auto& lexi = testing::lexi_file("lexi-28m-f16.gguf");
   GgufFile file = lexi.header;
   for (size_t i = 0; i < file.tensors.size(); ++i) {

@@ -87,6 +87,7 @@ void measure(const char* label, const std::vector<uint8_t>& bytes, int n_threads
 }
 
 TEST(ModelSpeed, DISABLED_LexiPrefillAndDecode) {
+  WEBGGUF_NEEDS_FIXTURE_MODELS();
   const auto& f16 = lexi_file("lexi-28m-f16.gguf");
   const std::vector<uint8_t> q8_0 = requantized_lexi(GgmlType::Q8_0);
   const std::vector<uint8_t> q4_k = requantized_lexi(GgmlType::Q4_K);

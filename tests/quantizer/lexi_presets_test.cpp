@@ -78,6 +78,7 @@ testing::Manifest load_manifest(const std::string& preset) {
 class LexiPreset : public ::testing::TestWithParam<PresetCase> {};
 
 TEST_P(LexiPreset, MatchesLlamaQuantize) {
+  WEBGGUF_NEEDS_FIXTURE_MODELS();
   const PresetCase& c = GetParam();
   const std::vector<uint8_t>& input = lexi_f16_bytes();
   ASSERT_FALSE(input.empty()) << "missing lexi-28m-f16.gguf";

@@ -70,6 +70,7 @@ std::vector<uint8_t> make_gguf(const std::vector<SyntheticTensor>& specs) {
 }
 
 TEST(QuantizeModel, ThreadsAndSlabSizesDoNotChangeTheOutput) {
+  WEBGGUF_NEEDS_FIXTURE_MODELS();
   QuantizeOptions options;
   options.n_threads = 1;
   options.max_slab_bytes = 1;  // one row per slab
@@ -85,6 +86,7 @@ TEST(QuantizeModel, ThreadsAndSlabSizesDoNotChangeTheOutput) {
 }
 
 TEST(QuantizeModel, ReportsProgressUpToTheFileSize) {
+  WEBGGUF_NEEDS_FIXTURE_MODELS();
   const std::vector<uint8_t>& input = lexi_f16_bytes();
   Result<GgufFile> header = read_gguf_header(testing::read_from(input), input.size());
   ASSERT_TRUE(header.is_ok()) << header.status().message();
@@ -112,6 +114,7 @@ TEST(QuantizeModel, ReportsProgressUpToTheFileSize) {
 }
 
 TEST(QuantizeModel, CancelStopsBetweenSlabs) {
+  WEBGGUF_NEEDS_FIXTURE_MODELS();
   std::atomic<bool> cancel{false};
   QuantizeOptions options;
   options.cancel = &cancel;
@@ -133,6 +136,7 @@ TEST(QuantizeModel, CancelStopsBetweenSlabs) {
 }
 
 TEST(QuantizeModel, CancelInsideOneBigTensor) {
+  WEBGGUF_NEEDS_FIXTURE_MODELS();
   // token_embd is [512, 4096]: with small slabs the flag is seen before the tensor is done.
   std::atomic<bool> cancel{false};
   QuantizeOptions options;
@@ -191,6 +195,7 @@ TEST(QuantizeModel, ReadsF32AndBf16Inputs) {
 }
 
 TEST(QuantizeModel, PureLexiIsOneTypeWithTheAliasFileType) {
+  WEBGGUF_NEEDS_FIXTURE_MODELS();
   // llama-quantize `--pure Q4_K`: Q4_K is the Q4_K_M alias, so general.file_type is 15.
   Result<GgufFile> input = parse_gguf(lexi_f16_bytes().data(), lexi_f16_bytes().size(), lexi_f16_bytes().size());
   ASSERT_TRUE(input.is_ok()) << input.status().message();
@@ -244,6 +249,7 @@ TEST(QuantizeModel, RefusesNonFiniteWeights) {
 }
 
 TEST(QuantizeModel, RefusesInputsThatAreNotModels) {
+  WEBGGUF_NEEDS_FIXTURE_MODELS();
   const std::vector<uint8_t> not_gguf(1000, 'x');
   Result<std::vector<uint8_t>> out = quantize_to_memory(not_gguf, "Q4_K_M");
   ASSERT_FALSE(out.is_ok());
@@ -265,6 +271,7 @@ TEST(QuantizeModel, RefusesInputsThatAreNotModels) {
 }
 
 TEST(QuantizeModel, WriteErrorsStopTheRun) {
+  WEBGGUF_NEEDS_FIXTURE_MODELS();
   int writes = 0;
   const std::vector<uint8_t>& input = lexi_f16_bytes();
   const Status status = quantize_model(

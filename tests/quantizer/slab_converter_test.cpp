@@ -18,6 +18,7 @@ using testing::sha256_hex;
 constexpr char kLexiQ8Sha256[] = "a37064dc0eb36bbbaa56d5052e7f690ebcb2ad5e7e49d0a853085ee4be54b1ec";
 
 TEST(SlabConverter, SlabBySlabWritesLlamaQuantizesFile) {
+  WEBGGUF_NEEDS_FIXTURE_MODELS();
   const std::vector<uint8_t>& input = lexi_f16_bytes();
   Result<GgufFile> header = read_gguf_header(read_from(input), input.size());
   ASSERT_TRUE(header.is_ok()) << header.status().message();

@@ -31,6 +31,7 @@ std::string read_text(const std::string& path) {
 class LexiReferenceTest : public ::testing::TestWithParam<const char*> {};
 
 TEST_P(LexiReferenceTest, PromptsTokenizeAndGreedyIdsDecodeAsReference) {
+  WEBGGUF_NEEDS_FIXTURE_MODELS();
   std::string error;
   const Tokenizer* tok = shared_tokenizer(std::string("models/") + GetParam() + "-f16.gguf", &error);
   ASSERT_NE(tok, nullptr) << error;
@@ -53,6 +54,7 @@ INSTANTIATE_TEST_SUITE_P(Models, LexiReferenceTest,
                          });
 
 TEST(LexiTokenizerTest, SpecialTokensParsedOnlyWhenAsked) {
+  WEBGGUF_NEEDS_FIXTURE_MODELS();
   const Tokenizer& tok = lexi();
   const std::string text = "<|im_start|>user\nhi<|im_end|>";
   const std::vector<int32_t> parsed = tok.encode(text, false, true);
@@ -76,6 +78,7 @@ TEST(LexiTokenizerTest, SpecialTokensParsedOnlyWhenAsked) {
 }
 
 TEST(LexiTokenizerTest, SpecialIdsAndEndOfGeneration) {
+  WEBGGUF_NEEDS_FIXTURE_MODELS();
   const Tokenizer& tok = lexi();
   EXPECT_EQ(tok.n_vocab(), 4096);
   EXPECT_EQ(tok.bos(), 0);
@@ -93,6 +96,7 @@ TEST(LexiTokenizerTest, SpecialIdsAndEndOfGeneration) {
 }
 
 TEST(LexiTokenizerTest, InvalidIdsGiveEmptyPieces) {
+  WEBGGUF_NEEDS_FIXTURE_MODELS();
   const Tokenizer& tok = lexi();
   for (int32_t id : {-1, -1000, 4096, 1 << 30}) {
     EXPECT_EQ(tok.token_to_piece(id, true), "") << id;
@@ -107,6 +111,7 @@ TEST(LexiTokenizerTest, InvalidIdsGiveEmptyPieces) {
 
 // Invalid UTF-8 is read as llama.cpp reads it: each bad byte is U+FFFD.
 TEST(LexiTokenizerTest, InvalidUtf8EncodesAsReplacementCharacters) {
+  WEBGGUF_NEEDS_FIXTURE_MODELS();
   const Tokenizer& tok = lexi();
   const std::string replacement = "\xEF\xBF\xBD";
   const struct {
@@ -130,6 +135,7 @@ TEST(LexiTokenizerTest, InvalidUtf8EncodesAsReplacementCharacters) {
 // Generated text streamed token by token, and inside that byte by byte, never shows a broken
 // character, and adds up to the text.
 TEST(LexiTokenizerTest, StreamingDecodeNeverEmitsBrokenCharacters) {
+  WEBGGUF_NEEDS_FIXTURE_MODELS();
   const Tokenizer& tok = lexi();
   const std::string text = "Emoji 😀👍🏽🇫🇷 and CJK 你好世界, ĉu vi? ∑ ≈ 𝄞 done";
   const std::vector<int32_t> ids = tok.encode(text, false, false);
