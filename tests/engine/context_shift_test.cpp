@@ -64,6 +64,7 @@ TEST(ShiftedConversation, MapsTheConversationOntoTheShiftedCacheAndForgetsOnEdit
 }
 
 TEST(ContextShift, AReplyLongerThanTheContextKeepsGoingOnlyWhenEnabled) {
+  WEBGGUF_NEEDS_FIXTURE_MODELS();
   // The chat model's greedy answer to its question is longer than a 32-token context leaves it.
   auto engine = load_lexi("lexi-28m-chat-f16.gguf", 32);
   std::vector<int32_t> prompt;
@@ -97,6 +98,7 @@ TEST(ContextShift, AReplyLongerThanTheContextKeepsGoingOnlyWhenEnabled) {
 }
 
 TEST(ContextShift, ALongConversationIsShortenedAndItsNextTurnEvaluatesOnlyNewTokens) {
+  WEBGGUF_NEEDS_FIXTURE_MODELS();
   auto engine = load_lexi();
   const std::vector<int32_t> conversation = text_tokens(*engine, 200);
   std::vector<int32_t> turn1(conversation.begin(), conversation.begin() + 150);
@@ -127,6 +129,7 @@ TEST(ContextShift, ALongConversationIsShortenedAndItsNextTurnEvaluatesOnlyNewTok
 }
 
 TEST(ContextShift, NKeepPastHalfTheContextIsRefused) {
+  WEBGGUF_NEEDS_FIXTURE_MODELS();
   auto engine = load_lexi();
   const EngineError e = engine->set_context_shift(true, 49);
   EXPECT_EQ(e.code, ErrorCode::kBadRequest);

@@ -61,6 +61,7 @@ std::string generate(Engine& engine, const std::string& prompt, int max_tokens, 
 const char kQuestion[] = "<|im_start|>user\nWhat is a river?<|im_end|>\n<|im_start|>assistant\n";
 
 TEST(EngineGrammar, InvalidGrammarIsABadRequestAndTheEngineStaysUsable) {
+  WEBGGUF_NEEDS_FIXTURE_MODELS();
   std::unique_ptr<Engine> engine = load_lexi_chat();
   EngineError e = engine->set_sampler(greedy(), {}, "root ::= \"a\"\nitem ::= (\"b\"\n");
   EXPECT_EQ(e.code, ErrorCode::kBadRequest);
@@ -82,6 +83,7 @@ TEST(EngineGrammar, InvalidGrammarIsABadRequestAndTheEngineStaysUsable) {
 }
 
 TEST(EngineGrammar, ConstrainedGenerationFollowsTheGrammarAndEndsWhereItMay) {
+  WEBGGUF_NEEDS_FIXTURE_MODELS();
   std::unique_ptr<Engine> engine = load_lexi_chat();
   ASSERT_TRUE(engine->set_sampler(greedy(), {}, "root ::= (\"yes\" | \"no\") \", \" [a-z ]{3,12} \".\"").ok());
   bool ended = false;
@@ -99,6 +101,7 @@ TEST(EngineGrammar, ConstrainedGenerationFollowsTheGrammarAndEndsWhereItMay) {
 }
 
 TEST(EngineGrammar, LogprobsAreTheLogSoftmaxOfTheRawLogits) {
+  WEBGGUF_NEEDS_FIXTURE_MODELS();
   std::unique_ptr<Engine> engine = load_lexi_chat();
   ASSERT_TRUE(engine->set_sampler(greedy(), {}, "", 5).ok());
   std::vector<int32_t> ids;

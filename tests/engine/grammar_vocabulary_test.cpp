@@ -72,6 +72,7 @@ void expect_mask_equals_single_checks(const std::shared_ptr<const GrammarVocabul
 }
 
 TEST(GrammarVocabulary, FullPassEqualsSingleChecksLexi) {
+  WEBGGUF_NEEDS_FIXTURE_MODELS();
   auto vocab = load_vocabulary(shared_path("models/lexi-28m-f16.gguf"));
   for (const char* g : {"arithmetic.gbnf", "json.gbnf", "c.gbnf", "chess.gbnf", "english.gbnf", "japanese.gbnf",
                         "json_arr.gbnf", "list.gbnf"}) {

@@ -8,17 +8,19 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { getLlama } from 'node-llama-cpp';
 import { ContextFullError, Engine, InvalidArgumentError } from '../../js/index.js';
+import { FIXTURES_DIR, needsModels, sharedPath } from './helpers/fixtures.js';
 
 const root = resolve(fileURLToPath(import.meta.url), '../../..');
-const shared = resolve(root, '../shared');
+const shared = FIXTURES_DIR;
 const CHAT_MODEL = join(shared, 'models/lexi-28m-chat-f16.gguf');
 const TEXT = readFileSync(join(shared, 'data/eval.txt'), 'utf8');
 
 let engine;
-before(async () => { engine = await Engine.create({ threads: 1 }); });
+before(async () => {
+  if (needsModels) return; engine = await Engine.create({ threads: 1 }); });
 after(async () => { await engine?.terminate(); });
 
-test('a 200-turn chat on a 1024-token context never fails, shifts, and keeps its memory flat', async () => {
+test('a 200-turn chat on a 1024-token context never fails, shifts, and keeps its memory flat', { skip: needsModels }, async () => {
   await engine.load(CHAT_MODEL, { cache: false, n_ctx: 1024 });
   const messages = [{ role: 'system', content: 'You are a dictionary. Answer with one definition.' }];
   const words = TEXT.split(/\s+/).filter((w) => /^[a-z]{4,}$/.test(w));
@@ -38,7 +40,7 @@ test('a 200-turn chat on a 1024-token context never fails, shifts, and keeps its
   assert.ok(cached.usage.prompt_tokens > 1024, 'the conversation is longer than the context');
 });
 
-test('without context shift a conversation longer than the context is ContextFullError, and n_keep is checked', async () => {
+test('without context shift a conversation longer than the context is ContextFullError, and n_keep is checked', { skip: needsModels }, async () => {
   await engine.load(CHAT_MODEL, { cache: false, n_ctx: 128 });
   const long = [{ role: 'user', content: TEXT.slice(0, 2000) }];
   await assert.rejects(engine.chat.completions.create({ messages: long, max_tokens: 4, context_shift: false }), ContextFullError);
@@ -49,7 +51,7 @@ test('without context shift a conversation longer than the context is ContextFul
   assert.ok(shifted.timings.context_shift_dropped > 0);
 });
 
-test('a shifted context gives llama.cpp\'s next-token distribution after its K-shift', async () => {
+test('a shifted context gives llama.cpp\'s next-token distribution after its K-shift', { skip: needsModels }, async () => {
   // Ours: a prompt of n1 < 128 tokens, then a longer one (n2 > 128) that starts with it, in a
   // 128-token context: the engine keeps 8, drops n2 - 8 - 60 (the cached tokens after them move
   // down, keys re-rotated) and evaluates only the new ones. llama.cpp: the same n1 tokens, erase
@@ -101,7 +103,7 @@ test('a shifted context gives llama.cpp\'s next-token distribution after its K-s
   }
 });
 
-test('quantized KV caches: chosen at load, sized by their blocks, unknown types refused', async () => {
+test('quantized KV caches: chosen at load, sized by their blocks, unknown types refused', { skip: needsModels }, async () => {
   for (const type of ['q8_0', 'q4_0']) {
     const info = await engine.load(CHAT_MODEL, { cache: false, n_ctx: 256, cache_type_k: type, cache_type_v: type });
     assert.equal(info.cache_type_k, type);

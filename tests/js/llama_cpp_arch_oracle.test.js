@@ -24,9 +24,10 @@ import {
   agreement, describe, greedyAgreement, llamaCppGreedy, llamaCppLogProbabilities, llamaCppWindowProbabilities,
   ourLogProbabilities, ourWindowLogits, run,
 } from './helpers/llama_cpp_compare.js';
+import { FIXTURES_DIR, needsModels, sharedPath } from './helpers/fixtures.js';
 
 const root = resolve(fileURLToPath(import.meta.url), '../../..');
-const shared = resolve(root, '../shared');
+const shared = FIXTURES_DIR;
 const bin = process.env.WEBGGUF_BIN ?? join(root, 'build/native/webgguf');
 const lexi = join(shared, 'models/lexi-28m-f16.gguf');
 const evalText = join(shared, 'data/eval.txt');
@@ -66,6 +67,7 @@ async function model(arch, stddev, type) {
 }
 
 before(async () => {
+  if (needsModels) return;
   assert.ok(existsSync(bin), `${bin} is not built (scripts/build.sh native)`);
   dir = mkdtempSync(join(tmpdir(), 'webgguf-arch-oracle-'));
   llama = await getLlama({ gpu: false, build: 'never', logLevel: 'error' });
@@ -99,7 +101,7 @@ const FLOAT_CASES = [
 ];
 
 for (const { arch, type, stddev } of FLOAT_CASES) {
-  test(`${arch} ${type} (std ${stddev}): next-token distributions equal llama.cpp's`, async (t) => {
+  test(`${arch} ${type} (std ${stddev}): next-token distributions equal llama.cpp's`, { skip: needsModels }, async (t) => {
     const { ours } = await compareWindows(await model(arch, stddev, type), { withNoise: false });
     t.diagnostic(`${arch} ${type} std ${stddev}: ${describe(ours)} over ${ours.count} positions`);
     assert.equal(ours.count, 1020);
@@ -110,7 +112,7 @@ for (const { arch, type, stddev } of FLOAT_CASES) {
 
 for (const arch of QUANT_ARCHS) {
   for (const type of ['Q8_0', 'Q4_K_M']) {
-    test(`${arch} ${type}: within llama.cpp's own noise floor`, async (t) => {
+    test(`${arch} ${type}: within llama.cpp's own noise floor`, { skip: needsModels }, async (t) => {
       const { ours, noise } = await compareWindows(await model(arch, 0.07, type), { withNoise: true });
       t.diagnostic(`${arch} ${type}: ours vs llama.cpp ${describe(ours)}; llama.cpp batch 512 vs 1 ${describe(noise)}`);
       assert.ok(ours.meanKl < MAX_KL_QUANT, `mean KL ${ours.meanKl} >= ${MAX_KL_QUANT}`);
@@ -121,7 +123,7 @@ for (const arch of QUANT_ARCHS) {
 }
 
 for (const arch of ARCHS) {
-  test(`${arch} F32: a ${GREEDY_TOKENS}-token greedy continuation follows llama.cpp's`, async (t) => {
+  test(`${arch} F32: a ${GREEDY_TOKENS}-token greedy continuation follows llama.cpp's`, { skip: needsModels }, async (t) => {
     const file = await model(arch, 0.07, 'F32');
     const { stderr } = await run(bin, ['run', file, '-p', 'The meaning of life is', '-n', String(GREEDY_TOKENS),
                                        '--temp', '0', '--ids', '-c', '256']);

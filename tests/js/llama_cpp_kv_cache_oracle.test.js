@@ -19,9 +19,10 @@ import {
   agreement, describe, llamaCppLogProbabilities, llamaCppWindowProbabilities, ourLogProbabilities, ourWindowLogits,
   scoredRange,
 } from './helpers/llama_cpp_compare.js';
+import { FIXTURES_DIR, needsModels, sharedPath } from './helpers/fixtures.js';
 
 const root = resolve(fileURLToPath(import.meta.url), '../../..');
-const shared = resolve(root, '../shared');
+const shared = FIXTURES_DIR;
 const bin = process.env.WEBGGUF_BIN ?? join(root, 'build/native/webgguf');
 const lexi = join(shared, 'models/lexi-28m-f16.gguf');
 const evalText = join(shared, 'data/eval.txt');
@@ -32,6 +33,7 @@ let dir;
 let llama;
 let model;
 before(async () => {
+  if (needsModels) return;
   assert.ok(existsSync(bin), `${bin} is not built (scripts/build.sh native)`);
   dir = mkdtempSync(join(tmpdir(), 'webgguf-kv-oracle-'));
   llama = await getLlama({ gpu: false, build: 'never', logLevel: 'error' });
@@ -88,7 +90,7 @@ async function run(type) {
 
 let f16;
 for (const type of ['q8_0', 'q4_0']) {
-  test(`a ${type} KV cache costs what llama.cpp's does`, async (t) => {
+  test(`a ${type} KV cache costs what llama.cpp's does`, { skip: needsModels }, async (t) => {
     f16 ??= await run('f16');
     const quantized = await run(type);
     assert.deepEqual(quantized.ours.ids, f16.ours.ids);

@@ -14,10 +14,11 @@ import { streamText, generateText, jsonSchema, tool, Output } from 'ai';
 import Ajv from 'ajv';
 import { Engine, InvalidArgumentError } from '../../js/index.js';
 import * as fakeGguf from './helpers/fake_gguf.js';
+import { vendoredPath } from './helpers/fixtures.js';
 
 const { makeFakeGguf } = fakeGguf;
 const FAKE_WASM = new URL('./fixtures/fake-wasm/', import.meta.url);
-const QWEN_TEMPLATE = new URL('../../../shared/fixtures/chat-templates/Qwen-Qwen2.5-7B-Instruct.jinja', import.meta.url);
+const QWEN_TEMPLATE = vendoredPath('chat-templates/Qwen-Qwen2.5-7B-Instruct.jinja');
 const REPLY = 'A river is a large natural stream of water.';
 const PERSON = { type: 'object', properties: { name: { type: 'string' }, age: { type: 'integer', minimum: 0, maximum: 150 } }, required: ['name', 'age'], additionalProperties: false };
 const WEATHER_TOOL = { type: 'function', function: { name: 'get_weather', description: 'Weather of a city', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } } };
@@ -186,7 +187,7 @@ test('the same bad requests through the engine API are InvalidArgumentErrors nam
 });
 
 test('a reasoning model (Qwen3 template): reasoning_content streams apart from content; reasoning_format none keeps it inline', async () => {
-  const qwen3 = await readFile(new URL('../../../shared/fixtures/chat-templates/Qwen-Qwen3-0.6B.jinja', import.meta.url), 'utf8');
+  const qwen3 = await readFile(vendoredPath('chat-templates/Qwen-Qwen3-0.6B.jinja'), 'utf8');
   const reply = '<think>\nA river is flowing water.\n</think>\n\nA stream of water.';
   await engine.load(makeFakeGguf({ architecture: 'qwen2', name: 'fake-qwen3', reply, chat_template: qwen3, n_ctx_train: 4096 }, 1000), { cache: false });
   const response = await engine.fetch('http://x/v1/chat/completions', { method: 'POST', body: JSON.stringify({ messages: [{ role: 'user', content: 'River?' }], stream: true }) });

@@ -11,9 +11,10 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Engine } from '../../js/index.js';
+import { FIXTURES_DIR, needsModels, sharedPath } from './helpers/fixtures.js';
 
 const root = resolve(fileURLToPath(import.meta.url), '../../..');
-const shared = resolve(root, '../shared');
+const shared = FIXTURES_DIR;
 const bin = process.env.WEBGGUF_BIN ?? join(root, 'build/native/webgguf');
 const TEXT = readFileSync(join(shared, 'data/eval.txt'), 'utf8');
 const GREEDY = { temperature: 0, max_tokens: 12 };
@@ -23,6 +24,7 @@ let file;
 let reused;
 let fresh;
 before(async () => {
+  if (needsModels) return;
   assert.ok(existsSync(bin), `${bin} is not built (scripts/build.sh native)`);
   dir = mkdtempSync(join(tmpdir(), 'webgguf-swa-'));
   file = join(dir, 'gemma3-tiny-deep.gguf');
@@ -38,7 +40,7 @@ after(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-test('the local layers cache only their window, a batch and a rollback margin', async () => {
+test('the local layers cache only their window, a batch and a rollback margin', { skip: needsModels }, async () => {
   const info = await reused.info();
   assert.equal(info.architecture, 'gemma3');
   // 2 (k, v) x 2 kv heads x 32 dims x 2 bytes x (5 local layers x 255 rows + 1 global x 512 rows)
@@ -50,7 +52,7 @@ async function freshContinuation(prompt) {
   return (await fresh.complete(prompt, GREEDY)).choices[0].text;
 }
 
-test('prompts reusing the cache (next turn, short and long rollbacks) continue as a fresh engine', async () => {
+test('prompts reusing the cache (next turn, short and long rollbacks) continue as a fresh engine', { skip: needsModels }, async () => {
   const base = TEXT.slice(0, 1400);  // ~350 tokens: past the 255-row ring, so it has wrapped
   const prompts = [
     base,

@@ -4,9 +4,11 @@
 // streamed in pieces of 1, 3 and 7 characters: the deltas add up to the same message.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { ReplyParser } from '../../js/chat_reply.js';
 import { TOOL_CALL_FAMILIES, detectToolCallFamily, familyByName } from '../../js/tool_calls/families.js';
+import { vendoredPath } from './helpers/fixtures.js';
 
 const TOOLS = new Set(['get_weather', 'search']);
 const weather = (args) => ({ name: 'get_weather', arguments: args });
@@ -144,9 +146,9 @@ test('reasoning goes to reasoning_content, also with the prompt opening <think>;
 });
 
 test('family detection from real templates', () => {
-  const templates = new URL('../../../shared/fixtures/chat-templates/', import.meta.url);
+  const templates = vendoredPath('chat-templates/');
   const detect = (file) => {
-    const source = readFileSync(new URL(file, templates), 'utf8');
+    const source = readFileSync(join(templates, file), 'utf8');
     return detectToolCallFamily(source, /\btools\b/.test(source)).name;
   };
   assert.equal(detect('Qwen-Qwen2.5-7B-Instruct.jinja'), 'hermes');
@@ -164,7 +166,7 @@ test('a tool conversation renders through every fixture template (tools given as
   const { readdirSync } = await import('node:fs');
   const { ChatTemplate } = await import('../../js/chat_template.js');
   const { readChatRequest } = await import('../../js/chat_request.js');
-  const templates = new URL('../../../shared/fixtures/chat-templates/', import.meta.url);
+  const templates = vendoredPath('chat-templates/');
   const tools = [{ type: 'function', function: { name: 'get_weather', description: 'Weather of a city', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } } }];
   const messages = [
     { role: 'system', content: 'Be brief.' },
@@ -175,7 +177,7 @@ test('a tool conversation renders through every fixture template (tools given as
   const files = readdirSync(templates).filter((name) => name.endsWith('.jinja'));
   assert.ok(files.length >= 10);
   for (const file of files) {
-    const source = readFileSync(new URL(file, templates), 'utf8');
+    const source = readFileSync(join(templates, file), 'utf8');
     const request = readChatRequest({ messages, tools }, { templateSource: source });
     const prompt = new ChatTemplate(source, { bos_token: '<s>', eos_token: '</s>' }).render(request.messages, { tools: request.tools });
     assert.ok(prompt.includes('get_weather') && prompt.includes('Weather of a city'), `${file}: the tool is described`);
