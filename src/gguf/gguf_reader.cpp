@@ -229,6 +229,11 @@ class GgufParser {
       return Status::error(format("key '%s' at offset %" PRIu64 ": %" PRIu64 " is not a nonzero power of two",
                                   kAlignmentKey, type_offset, value.uint_value));
     }
+    if (value.uint_value > kMaxGgufAlignment) {
+      return Status::error(format("key '%s' at offset %" PRIu64 ": %" PRIu64 " is larger than the largest supported"
+                                  " alignment %" PRIu64 " (real files use 32)",
+                                  kAlignmentKey, type_offset, value.uint_value, kMaxGgufAlignment));
+    }
     file_.alignment = value.uint_value;
     return Status::ok();
   }

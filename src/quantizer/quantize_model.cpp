@@ -219,12 +219,12 @@ Status write_quantized_model(const GgufFile& input, const QuantizationPlan& plan
   WEBGGUF_RETURN_IF_ERROR(writer.emit(plan.header_bytes.data(), plan.header_bytes.size()));
   if (options.on_progress) options.on_progress(progress);
 
-  const std::vector<uint8_t> zeros(static_cast<size_t>(plan.output.alignment), 0);
   for (size_t i = 0; i < plan.output.tensors.size(); ++i) {
     const GgufTensorInfo& in = input.tensors[plan.input_index[i]];
     const GgufTensorInfo& out = plan.output.tensors[i];
     WEBGGUF_RETURN_IF_ERROR(writer.write_tensor(in, input.data_offset + in.offset, out.type));
-    WEBGGUF_RETURN_IF_ERROR(writer.emit(zeros.data(), gguf_padding(out.size_bytes, plan.output.alignment)));
+    WEBGGUF_RETURN_IF_ERROR(write_gguf_zeros(gguf_padding(out.size_bytes, plan.output.alignment),
+                                             [&](const uint8_t* zeros, size_t n) { return writer.emit(zeros, n); }));
     progress.tensors_done = i + 1;
     if (options.on_progress) options.on_progress(progress);
   }

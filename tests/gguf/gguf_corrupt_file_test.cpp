@@ -18,7 +18,7 @@ enum class Corruption {
   StringLengthPastEnd, UnknownValueType, NestedArray, ArrayCountPastEnd, NDims5, DimensionProductOverflow,
   DimensionNegative, UnknownGgmlType, RemovedGgmlType, RowNotWholeBlocks, MisalignedOffset, OffsetPastEnd,
   OffsetOverflow, OverlappingTensors, DuplicateKey, DuplicateTensorName, AlignmentNotPowerOfTwo, AlignmentZero,
-  AlignmentWrongType,
+  AlignmentWrongType, AlignmentTooLarge,
 };
 
 // Where the fields of the small file are, found from the strings that precede them.
@@ -172,6 +172,13 @@ const std::vector<CorruptCase>& corrupt_cases() {
          return "key 'general.alignment' at offset " + u(l.alignment) + ": must be UINT32, not INT32";
        },
        same},
+      // The 2^30 alignment the fuzzer found: a power of two, but padding to it costs a GiB.
+      {Corruption::AlignmentTooLarge, "alignment 2^30", [](const Layout& l, auto& b) { patch_le(b, l.alignment + 4, 1u << 30, 4); },
+       [](const Layout& l) {
+         return "key 'general.alignment' at offset " + u(l.alignment) +
+                ": 1073741824 is larger than the largest supported alignment 1048576 (real files use 32)";
+       },
+       same},
   };
   return cases;
 }
@@ -214,7 +221,7 @@ INSTANTIATE_TEST_SUITE_P(EveryKind, CorruptFileTest, ::testing::ValuesIn(corrupt
                          });
 
 TEST(CorruptFile, EveryKindIsInTheTable) {
-  EXPECT_EQ(corrupt_cases().size(), static_cast<size_t>(Corruption::AlignmentWrongType) + 1);
+  EXPECT_EQ(corrupt_cases().size(), static_cast<size_t>(Corruption::AlignmentTooLarge) + 1);
   for (size_t i = 0; i < corrupt_cases().size(); ++i) EXPECT_EQ(static_cast<size_t>(corrupt_cases()[i].kind), i);
 }
 
@@ -304,6 +311,23 @@ TEST(CorruptFile, HugeCountOnATinyFileFailsWithoutAllocating) {
                                       "8796093022208 bytes run past end of file"),
             std::string::npos)
       << r.status().message();
+}
+
+// The largest supported alignment is accepted (the bound is inclusive), twice that is not.
+TEST(CorruptFile, AlignmentBoundIsInclusive) {
+  GgufFile f;
+  f.metadata.emplace_back("general.alignment", GgufValue::of_u32(static_cast<uint32_t>(kMaxGgufAlignment)));
+  f.alignment = kMaxGgufAlignment;
+  std::vector<uint8_t> bytes = serialize_gguf_header(f).take();
+  ASSERT_EQ(bytes.size(), kMaxGgufAlignment);  // the header padded to the data section
+  const Result<GgufFile> largest = parse_gguf(bytes.data(), bytes.size(), bytes.size());
+  ASSERT_TRUE(largest.is_ok()) << largest.status().message();
+  EXPECT_EQ(largest.value().data_offset, kMaxGgufAlignment);
+
+  patch_le(bytes, offset_after_string(bytes, "general.alignment") + 4, kMaxGgufAlignment * 2, 4);
+  const Result<GgufFile> larger = parse_gguf(bytes.data(), bytes.size(), bytes.size());
+  EXPECT_NE(larger.status().message().find("2097152 is larger than the largest supported alignment"), std::string::npos)
+      << larger.status().message();
 }
 
 }  // namespace
