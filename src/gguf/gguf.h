@@ -103,6 +103,11 @@ constexpr uint64_t kMaxGgufHeaderBytes = 1ull << 30;
 // ppc64 pages), so 1 MiB leaves 16x headroom. Above it the padding alone is the file: a 2^30
 // alignment puts the data section past 1 GiB, and every writer and quantizer pad to it.
 constexpr uint64_t kMaxGgufAlignment = 1ull << 20;
+// Most keys a header may have. Real files have fewer than 100 (a vocabulary is one key holding an
+// array); a key costs ~14x its smallest encoding in memory (its GgufValue and index entry, see
+// tests/gguf/gguf_memory_test.cpp), so this bound keeps hostile headers of tiny keys under ~15 MB
+// while strings and tensor infos stay within 5x the bytes read.
+constexpr uint64_t kMaxGgufKeyCount = 1ull << 16;
 Result<GgufFile> parse_gguf(const uint8_t* data, size_t size, uint64_t file_size);
 
 // Structural equality (derived indexes excluded; floats compared by bits, so NaN == NaN).

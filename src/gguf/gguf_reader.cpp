@@ -117,6 +117,11 @@ class GgufParser {
     WEBGGUF_RETURN_IF_ERROR(with_context(
         cursor_.check_fits(saturating_mul(n_kv_, kMinKvBytes), "key/value pairs"),
         format("key/value count %" PRIu64 " at offset 16", n_kv_)));
+    if (n_kv_ > kMaxGgufKeyCount) {
+      return Status::error(format("key/value count %" PRIu64 " at offset 16 is more than %" PRIu64
+                                  " (real files have fewer than 100 keys)",
+                                  n_kv_, kMaxGgufKeyCount));
+    }
     return Status::ok();
   }
 
