@@ -5,35 +5,10 @@
 #include <functional>
 
 #include "gguf/gguf.h"
+#include "gguf_corrupt_cases.h"
 #include "gguf_test_files.h"
 
-namespace webgguf {
-namespace {
-
-using testing::offset_after_string;
-using testing::patch_le;
-
-enum class Corruption {
-  BadMagic, Version1, Version4, HugeTensorCount, HugeKvCount, KeyLengthPastEnd, EmptyKey,
-  StringLengthPastEnd, UnknownValueType, NestedArray, ArrayCountPastEnd, NDims5, DimensionProductOverflow,
-  DimensionNegative, UnknownGgmlType, RemovedGgmlType, RowNotWholeBlocks, MisalignedOffset, OffsetPastEnd,
-  OffsetOverflow, OverlappingTensors, DuplicateKey, DuplicateTensorName, AlignmentNotPowerOfTwo, AlignmentZero,
-  AlignmentWrongType, AlignmentTooLarge,
-};
-
-// Where the fields of the small file are, found from the strings that precede them.
-struct Layout {
-  std::vector<uint8_t> bytes;
-  GgufFile file;
-  size_t arch_value = 0;    // u32 type, then u64 string length
-  size_t alignment = 0;     // u32 type, then u32 value
-  size_t key_a = 0;         // start of the key string "tiny.key_a"
-  size_t key_b = 0;         // start of the key string "tiny.key_b"
-  size_t tokens = 0;        // u32 ARRAY, u32 element type, u64 count
-  size_t tensor_a = 0;      // u32 n_dims, u64 ne[2], u32 type, u64 offset
-  size_t tensor_b = 0;      // u32 n_dims, u64 ne[1], u32 type, u64 offset
-  size_t tensor_b_name = 0; // start of the name string "b.weight"
-};
+namespace webgguf::testing {
 
 Layout small_file_layout() {
   Layout l;
@@ -50,20 +25,13 @@ Layout small_file_layout() {
   return l;
 }
 
-struct CorruptCase {
-  Corruption kind;
-  const char* name;
-  std::function<void(const Layout&, std::vector<uint8_t>&)> patch;
-  // Error substring when the file size is known; fields in braces are filled from the layout.
-  std::function<std::string(const Layout&)> error_with_size;
-  // While streaming (size unknown): "need_more", "ok", or an error substring ("" = same error).
-  std::function<std::string(const Layout&)> streaming;
-};
 
+namespace {
 std::string u(uint64_t v) { return std::to_string(v); }
 auto same = [](const Layout&) { return std::string(); };
 auto need_more = [](const Layout&) { return std::string("need_more"); };
 auto ok = [](const Layout&) { return std::string("ok"); };
+}  // namespace
 
 const std::vector<CorruptCase>& corrupt_cases() {
   static const std::vector<CorruptCase> cases = {
@@ -182,6 +150,19 @@ const std::vector<CorruptCase>& corrupt_cases() {
   };
   return cases;
 }
+
+}  // namespace webgguf::testing
+
+namespace webgguf {
+namespace {
+
+using testing::Corruption;
+using testing::CorruptCase;
+using testing::corrupt_cases;
+using testing::Layout;
+using testing::offset_after_string;
+using testing::patch_le;
+using testing::small_file_layout;
 
 class CorruptFileTest : public ::testing::TestWithParam<CorruptCase> {};
 
