@@ -137,7 +137,9 @@ build_target() {  # name
 regressions() { [[ -d tests/fuzz_regressions/$1 ]] && echo "tests/fuzz_regressions/$1" || true; }
 
 # Runs target $1 once with the extra libFuzzer flags that follow; appends its executions to
-# OUT/TARGET/executions. Returns non-zero on a finding.
+# OUT/TARGET/executions. Returns 0, 1 on a finding, or 72 when stopped: SIGTERM or SIGINT to the
+# fuzzer ends a long run early (libFuzzer prints its counts and exits 72; the corpus is merged
+# and the results written as usual).
 fuzz_round() {
   local t=$1 dir=$out/$1; shift
   local dict=() status=0 runs
@@ -146,7 +148,8 @@ fuzz_round() {
       -artifact_prefix="$dir/artifacts/" "$@" 2> "$dir/last.log" || status=$?
   runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$dir/last.log" | tail -1)
   echo $(( $(cat "$dir/executions" 2>/dev/null || echo 0) + ${runs:-0} )) > "$dir/executions"
-  return $status
+  (( status == 0 || status == 72 )) && return $status
+  return 1
 }
 
 # Minimises the corpus to the inputs that add coverage (the seeds are rebuilt every run).
@@ -175,7 +178,7 @@ for t in "${selected[@]}"; do
   case $mode in
     seconds)
       echo "fuzz: $t for ${seconds}s"
-      fuzz_round "$t" -max_total_time="$seconds" || found=1 ;;
+      fuzz_round "$t" -max_total_time="$seconds" || found=$? ;;
     budget|time)
       started=$SECONDS
       while :; do
@@ -189,10 +192,14 @@ for t in "${selected[@]}"; do
         fi
         (( left > 0 )) || break
         echo "fuzz: $t at $done_runs executions, round of ${round[*]}"
-        fuzz_round "$t" "${round[@]}" || { found=1; break; }
+        fuzz_round "$t" "${round[@]}" || { found=$?; break; }
       done
       merge_corpus "$t" ;;
   esac
+  if (( found == 72 )); then
+    echo "fuzz: $t stopped early" >&2
+    found=0
+  fi
   if (( found )); then
     echo "fuzz: $t FAILED, see $dir/last.log and $dir/artifacts/ (fix it, then keep the input in tests/fuzz_regressions/$t/)" >&2
     status=1
