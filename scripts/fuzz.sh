@@ -1,35 +1,54 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer targets with clang-14 (-fsanitize=fuzzer,address,undefined) and runs each
-# for a bounded time, one core, with a corpus kept under OUT/corpus/ between runs.
+# Builds the libFuzzer targets with clang-14 (-fsanitize=fuzzer,address,undefined) and runs them
+# one at a time on one core, under a memory contract: an allocation over 512 MB or a resident
+# size over 2 GB is a finding (-malloc_limit_mb, -rss_limit_mb), as is a 10 s input.
 #   scripts/fuzz.sh [seconds=60] [target|all=all]   every target (or one) for SECONDS each
-#   scripts/fuzz.sh --smoke [target|all=all]        the CI smoke: 20 s each
-# A target NAME is fuzz/NAME_fuzzer.cpp linked with the sources listed in target_sources (and
-# the extra compiler flags in target_flags); an optional seed_NAME function writes seed inputs
-# into the directory it is given.
-# Crashes are saved to OUT/artifacts/NAME/ and make the script exit non-zero; OUT is build/fuzz
-# unless WEBGGUF_FUZZ_OUT names another directory.
+#   scripts/fuzz.sh --smoke [target|all]            the CI smoke: 20 s each
+#   scripts/fuzz.sh --budget 10M [target|all]       long run: each target until it has executed
+#                                                   10M inputs in all (k/M/G suffixes), counting
+#                                                   earlier sessions (OUT/TARGET/executions)
+#   scripts/fuzz.sh --time 2h [target|all]          long run: the time (s/m/h) shared evenly
+# A long run works in rounds of at most 10 minutes, minimises the corpus (-merge=1) after each
+# target and rewrites the table in fuzz/RESULTS.md (see fuzz/README.md for adding a target).
+# Per target, OUT/TARGET/ holds corpus/ (kept between runs), seeds/, artifacts/ (crashes, OOMs,
+# timeouts: they make the script exit non-zero) and the last log; OUT is build/fuzz unless
+# WEBGGUF_FUZZ_OUT names another directory.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-seconds=${1:-60}
-[[ $seconds == --smoke ]] && seconds=20
-only=${2:-all}
+mode=seconds seconds=60 budget=0 total_time=0
+case ${1:-} in
+  --smoke) mode=seconds seconds=20; shift ;;
+  --budget) mode=budget budget=$(numfmt --from=si "$(tr k K <<< "${2:?--budget needs a count such as 10M}")"); shift 2 ;;
+  --time) mode=time total_time=$(( $(sed -E 's/h$/*3600/; s/m$/*60/; s/s$//' <<< "${2:?--time needs a duration such as 2h}") )); shift 2 ;;
+  '') ;;
+  *) seconds=$1; shift ;;
+esac
+only=${1:-all}
 shared=$(realpath "${WEBGGUF_FIXTURES:-../shared}")  # the fixtures folder, as the tests find it
 out=${WEBGGUF_FUZZ_OUT:-build/fuzz}
+hwy_include=$out/hwy-include
 
-targets=(gguf_reader tokenizer quant grammar)
-declare -A target_sources=(
-  [gguf_reader]="src/gguf/*.cpp src/core/status.cpp"
-  [tokenizer]="src/tokenizer/*.cpp src/gguf/*.cpp src/core/status.cpp"
-  [quant]="src/quant/*.cpp src/kernels/*.cpp src/gguf/ggml_type.cpp src/core/status.cpp src/core/hwy_abort.cpp"
-  [grammar]="src/sampler/*.cpp src/core/status.cpp"
-)
+# One line per target: NAME | sources linked with fuzz/NAME_fuzzer.cpp | extra compiler flags.
+# Optional: a seed_NAME function below (writes seed inputs into the directory it is given), a
+# dictionary fuzz/NAME.dict, and tests/fuzz_regressions/NAME/ (replayed by ctest).
 # The kernels are Highway code for the 128-bit SSE4 target (as the native CMake build), and the
 # reference quantizers are ggml-exact only without FMA contraction.
-hwy_include=$out/hwy-include
-declare -A target_flags=(
-  [tokenizer]="-DWEBGGUF_SHARED_DIR=\"$shared\" -DWEBGGUF_LLAMA_CPP_DIR=\"$PWD/build/llama.cpp\""
-  [quant]="-msse4.2 -mpclmul -maes -ffp-contract=off -isystem $hwy_include -pthread"
+target_table=(
+  "gguf_reader | src/gguf/*.cpp src/core/status.cpp |"
+  "tokenizer   | src/tokenizer/*.cpp src/gguf/*.cpp src/core/status.cpp | -DWEBGGUF_SHARED_DIR=\"$shared\" -DWEBGGUF_LLAMA_CPP_DIR=\"$PWD/build/llama.cpp\""
+  "quant       | src/quant/*.cpp src/kernels/*.cpp src/gguf/ggml_type.cpp src/core/status.cpp src/core/hwy_abort.cpp | -msse4.2 -mpclmul -maes -ffp-contract=off -isystem $hwy_include -pthread"
+  "grammar     | src/sampler/*.cpp src/core/status.cpp |"
 )
+targets=()
+declare -A target_sources target_flags
+for row in "${target_table[@]}"; do
+  IFS='|' read -r name sources flags <<< "$row"
+  name=$(xargs <<< "$name")
+  targets+=("$name")
+  target_sources[$name]=$sources
+  target_flags[$name]=$flags
+done
+limits=(-rss_limit_mb=2048 -malloc_limit_mb=512 -timeout=10)
 
 # Seeds: the start of every real GGUF (its header is what the reader sees first), and small
 # complete files with tensors so mutations reach the tensor table from the first run.
@@ -121,25 +140,88 @@ seed_grammar() {
   done
 }
 
+
+build_target() {  # name
+  local t=$1
+  # shellcheck disable=SC2086  # the source lists are globs, the flags are words
+  clang++-14 -std=c++17 -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined \
+      -fno-sanitize-recover=all ${target_flags[$t]} -Isrc "fuzz/${t}_fuzzer.cpp" ${target_sources[$t]} -o "$out/$t/fuzzer"
+}
+
+# The inputs this target once failed on (fixed since) start every run too.
+regressions() { [[ -d tests/fuzz_regressions/$1 ]] && echo "tests/fuzz_regressions/$1" || true; }
+
+# Runs target $1 once with the extra libFuzzer flags that follow; appends its executions to
+# OUT/TARGET/executions. Returns 0, 1 on a finding, or 72 when stopped: SIGTERM or SIGINT to the
+# fuzzer ends a long run early (libFuzzer prints its counts and exits 72; the corpus is merged
+# and the results written as usual).
+fuzz_round() {
+  local t=$1 dir=$out/$1; shift
+  local dict=() status=0 runs
+  [[ -f fuzz/$t.dict ]] && dict=(-dict="fuzz/$t.dict")
+  "$dir/fuzzer" "$dir/corpus" "$dir/seeds" $(regressions "$t") "${dict[@]}" "${limits[@]}" -print_final_stats=1 \
+      -artifact_prefix="$dir/artifacts/" "$@" 2> "$dir/last.log" || status=$?
+  runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$dir/last.log" | tail -1)
+  echo $(( $(cat "$dir/executions" 2>/dev/null || echo 0) + ${runs:-0} )) > "$dir/executions"
+  (( status == 0 || status == 72 )) && return $status
+  return 1
+}
+
+# Minimises the corpus to the inputs that add coverage (the seeds are rebuilt every run).
+merge_corpus() {
+  local t=$1 dir=$out/$1
+  rm -rf "$dir/corpus.merged" && mkdir -p "$dir/corpus.merged"
+  "$dir/fuzzer" -merge=1 "${limits[@]}" "$dir/corpus.merged" "$dir/corpus" "$dir/seeds" $(regressions "$t") 2> "$dir/merge.log"
+  rm -rf "$dir/corpus" && mv "$dir/corpus.merged" "$dir/corpus"
+  # The last "cov: N ft: M" libFuzzer printed while merging: the minimised corpus's coverage.
+  grep -oE 'cov: [0-9]+ ft: [0-9]+' "$dir/merge.log" | tail -1 | tr -d ':' | awk '{print $2, $4}' > "$dir/coverage"
+}
+
 mkdir -p "$out"
 [[ -e $hwy_include/hwy ]] || { mkdir -p "$hwy_include" && ln -s /usr/include/hwy "$hwy_include/hwy"; }
+selected=()
+for t in "${targets[@]}"; do [[ $only == all || $only == "$t" ]] && selected+=("$t"); done
+(( ${#selected[@]} )) || { echo "fuzz: no target '$only' (targets: ${targets[*]})" >&2; exit 2; }
+per_target_time=$(( total_time / ${#selected[@]} ))
 status=0
-for t in "${targets[@]}"; do
-  [[ $only == all || $only == "$t" ]] || continue
-  # shellcheck disable=SC2086  # the source lists are globs
-  clang++-14 -std=c++17 -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined \
-      -fno-sanitize-recover=all ${target_flags[$t]:-} -Isrc "fuzz/${t}_fuzzer.cpp" ${target_sources[$t]} -o "$out/${t}_fuzzer"
-  corpus=$out/corpus/$t seeds=$out/seeds/$t artifacts=$out/artifacts/$t
-  mkdir -p "$corpus" "$seeds" "$artifacts"
-  if declare -F "seed_$t" >/dev/null; then "seed_$t" "$seeds"; fi
-  dict=()
-  [[ -f fuzz/${t%%_*}.dict ]] && dict=(-dict="fuzz/${t%%_*}.dict")
-  echo "fuzz: $t for ${seconds}s"
-  if ! "$out/${t}_fuzzer" "$corpus" "$seeds" "${dict[@]}" -max_total_time="$seconds" -timeout=10 \
-      -print_final_stats=1 -artifact_prefix="$artifacts/" 2> "$out/$t.log"; then
-    echo "fuzz: $t FAILED, see $out/$t.log and $artifacts/" >&2
+for t in "${selected[@]}"; do
+  dir=$out/$t
+  mkdir -p "$dir/corpus" "$dir/seeds" "$dir/artifacts"
+  build_target "$t"
+  if declare -F "seed_$t" >/dev/null; then "seed_$t" "$dir/seeds"; fi
+  found=0
+  case $mode in
+    seconds)
+      echo "fuzz: $t for ${seconds}s"
+      fuzz_round "$t" -max_total_time="$seconds" || found=$? ;;
+    budget|time)
+      started=$SECONDS
+      while :; do
+        done_runs=$(cat "$dir/executions" 2>/dev/null || echo 0)
+        if [[ $mode == budget ]]; then
+          left=$(( budget - done_runs ))
+          round=(-runs="$left" -max_total_time=600)
+        else
+          left=$(( per_target_time - (SECONDS - started) ))
+          round=(-max_total_time=$(( left < 600 ? left : 600 )))
+        fi
+        (( left > 0 )) || break
+        echo "fuzz: $t at $done_runs executions, round of ${round[*]}"
+        fuzz_round "$t" "${round[@]}" || { found=$?; break; }
+      done
+      merge_corpus "$t" ;;
+  esac
+  if (( found == 72 )); then
+    echo "fuzz: $t stopped early" >&2
+    found=0
+  fi
+  if (( found )); then
+    echo "fuzz: $t FAILED, see $dir/last.log and $dir/artifacts/ (fix it, then keep the input in tests/fuzz_regressions/$t/)" >&2
     status=1
   fi
-  grep -E "^stat::(number_of_executed_units|average_exec_per_sec|new_units_added|peak_rss_mb)" "$out/$t.log" || true
+  grep -E "^stat::(number_of_executed_units|average_exec_per_sec|new_units_added|peak_rss_mb)" "$dir/last.log" || true
+  if [[ $mode != seconds ]]; then
+    python3 fuzz/update_results.py "$out" "$t" "$(date -u +%Y-%m-%d)" "$(ls "$dir/artifacts" | wc -l)"
+  fi
 done
 exit $status

@@ -84,7 +84,7 @@ class WasmQuantizer {
   // Heap offset of a buffer of at least `bytes` for the next slab's input; 0 when out of memory.
   double inputBuffer(double bytes) {
     if (!(bytes >= 0.0) || bytes > 4294967295.0) return 0.0;
-    if (input_slab_.size() < static_cast<size_t>(bytes) && !input_slab_.allocate(static_cast<size_t>(bytes))) return 0.0;
+    if (!reserve_slab(input_slab_, 1, static_cast<uint64_t>(bytes))) return 0.0;
     return static_cast<double>(reinterpret_cast<uintptr_t>(input_slab_.data()));
   }
 
@@ -108,15 +108,14 @@ class WasmQuantizer {
       out.set("bytes", static_cast<double>(count * slabs.row_in_bytes));
       return out;
     }
-    const uint64_t out_bytes = count * slabs.row_out_bytes;
-    if (output_slab_.size() < out_bytes && !output_slab_.allocate(out_bytes)) {
+    if (!reserve_slab(output_slab_, static_cast<uint64_t>(count), slabs.row_out_bytes)) {
       return failure("error", "too_big", "out of wasm memory for a slab of tensor '" + in.name + "'");
     }
     const Status status = converter_->convert(in, out_type, slabs, first, count, input_slab_.as<uint8_t>(),
                                               output_slab_.as<uint8_t>());
     if (!status.is_ok()) return failure("error", "invalid_model", status.message());
     out.set("pointer", static_cast<double>(reinterpret_cast<uintptr_t>(output_slab_.data())));
-    out.set("bytes", static_cast<double>(out_bytes));
+    out.set("bytes", static_cast<double>(count * slabs.row_out_bytes));
     return out;
   }
 

@@ -2,6 +2,7 @@
 // The reader (gguf_reader.cpp) fills it from bytes; the writer (gguf_writer.cpp) serialises it.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <unordered_map>
 #include <utility>
@@ -97,6 +98,16 @@ constexpr uint64_t kUnknownFileSize = ~0ull;
 // No real header comes near this (a 256k-token vocabulary is ~5 MB); a count or length that
 // would need more is rejected as corrupt even while the file size is unknown.
 constexpr uint64_t kMaxGgufHeaderBytes = 1ull << 30;
+// Largest general.alignment accepted (llama.cpp takes any power of two). llama.cpp and gguf-py
+// write 32; a writer aligning tensors to memory pages for mmap would use at most 64 KiB (arm64 and
+// ppc64 pages), so 1 MiB leaves 16x headroom. Above it the padding alone is the file: a 2^30
+// alignment puts the data section past 1 GiB, and every writer and quantizer pad to it.
+constexpr uint64_t kMaxGgufAlignment = 1ull << 20;
+// Most keys a header may have. Real files have fewer than 100 (a vocabulary is one key holding an
+// array); a key costs ~14x its smallest encoding in memory (its GgufValue and index entry, see
+// tests/gguf/gguf_memory_test.cpp), so this bound keeps hostile headers of tiny keys under ~15 MB
+// while strings and tensor infos stay within 5x the bytes read.
+constexpr uint64_t kMaxGgufKeyCount = 1ull << 16;
 Result<GgufFile> parse_gguf(const uint8_t* data, size_t size, uint64_t file_size);
 
 // Structural equality (derived indexes excluded; floats compared by bits, so NaN == NaN).
@@ -123,10 +134,14 @@ std::vector<std::string> gguf_split_part_names(const std::string& first_part_nam
 
 // Writing: the header bytes (metadata + tensor table + padding to the data section); tensor
 // offsets are assigned in order, each aligned to file.alignment. The caller then writes each
-// tensor's bytes followed by gguf_padding(size, alignment) zero bytes.
+// tensor's bytes followed by gguf_padding(size, alignment) zero bytes (write_gguf_zeros).
 Result<std::vector<uint8_t>> serialize_gguf_header(GgufFile& file);
 inline uint64_t gguf_padding(uint64_t size, uint64_t alignment) {
   return (alignment - size % alignment) % alignment;
 }
+// Calls `write` with pieces of one small static buffer of zeros until `count` bytes are written,
+// so padding costs no allocation whatever its size.
+using GgufWriteFn = std::function<Status(const uint8_t* data, size_t size)>;
+Status write_gguf_zeros(uint64_t count, const GgufWriteFn& write);
 
 }  // namespace webgguf

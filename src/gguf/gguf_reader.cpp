@@ -117,6 +117,11 @@ class GgufParser {
     WEBGGUF_RETURN_IF_ERROR(with_context(
         cursor_.check_fits(saturating_mul(n_kv_, kMinKvBytes), "key/value pairs"),
         format("key/value count %" PRIu64 " at offset 16", n_kv_)));
+    if (n_kv_ > kMaxGgufKeyCount) {
+      return Status::error(format("key/value count %" PRIu64 " at offset 16 is more than %" PRIu64
+                                  " (real files have fewer than 100 keys)",
+                                  n_kv_, kMaxGgufKeyCount));
+    }
     return Status::ok();
   }
 
@@ -228,6 +233,11 @@ class GgufParser {
     if (!is_power_of_two(value.uint_value)) {
       return Status::error(format("key '%s' at offset %" PRIu64 ": %" PRIu64 " is not a nonzero power of two",
                                   kAlignmentKey, type_offset, value.uint_value));
+    }
+    if (value.uint_value > kMaxGgufAlignment) {
+      return Status::error(format("key '%s' at offset %" PRIu64 ": %" PRIu64 " is larger than the largest supported"
+                                  " alignment %" PRIu64 " (real files use 32)",
+                                  kAlignmentKey, type_offset, value.uint_value, kMaxGgufAlignment));
     }
     file_.alignment = value.uint_value;
     return Status::ok();

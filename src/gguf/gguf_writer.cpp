@@ -1,5 +1,6 @@
 // GGUF v2/v3 header writer: the exact inverse of gguf_reader.cpp for any header the reader
 // accepts, and the same byte layout llama.cpp's gguf_write_to_buf produces.
+#include <algorithm>
 #include <cinttypes>
 #include <unordered_set>
 
@@ -23,7 +24,13 @@ class ByteWriter {
     out_.insert(out_.end(), s.begin(), s.end());
   }
   void bytes(const std::vector<uint8_t>& b) { out_.insert(out_.end(), b.begin(), b.end()); }
-  void pad_to(uint64_t alignment) { out_.resize(out_.size() + gguf_padding(out_.size(), alignment), 0); }
+  // Appends the zeros piece by piece (the alignment is bounded, but no buffer is sized by it).
+  void pad_to(uint64_t alignment) {
+    write_gguf_zeros(gguf_padding(out_.size(), alignment), [this](const uint8_t* zeros, size_t n) {
+      out_.insert(out_.end(), zeros, zeros + n);
+      return Status::ok();
+    });
+  }
   size_t size() const { return out_.size(); }
   std::vector<uint8_t> take() { return std::move(out_); }
 
@@ -85,8 +92,9 @@ Status validate_metadata(const GgufFile& file) {
   if (file.version < kMinVersion || file.version > kMaxVersion) {
     return Status::error(format("GGUF version %" PRIu32 " cannot be written (only versions 2 and 3)", file.version));
   }
-  if (!is_power_of_two(file.alignment) || file.alignment > UINT32_MAX) {
-    return Status::error(format("alignment %" PRIu64 " is not a power of two that fits UINT32", file.alignment));
+  if (!is_power_of_two(file.alignment) || file.alignment > kMaxGgufAlignment) {
+    return Status::error(format("alignment %" PRIu64 " is not a power of two up to %" PRIu64, file.alignment,
+                                kMaxGgufAlignment));
   }
   std::unordered_set<std::string> keys;
   bool has_alignment_key = false;
@@ -138,6 +146,16 @@ Status layout_tensors(const GgufFile& file, std::vector<GgufTensorInfo>* laid_ou
 }
 
 }  // namespace
+
+Status write_gguf_zeros(uint64_t count, const GgufWriteFn& write) {
+  static const uint8_t kZeros[4096] = {};
+  while (count > 0) {
+    const size_t n = static_cast<size_t>(std::min<uint64_t>(count, sizeof kZeros));
+    WEBGGUF_RETURN_IF_ERROR(write(kZeros, n));
+    count -= n;
+  }
+  return Status::ok();
+}
 
 Result<std::vector<uint8_t>> serialize_gguf_header(GgufFile& file) {
   WEBGGUF_RETURN_IF_ERROR(validate_metadata(file));

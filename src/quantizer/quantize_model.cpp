@@ -46,10 +46,6 @@ Status check_convertible(const GgufTensorInfo& tensor, GgmlType to) {
   return Status::ok();
 }
 
-// Grows a buffer to at least `bytes` (contents are not kept).
-bool reserve(AlignedBuffer& buffer, size_t bytes) {
-  return buffer.size() >= bytes || buffer.allocate(bytes);
-}
 
 // Streams one tensor's rows in slabs: read, convert (or copy), write.
 class TensorWriter {
@@ -61,8 +57,8 @@ class TensorWriter {
   Status write_tensor(const GgufTensorInfo& in, uint64_t in_offset, GgmlType out_type) {
     const TensorSlabPlan slabs = plan_tensor_slabs(in, out_type, options_.max_slab_bytes);
     if (slabs.n_rows == 0) return Status::ok();
-    if (!reserve(input_, slabs.rows_per_slab * slabs.row_in_bytes) ||
-        (slabs.converts && !reserve(output_, slabs.rows_per_slab * slabs.row_out_bytes))) {
+    if (!reserve_slab(input_, slabs.rows_per_slab, slabs.row_in_bytes) ||
+        (slabs.converts && !reserve_slab(output_, slabs.rows_per_slab, slabs.row_out_bytes))) {
       return Status::error(format("out of memory for a slab of tensor '%s'", in.name.c_str()));
     }
     for (int64_t first = 0; first < slabs.n_rows; first += slabs.rows_per_slab) {
@@ -100,6 +96,12 @@ class TensorWriter {
 
 }  // namespace
 
+bool reserve_slab(AlignedBuffer& buffer, uint64_t rows, uint64_t bytes_per_row) {
+  uint64_t bytes = 0;
+  if (__builtin_mul_overflow(rows, bytes_per_row, &bytes) || bytes > SIZE_MAX) return false;
+  return buffer.size() >= bytes || buffer.allocate(static_cast<size_t>(bytes));
+}
+
 TensorSlabPlan plan_tensor_slabs(const GgufTensorInfo& in, GgmlType out_type, uint64_t max_slab_bytes) {
   TensorSlabPlan slabs;
   slabs.n_per_row = static_cast<int64_t>(in.ne[0]);
@@ -108,9 +110,12 @@ TensorSlabPlan plan_tensor_slabs(const GgufTensorInfo& in, GgmlType out_type, ui
   slabs.row_in_bytes = in.size_bytes / static_cast<uint64_t>(slabs.n_rows);
   slabs.row_out_bytes = ggml_row_bytes(out_type, static_cast<uint64_t>(slabs.n_per_row));
   slabs.converts = out_type != in.type;
-  const uint64_t bytes_per_row = slabs.converts
-      ? slabs.row_in_bytes + slabs.row_out_bytes + 4 * static_cast<uint64_t>(slabs.n_per_row)
-      : slabs.row_in_bytes;
+  // Saturating: a row too large for memory gets a one-row slab, which reserve_slab refuses.
+  uint64_t bytes_per_row = slabs.row_in_bytes;
+  if (slabs.converts && (__builtin_add_overflow(bytes_per_row, slabs.row_out_bytes, &bytes_per_row) ||
+                         __builtin_add_overflow(bytes_per_row, 4 * static_cast<uint64_t>(slabs.n_per_row), &bytes_per_row))) {
+    bytes_per_row = UINT64_MAX;
+  }
   slabs.rows_per_slab = static_cast<int64_t>(
       std::clamp<uint64_t>(max_slab_bytes / bytes_per_row, 1, static_cast<uint64_t>(slabs.n_rows)));
   return slabs;
@@ -124,7 +129,9 @@ Status SlabConverter::convert(const GgufTensorInfo& in, GgmlType out_type, const
   const QuantTraits* from = quant_traits(in.type);
   const QuantTraits* to = quant_traits(out_type);
   const int64_t n_per_row = slabs.n_per_row;
-  if (!reserve(floats_, static_cast<size_t>(rows * n_per_row) * sizeof(float))) {
+  uint64_t row_f32_bytes = 0;
+  if (__builtin_mul_overflow(static_cast<uint64_t>(n_per_row), sizeof(float), &row_f32_bytes) ||
+      !reserve_slab(floats_, static_cast<uint64_t>(rows), row_f32_bytes)) {
     return Status::error(format("out of memory for a slab of tensor '%s'", in.name.c_str()));
   }
   float* floats = floats_.as<float>();
@@ -219,12 +226,12 @@ Status write_quantized_model(const GgufFile& input, const QuantizationPlan& plan
   WEBGGUF_RETURN_IF_ERROR(writer.emit(plan.header_bytes.data(), plan.header_bytes.size()));
   if (options.on_progress) options.on_progress(progress);
 
-  const std::vector<uint8_t> zeros(static_cast<size_t>(plan.output.alignment), 0);
   for (size_t i = 0; i < plan.output.tensors.size(); ++i) {
     const GgufTensorInfo& in = input.tensors[plan.input_index[i]];
     const GgufTensorInfo& out = plan.output.tensors[i];
     WEBGGUF_RETURN_IF_ERROR(writer.write_tensor(in, input.data_offset + in.offset, out.type));
-    WEBGGUF_RETURN_IF_ERROR(writer.emit(zeros.data(), gguf_padding(out.size_bytes, plan.output.alignment)));
+    WEBGGUF_RETURN_IF_ERROR(write_gguf_zeros(gguf_padding(out.size_bytes, plan.output.alignment),
+                                             [&](const uint8_t* zeros, size_t n) { return writer.emit(zeros, n); }));
     progress.tensors_done = i + 1;
     if (options.on_progress) options.on_progress(progress);
   }

@@ -84,6 +84,10 @@ struct TensorSlabPlan {
 // Slabs sized so that the input, f32 and output rows of one slab stay under max_slab_bytes.
 TensorSlabPlan plan_tensor_slabs(const GgufTensorInfo& in, GgmlType out_type, uint64_t max_slab_bytes);
 
+// Grows `buffer` to at least rows * bytes_per_row bytes (contents are not kept); false when that
+// is out of memory or past size_t (4 GiB in wasm32: one row of 2^30 f32 must not wrap to 0).
+bool reserve_slab(AlignedBuffer& buffer, uint64_t rows, uint64_t bytes_per_row);
+
 // The per-tensor entry point: converts slabs of rows of one tensor from its F32/F16/BF16 input to
 // the planned type, rows split across threads. write_quantized_model drives it with synchronous
 // reads; the wasm binding drives it slab by slab while JS reads the input asynchronously.

@@ -7,6 +7,7 @@
 
 #include <fstream>
 
+#include "gguf_corrupt_cases.h"
 #include "gguf_test_files.h"
 
 namespace webgguf {
@@ -95,6 +96,27 @@ TEST_F(CliTest, BrokenFilesGiveOneLineAndExitCode1) {
     EXPECT_NE(run.err.find(c.message), std::string::npos) << run.err;
     EXPECT_EQ(run.out, "");
   }
+}
+
+// Every hostile-file kind of the reader's table, and the fuzzer's 668-byte header with
+// general.alignment = 2^30: one line naming the problem, exit code 1.
+TEST_F(CliTest, EveryHostileKindGivesItsSpecificError) {
+  const testing::Layout layout = testing::small_file_layout();
+  for (const testing::CorruptCase& c : testing::corrupt_cases()) {
+    std::vector<uint8_t> bytes = layout.bytes;
+    c.patch(layout, bytes);
+    const CliRun run = run_cli("info '" + write_temp("hostile.gguf", bytes) + "'");
+    EXPECT_FALSE(run.signalled) << c.name;
+    EXPECT_EQ(run.exit_code, 1) << c.name;
+    EXPECT_EQ(line_count(run.err), 1u) << c.name << ": " << run.err;
+    EXPECT_NE(run.err.find(c.error_with_size(layout)), std::string::npos) << c.name << ": " << run.err;
+  }
+  const std::string header = std::string(WEBGGUF_SOURCE_DIR) + "/tests/fuzz_regressions/gguf_reader/oom-alignment-2e30-668-bytes.gguf";
+  const CliRun run = run_cli("info '" + header + "'");
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_NE(run.err.find("key 'general.alignment' at offset 660: 1073741824 is larger than the largest supported alignment"),
+            std::string::npos)
+      << run.err;
 }
 
 TEST_F(CliTest, HelpListsCommandsAndUsageErrorsExit2) {

@@ -5,35 +5,10 @@
 #include <functional>
 
 #include "gguf/gguf.h"
+#include "gguf_corrupt_cases.h"
 #include "gguf_test_files.h"
 
-namespace webgguf {
-namespace {
-
-using testing::offset_after_string;
-using testing::patch_le;
-
-enum class Corruption {
-  BadMagic, Version1, Version4, HugeTensorCount, HugeKvCount, KeyLengthPastEnd, EmptyKey,
-  StringLengthPastEnd, UnknownValueType, NestedArray, ArrayCountPastEnd, NDims5, DimensionProductOverflow,
-  DimensionNegative, UnknownGgmlType, RemovedGgmlType, RowNotWholeBlocks, MisalignedOffset, OffsetPastEnd,
-  OffsetOverflow, OverlappingTensors, DuplicateKey, DuplicateTensorName, AlignmentNotPowerOfTwo, AlignmentZero,
-  AlignmentWrongType,
-};
-
-// Where the fields of the small file are, found from the strings that precede them.
-struct Layout {
-  std::vector<uint8_t> bytes;
-  GgufFile file;
-  size_t arch_value = 0;    // u32 type, then u64 string length
-  size_t alignment = 0;     // u32 type, then u32 value
-  size_t key_a = 0;         // start of the key string "tiny.key_a"
-  size_t key_b = 0;         // start of the key string "tiny.key_b"
-  size_t tokens = 0;        // u32 ARRAY, u32 element type, u64 count
-  size_t tensor_a = 0;      // u32 n_dims, u64 ne[2], u32 type, u64 offset
-  size_t tensor_b = 0;      // u32 n_dims, u64 ne[1], u32 type, u64 offset
-  size_t tensor_b_name = 0; // start of the name string "b.weight"
-};
+namespace webgguf::testing {
 
 Layout small_file_layout() {
   Layout l;
@@ -50,20 +25,13 @@ Layout small_file_layout() {
   return l;
 }
 
-struct CorruptCase {
-  Corruption kind;
-  const char* name;
-  std::function<void(const Layout&, std::vector<uint8_t>&)> patch;
-  // Error substring when the file size is known; fields in braces are filled from the layout.
-  std::function<std::string(const Layout&)> error_with_size;
-  // While streaming (size unknown): "need_more", "ok", or an error substring ("" = same error).
-  std::function<std::string(const Layout&)> streaming;
-};
 
+namespace {
 std::string u(uint64_t v) { return std::to_string(v); }
 auto same = [](const Layout&) { return std::string(); };
 auto need_more = [](const Layout&) { return std::string("need_more"); };
 auto ok = [](const Layout&) { return std::string("ok"); };
+}  // namespace
 
 const std::vector<CorruptCase>& corrupt_cases() {
   static const std::vector<CorruptCase> cases = {
@@ -172,9 +140,29 @@ const std::vector<CorruptCase>& corrupt_cases() {
          return "key 'general.alignment' at offset " + u(l.alignment) + ": must be UINT32, not INT32";
        },
        same},
+      // The 2^30 alignment the fuzzer found: a power of two, but padding to it costs a GiB.
+      {Corruption::AlignmentTooLarge, "alignment 2^30", [](const Layout& l, auto& b) { patch_le(b, l.alignment + 4, 1u << 30, 4); },
+       [](const Layout& l) {
+         return "key 'general.alignment' at offset " + u(l.alignment) +
+                ": 1073741824 is larger than the largest supported alignment 1048576 (real files use 32)";
+       },
+       same},
   };
   return cases;
 }
+
+}  // namespace webgguf::testing
+
+namespace webgguf {
+namespace {
+
+using testing::Corruption;
+using testing::CorruptCase;
+using testing::corrupt_cases;
+using testing::Layout;
+using testing::offset_after_string;
+using testing::patch_le;
+using testing::small_file_layout;
 
 class CorruptFileTest : public ::testing::TestWithParam<CorruptCase> {};
 
@@ -214,7 +202,7 @@ INSTANTIATE_TEST_SUITE_P(EveryKind, CorruptFileTest, ::testing::ValuesIn(corrupt
                          });
 
 TEST(CorruptFile, EveryKindIsInTheTable) {
-  EXPECT_EQ(corrupt_cases().size(), static_cast<size_t>(Corruption::AlignmentWrongType) + 1);
+  EXPECT_EQ(corrupt_cases().size(), static_cast<size_t>(Corruption::AlignmentTooLarge) + 1);
   for (size_t i = 0; i < corrupt_cases().size(); ++i) EXPECT_EQ(static_cast<size_t>(corrupt_cases()[i].kind), i);
 }
 
@@ -304,6 +292,23 @@ TEST(CorruptFile, HugeCountOnATinyFileFailsWithoutAllocating) {
                                       "8796093022208 bytes run past end of file"),
             std::string::npos)
       << r.status().message();
+}
+
+// The largest supported alignment is accepted (the bound is inclusive), twice that is not.
+TEST(CorruptFile, AlignmentBoundIsInclusive) {
+  GgufFile f;
+  f.metadata.emplace_back("general.alignment", GgufValue::of_u32(static_cast<uint32_t>(kMaxGgufAlignment)));
+  f.alignment = kMaxGgufAlignment;
+  std::vector<uint8_t> bytes = serialize_gguf_header(f).take();
+  ASSERT_EQ(bytes.size(), kMaxGgufAlignment);  // the header padded to the data section
+  const Result<GgufFile> largest = parse_gguf(bytes.data(), bytes.size(), bytes.size());
+  ASSERT_TRUE(largest.is_ok()) << largest.status().message();
+  EXPECT_EQ(largest.value().data_offset, kMaxGgufAlignment);
+
+  patch_le(bytes, offset_after_string(bytes, "general.alignment") + 4, kMaxGgufAlignment * 2, 4);
+  const Result<GgufFile> larger = parse_gguf(bytes.data(), bytes.size(), bytes.size());
+  EXPECT_NE(larger.status().message().find("2097152 is larger than the largest supported alignment"), std::string::npos)
+      << larger.status().message();
 }
 
 }  // namespace

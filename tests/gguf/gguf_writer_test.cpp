@@ -2,6 +2,7 @@
 // real header, and the checks that keep it from writing a file the reader would reject.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -200,6 +201,8 @@ TEST(GgufWriter, RefusesWhatTheReaderWouldReject) {
        "alignment 64 needs a 'general.alignment' key"},
       {"alignment key disagrees", [](GgufFile& f) { f.alignment = 64; }, "key 'general.alignment' must be UINT32 64"},
       {"alignment 24", [](GgufFile& f) { f.alignment = 24; }, "alignment 24 is not a power of two"},
+      {"alignment 2^21", [](GgufFile& f) { f.alignment = kMaxGgufAlignment * 2; },
+       "alignment 2097152 is not a power of two up to 1048576"},
       {"nested array",
        [](GgufFile& f) { f.metadata.emplace_back("x", raw_array(GgufValueType::ARRAY, 0, {})); },
        "key 'x': nested arrays are not supported"},
@@ -235,6 +238,25 @@ TEST(GgufWriter, RefusesWhatTheReaderWouldReject) {
     ASSERT_FALSE(r.is_ok()) << c.name;
     EXPECT_NE(r.status().message().find(c.error), std::string::npos) << c.name << ": " << r.status().message();
   }
+}
+
+// Padding comes from one small static buffer, whatever its length.
+TEST(GgufWriter, WritesZerosInSmallPieces) {
+  uint64_t total = 0;
+  size_t largest = 0;
+  bool all_zero = true;
+  const Status status = write_gguf_zeros(3 * kMaxGgufAlignment + 5, [&](const uint8_t* data, size_t n) {
+    total += n;
+    largest = std::max(largest, n);
+    all_zero = all_zero && std::all_of(data, data + n, [](uint8_t b) { return b == 0; });
+    return Status::ok();
+  });
+  ASSERT_TRUE(status.is_ok());
+  EXPECT_EQ(total, 3 * kMaxGgufAlignment + 5);
+  EXPECT_LE(largest, 4096u);
+  EXPECT_TRUE(all_zero);
+  const Status failed = write_gguf_zeros(10, [](const uint8_t*, size_t) { return Status::error("disk full"); });
+  EXPECT_EQ(failed.message(), "disk full");
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cmath>
 #include <string>
@@ -33,9 +34,11 @@ float weight_value(size_t i) { return std::sin(0.37f * static_cast<float>(i)) * 
 
 // A one-block llama-like GGUF whose tensors hold weight_value() in their own type (quantized
 // types get arbitrary block bytes: they are only ever copied).
-std::vector<uint8_t> make_gguf(const std::vector<SyntheticTensor>& specs) {
+std::vector<uint8_t> make_gguf(const std::vector<SyntheticTensor>& specs, uint32_t alignment = 32) {
   GgufFile file;
   file.metadata.emplace_back("general.architecture", GgufValue::of_string("llama"));
+  if (alignment != 32) file.metadata.emplace_back("general.alignment", GgufValue::of_u32(alignment));
+  file.alignment = alignment;
   file.metadata.emplace_back("general.file_type", GgufValue::of_u32(1));
   file.metadata.emplace_back("llama.block_count", GgufValue::of_u32(1));
   file.metadata.emplace_back("llama.attention.head_count", GgufValue::of_u32(4));
@@ -235,6 +238,48 @@ TEST(QuantizeModel, RefusesToRequantize) {
   const GgufTensorInfo* copied = parsed.value().find_tensor("blk.0.attn_q.weight");
   ASSERT_NE(copied, nullptr);
   EXPECT_EQ(out.value()[parsed.value().data_offset + copied->offset + 5], static_cast<uint8_t>(5 * 29 + 3));
+}
+
+// The fuzzer's 668-byte finding: general.alignment = 2^30 in a header with no tensors. The
+// quantizer copies the input's alignment to its output, so it must be refused on reading.
+TEST(QuantizeModel, RefusesAHugeAlignmentBeforeWritingAnything) {
+  std::vector<uint8_t> input = make_gguf({{"token_embd.weight", {64, 8}, GgmlType::F16}}, 64);
+  const std::string key = "general.alignment";  // then a u32 type and the u32 value
+  const size_t value_at = std::search(input.begin(), input.end(), key.begin(), key.end()) - input.begin() + key.size() + 4;
+  for (int i = 0; i < 4; ++i) input.at(value_at + i) = static_cast<uint8_t>((1u << 30) >> (8 * i));
+  std::vector<uint8_t> out;
+  const Status status = quantize_model(testing::read_from(input), input.size(), *find_quant_preset("Q8_0"),
+                                       testing::append_to(&out), QuantizeOptions());
+  ASSERT_FALSE(status.is_ok());
+  EXPECT_NE(status.message().find("key 'general.alignment' at offset " + std::to_string(value_at - 4) +
+                                  ": 1073741824 is larger than the largest supported alignment 1048576"),
+            std::string::npos)
+      << status.message();
+  EXPECT_TRUE(out.empty());
+}
+
+// At the largest supported alignment the output is padded to it by writing small pieces of
+// zeros: no single write (and so no buffer) is larger than a slab or the header.
+TEST(QuantizeModel, PadsTheLargestAlignmentInSmallWrites) {
+  const std::vector<uint8_t> input =
+      make_gguf({{"token_embd.weight", {64, 8}, GgmlType::F16}, {"output_norm.weight", {64}, GgmlType::F32}},
+                static_cast<uint32_t>(kMaxGgufAlignment));
+  std::vector<uint8_t> out;
+  size_t largest_write = 0;
+  const WriteOutputFn write = [&](const uint8_t* data, size_t size) {
+    largest_write = std::max(largest_write, size);
+    out.insert(out.end(), data, data + size);
+    return Status::ok();
+  };
+  const Status status = quantize_model(testing::read_from(input), input.size(), *find_quant_preset("Q8_0"), write,
+                                       QuantizeOptions());
+  ASSERT_TRUE(status.is_ok()) << status.message();
+  const Result<GgufFile> parsed = parse_gguf(out.data(), out.size(), out.size());
+  ASSERT_TRUE(parsed.is_ok()) << parsed.status().message();
+  EXPECT_EQ(parsed.value().alignment, kMaxGgufAlignment);
+  ASSERT_EQ(parsed.value().tensors.size(), 2u);
+  EXPECT_EQ(out.size(), 3 * kMaxGgufAlignment);  // header, then two tensors each padded to 1 MiB
+  EXPECT_EQ(largest_write, kMaxGgufAlignment);   // the padded header; every other write is small
 }
 
 TEST(QuantizeModel, RefusesNonFiniteWeights) {

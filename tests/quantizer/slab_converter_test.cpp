@@ -2,6 +2,7 @@
 // by slab: driven by hand, it writes the same file as write_quantized_model.
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <vector>
 
 #include "quantize_helpers.h"
@@ -66,6 +67,35 @@ TEST(SlabConverter, RefusesToConvertFromAQuantizedType) {
   const Status status = converter.convert(tensor, GgmlType::Q4_K, slabs, 0, 1, src.data(), dst.data());
   ASSERT_FALSE(status.is_ok());
   EXPECT_NE(status.message().find("requantizing"), std::string::npos) << status.message();
+}
+
+// Slab sizes come from the file's shapes: their product must not wrap (it did in wasm32, where
+// static_cast<size_t>(rows * n_per_row) * sizeof(float) of one 2^30-element row was 0 bytes).
+TEST(SlabConverter, SlabSizesThatDoNotFitAreRefused) {
+  AlignedBuffer buffer;
+  EXPECT_FALSE(reserve_slab(buffer, 1ull << 40, 1ull << 40));  // past 64 bits
+  EXPECT_EQ(buffer.size(), 0u);
+  if (SIZE_MAX == UINT32_MAX) EXPECT_FALSE(reserve_slab(buffer, 1ull << 30, 4));  // 4 GiB in wasm32
+  EXPECT_TRUE(reserve_slab(buffer, 3, 5));
+  EXPECT_GE(buffer.size(), 15u);
+}
+
+// One F16 row whose f32 form does not fit the address space (2^30 elements, 4 GiB, in wasm32;
+// 2^62 natively): the converter refuses it before reading `src`.
+TEST(SlabConverter, ARowTooLargeForTheAddressSpaceIsAnError) {
+  const uint64_t n_per_row = SIZE_MAX == UINT32_MAX ? 1ull << 30 : 1ull << 62;
+  GgufTensorInfo row;
+  row.name = "huge.weight";
+  row.n_dims = 1;
+  row.ne[0] = n_per_row;
+  row.type = GgmlType::F16;
+  row.size_bytes = 2 * n_per_row;
+  const TensorSlabPlan slabs = plan_tensor_slabs(row, GgmlType::Q8_0, 32u << 20);
+  ASSERT_EQ(slabs.rows_per_slab, 1);
+  SlabConverter converter(1);
+  const uint8_t src[2] = {}, dst[2] = {};
+  const Status status = converter.convert(row, GgmlType::Q8_0, slabs, 0, 1, src, const_cast<uint8_t*>(dst));
+  EXPECT_EQ(status.message(), "out of memory for a slab of tensor 'huge.weight'");
 }
 
 }  // namespace
