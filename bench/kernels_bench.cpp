@@ -34,7 +34,9 @@ using GgmlVecDot = void (*)(int n, float* s, size_t bs, const void* vx, size_t b
 GgmlVecDot ggml_wasm_vec_dot(webgguf::GgmlType type);  // bench/ggml_kernels_shim.cpp
 #else
 // Natively only our kernels are timed (ggml's x86 kernels are not what the browser runs).
-GgmlVecDot ggml_wasm_vec_dot(webgguf::GgmlType) { return nullptr; }
+GgmlVecDot ggml_wasm_vec_dot(webgguf::GgmlType) {
+  return nullptr;
+}
 #endif
 
 namespace {
@@ -49,11 +51,11 @@ constexpr double kSecondsPerRepetition = 0.002;
 constexpr double kMaxRelativeDiff = 1e-6;
 
 const GgmlType kTypes[] = {
-    GgmlType::F32,  GgmlType::F16,  GgmlType::BF16,   GgmlType::Q4_0,   GgmlType::Q4_1,  GgmlType::Q5_0,
-    GgmlType::Q5_1, GgmlType::Q8_0, GgmlType::Q2_K,   GgmlType::Q3_K,   GgmlType::Q4_K,  GgmlType::Q5_K,
-    GgmlType::Q6_K, GgmlType::IQ4_NL, GgmlType::IQ4_XS, GgmlType::TQ1_0, GgmlType::TQ2_0, GgmlType::MXFP4,
-    GgmlType::IQ2_XXS, GgmlType::IQ2_XS, GgmlType::IQ2_S, GgmlType::IQ3_XXS, GgmlType::IQ3_S, GgmlType::IQ1_S,
-    GgmlType::IQ1_M,
+    GgmlType::F32,   GgmlType::F16,     GgmlType::BF16,  GgmlType::Q4_0,    GgmlType::Q4_1,
+    GgmlType::Q5_0,  GgmlType::Q5_1,    GgmlType::Q8_0,  GgmlType::Q2_K,    GgmlType::Q3_K,
+    GgmlType::Q4_K,  GgmlType::Q5_K,    GgmlType::Q6_K,  GgmlType::IQ4_NL,  GgmlType::IQ4_XS,
+    GgmlType::TQ1_0, GgmlType::TQ2_0,   GgmlType::MXFP4, GgmlType::IQ2_XXS, GgmlType::IQ2_XS,
+    GgmlType::IQ2_S, GgmlType::IQ3_XXS, GgmlType::IQ3_S, GgmlType::IQ1_S,   GgmlType::IQ1_M,
 };
 
 // Types without a quantizer (the low-bit I-quants): random block bytes, which are all valid blocks

@@ -31,9 +31,9 @@ constexpr int kRepetitions = 7;
 constexpr int kDecodeCalls = 8;  // decode passes per timed repetition (one is too short to time)
 
 struct Matrix {
-  MatmulWeights weights;            // dot_tokens set per variant
-  TokensDotFn dot_tokens;           // the type's multi-token kernel, or nullptr
-  const uint8_t* activations;       // kPromptTokens rows in the vec_dot type
+  MatmulWeights weights;       // dot_tokens set per variant
+  TokensDotFn dot_tokens;      // the type's multi-token kernel, or nullptr
+  const uint8_t* activations;  // kPromptTokens rows in the vec_dot type
   size_t activation_row_bytes;
 };
 
@@ -122,8 +122,8 @@ int main(int argc, char** argv) {
       decode[variant].push_back(kDecodeCalls / decode_seconds);
     }
   }
-  std::printf("%-8s %-8s %14s %14s %14s %14s\n", "threads", "variant", "prefill med", "prefill best",
-              "decode med", "decode best");
+  std::printf("%-8s %-8s %14s %14s %14s %14s\n", "threads", "variant", "prefill med", "prefill best", "decode med",
+              "decode best");
   for (int variant = 0; variant < 2; ++variant) {
     std::printf("%-8d %-8s %14.1f %14.1f %14.1f %14.1f\n", n_threads, names[variant], median(prefill[variant]),
                 *std::max_element(prefill[variant].begin(), prefill[variant].end()), median(decode[variant]),

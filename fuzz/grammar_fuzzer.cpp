@@ -30,10 +30,12 @@ void check(bool condition) {
 }
 
 std::shared_ptr<const GrammarVocabulary> make_vocabulary() {
-  std::vector<std::string> pieces = {"</s>", "a",  "b",    "ab", "{",  "}", "\"", ":", ",", " ", "\n", "[", "]",
-                                     "0",    "12", "-",    "true", "\xC3", "\xA9", "\xC3\xA9", "\xE6\x97", "\xA5",
-                                     "日",   "x\xF0\x9F", "\x98\x80", "\x80", "", std::string("\0a", 2), "ws",
-                                     "(", ")", "+", "=", "\\", "e", "é ", "\t"};
+  std::vector<std::string> pieces = {"</s>", "a",  "b",         "ab",       "{",    "}",        "\"",
+                                     ":",    ",",  " ",         "\n",       "[",    "]",        "0",
+                                     "12",   "-",  "true",      "\xC3",     "\xA9", "\xC3\xA9", "\xE6\x97",
+                                     "\xA5", "日", "x\xF0\x9F", "\x98\x80", "\x80", "",         std::string("\0a", 2),
+                                     "ws",   "(",  ")",         "+",        "=",    "\\",       "e",
+                                     "é ",   "\t"};
   std::vector<bool> eog(pieces.size(), false);
   eog[0] = true;
   return std::make_shared<const GrammarVocabulary>(std::move(pieces), std::move(eog));

@@ -41,8 +41,8 @@ const char* const kVocabFiles[] = {
 
 // llama.cpp's models/ggml-vocab-NAME.gguf (scripts/llama_cpp_source.sh).
 const char* const kLlamaCppVocabs[] = {
-    "command-r", "deepseek-coder", "deepseek-llm", "falcon", "gemma-4", "mpt", "qwen35",
-    "refact",    "starcoder",      "aquila",       "baichuan", "gpt-neox",
+    "command-r", "deepseek-coder", "deepseek-llm", "falcon", "gemma-4",  "mpt",
+    "qwen35",    "refact",         "starcoder",    "aquila", "baichuan", "gpt-neox",
 };
 
 std::vector<std::unique_ptr<Tokenizer>>* g_tokenizers = nullptr;
@@ -53,8 +53,7 @@ void check(bool condition) {
 }
 
 // The whole file (the largest vocabulary, Gemma 4's, is 16 MB); `edit` may change the metadata.
-std::unique_ptr<Tokenizer> load_tokenizer(const std::string& path,
-                                          void (*edit)(webgguf::GgufFile&) = nullptr) {
+std::unique_ptr<Tokenizer> load_tokenizer(const std::string& path, void (*edit)(webgguf::GgufFile&) = nullptr) {
   std::FILE* f = std::fopen(path.c_str(), "rb");
   if (f == nullptr) return nullptr;
   std::vector<uint8_t> bytes;

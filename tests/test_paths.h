@@ -40,7 +40,8 @@ inline bool fixture_models_present() {
 
 inline std::string shared_path(const std::string& relative) {
   const std::string tokenizers = "fixtures/tokenizers/";
-  if (relative.rfind(tokenizers, 0) == 0) return source_path("build/llama.cpp/models/" + relative.substr(tokenizers.size()));
+  if (relative.rfind(tokenizers, 0) == 0)
+    return source_path("build/llama.cpp/models/" + relative.substr(tokenizers.size()));
   for (const char* vendored : {"fixtures/quants", "fixtures/chat-templates"}) {
     if (relative.rfind(vendored, 0) == 0) return source_path("tests/" + relative);
   }
@@ -99,7 +100,7 @@ inline const char* skip_for_fixture_models() {
 }  // namespace webgguf::testing
 
 // First line of a test that reads the 28M models, their reference outputs or data/eval.txt.
-#define WEBGGUF_NEEDS_FIXTURE_MODELS()                          \
-  if (!::webgguf::testing::fixture_models_present()) {         \
+#define WEBGGUF_NEEDS_FIXTURE_MODELS()                             \
+  if (!::webgguf::testing::fixture_models_present()) {             \
     GTEST_SKIP() << ::webgguf::testing::skip_for_fixture_models(); \
   }

@@ -46,9 +46,12 @@ val scalar_to_js(const GgufValue& v) {
   switch (v.type) {
     case GgufValueType::STRING: return val(v.string_value);
     case GgufValueType::BOOL: return val(v.uint_value != 0);
-    case GgufValueType::FLOAT32: case GgufValueType::FLOAT64: return val(v.float_value);
-    case GgufValueType::INT8: case GgufValueType::INT16: case GgufValueType::INT32: case GgufValueType::INT64:
-      return js_int(v.int_value);
+    case GgufValueType::FLOAT32:
+    case GgufValueType::FLOAT64: return val(v.float_value);
+    case GgufValueType::INT8:
+    case GgufValueType::INT16:
+    case GgufValueType::INT32:
+    case GgufValueType::INT64: return js_int(v.int_value);
     default: return js_uint(v.uint_value);
   }
 }
@@ -56,7 +59,8 @@ val scalar_to_js(const GgufValue& v) {
 val array_element_to_js(const GgufValue& v, uint64_t i) {
   switch (v.array_type) {
     case GgufValueType::BOOL: return val(v.array_integer(i) != 0);
-    case GgufValueType::FLOAT32: case GgufValueType::FLOAT64: return val(v.array_number(i));
+    case GgufValueType::FLOAT32:
+    case GgufValueType::FLOAT64: return val(v.array_number(i));
     case GgufValueType::UINT64: return js_uint(static_cast<uint64_t>(v.array_integer(i)));
     default: return js_int(v.array_integer(i));
   }
@@ -123,7 +127,9 @@ val parse_gguf_header_full(const val& bytes, double file_size, bool full_arrays)
   return out;
 }
 
-val parse_gguf_header(const val& bytes, double file_size) { return parse_gguf_header_full(bytes, file_size, false); }
+val parse_gguf_header(const val& bytes, double file_size) {
+  return parse_gguf_header_full(bytes, file_size, false);
+}
 
 }  // namespace
 }  // namespace webgguf

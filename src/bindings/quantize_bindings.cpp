@@ -44,8 +44,7 @@ val failure(const char* status, const char* code, const std::string& message) {
 
 class WasmQuantizer {
  public:
-  val begin(const val& head, double file_size, const std::string& preset_name, int n_threads,
-            double max_slab_bytes) {
+  val begin(const val& head, double file_size, const std::string& preset_name, int n_threads, double max_slab_bytes) {
     end();
     const size_t n = head["length"].as<size_t>();
     std::vector<uint8_t> prefix(n);
@@ -78,7 +77,8 @@ class WasmQuantizer {
 
   val header() const {
     if (!plan_) return val::null();
-    return val(emscripten::typed_memory_view(plan_->header_bytes.size(), plan_->header_bytes.data())).call<val>("slice");
+    return val(emscripten::typed_memory_view(plan_->header_bytes.size(), plan_->header_bytes.data()))
+        .call<val>("slice");
   }
 
   // Heap offset of a buffer of at least `bytes` for the next slab's input; 0 when out of memory.
@@ -111,8 +111,8 @@ class WasmQuantizer {
     if (!reserve_slab(output_slab_, static_cast<uint64_t>(count), slabs.row_out_bytes)) {
       return failure("error", "too_big", "out of wasm memory for a slab of tensor '" + in.name + "'");
     }
-    const Status status = converter_->convert(in, out_type, slabs, first, count, input_slab_.as<uint8_t>(),
-                                              output_slab_.as<uint8_t>());
+    const Status status =
+        converter_->convert(in, out_type, slabs, first, count, input_slab_.as<uint8_t>(), output_slab_.as<uint8_t>());
     if (!status.is_ok()) return failure("error", "invalid_model", status.message());
     out.set("pointer", static_cast<double>(reinterpret_cast<uintptr_t>(output_slab_.data())));
     out.set("bytes", static_cast<double>(count * slabs.row_out_bytes));

@@ -27,9 +27,12 @@ inline constexpr Command kCommands[] = {
     {"run", "MODEL -p PROMPT ...", "continue a prompt (-n N, --temp T, --seed S, -c CTX, -t THREADS)", command_run},
     {"tokenize", "MODEL -f FILE", "print the token ids of a file's text on one line", command_tokenize},
     {"perplexity", "MODEL -f FILE -c CTX", "perplexity as llama-perplexity computes it", command_perplexity},
-    {"quantize", "IN OUT PRESET [-t N] [--pure]", "quantize F32/F16/BF16 to a llama-quantize preset (Q4_K_M...)", command_quantize},
-    {"kl-divergence", "BASE MODEL -f FILE", "KL divergence and top-1 agreement against a base model (-c, --chunks)", command_kl_divergence},
-    {"logits", "MODEL -f FILE -o OUT", "write every position's logits (f32) of a text in windows (-c, -n)", command_logits},
+    {"quantize", "IN OUT PRESET [-t N] [--pure]", "quantize F32/F16/BF16 to a llama-quantize preset (Q4_K_M...)",
+     command_quantize},
+    {"kl-divergence", "BASE MODEL -f FILE", "KL divergence and top-1 agreement against a base model (-c, --chunks)",
+     command_kl_divergence},
+    {"logits", "MODEL -f FILE -o OUT", "write every position's logits (f32) of a text in windows (-c, -n)",
+     command_logits},
 };
 
 }  // namespace webgguf

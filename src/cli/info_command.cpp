@@ -48,8 +48,10 @@ std::string scalar_text(const GgufValue& v) {
     case GgufValueType::BOOL: return v.uint_value != 0 ? "True" : "False";
     case GgufValueType::FLOAT32: return format("%.9g", v.float_value);
     case GgufValueType::FLOAT64: return format("%.17g", v.float_value);
-    case GgufValueType::INT8: case GgufValueType::INT16: case GgufValueType::INT32: case GgufValueType::INT64:
-      return format("%" PRId64, v.int_value);
+    case GgufValueType::INT8:
+    case GgufValueType::INT16:
+    case GgufValueType::INT32:
+    case GgufValueType::INT64: return format("%" PRId64, v.int_value);
     default: return format("%" PRIu64, v.uint_value);
   }
 }
@@ -75,15 +77,15 @@ std::string value_text(const GgufValue& v) {
 }
 
 void print_header(const GgufFile& f, uint64_t file_size) {
-  std::printf("* GGUF version %" PRIu32 ", alignment %" PRIu64 ", header %" PRIu64 " bytes, data section at offset %"
-              PRIu64 " (%" PRIu64 " bytes), file %" PRIu64 " bytes\n",
+  std::printf("* GGUF version %" PRIu32 ", alignment %" PRIu64 ", header %" PRIu64
+              " bytes, data section at offset %" PRIu64 " (%" PRIu64 " bytes), file %" PRIu64 " bytes\n",
               f.version, f.alignment, f.header_size, f.data_offset, f.data_size, file_size);
   std::printf("* Dumping %zu key/value pair(s)\n", f.metadata.size());
   for (size_t i = 0; i < f.metadata.size(); ++i) {
     const auto& [key, value] = f.metadata[i];
     const bool is_array = value.type == GgufValueType::ARRAY;
-    const std::string type = is_array ? format("[%s]", gguf_value_type_name(value.array_type))
-                                      : gguf_value_type_name(value.type);
+    const std::string type =
+        is_array ? format("[%s]", gguf_value_type_name(value.array_type)) : gguf_value_type_name(value.type);
     std::printf("  %5zu: %-10s | %8" PRIu64 " | %s = %s\n", i + 1, type.c_str(), is_array ? value.array_count : 1,
                 key.c_str(), value_text(value).c_str());
   }

@@ -61,7 +61,8 @@ int command_kl_divergence(int argc, char** argv) {
     return 1;
   }
   const int32_t chunks = max_chunks > 0 && max_chunks < p.n_chunks ? static_cast<int32_t>(max_chunks) : p.n_chunks;
-  std::fprintf(stderr, "kl-divergence: %zu tokens, calculating over %d chunks, n_ctx=%lld\n", p.n_tokens, chunks, n_ctx);
+  std::fprintf(stderr, "kl-divergence: %zu tokens, calculating over %d chunks, n_ctx=%lld\n", p.n_tokens, chunks,
+               n_ctx);
   std::printf("chunk        PPL(Q)      PPL(base)      KL divergence        Same top p\n");
   const auto start = std::chrono::steady_clock::now();
   for (int32_t i = 0; i < chunks; ++i) {

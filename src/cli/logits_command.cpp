@@ -1,10 +1,9 @@
-// `webgguf logits MODEL -f FILE -o OUT [-c CTX] [-n TOKENS] [-b BATCH] [-t THREADS] [-ctk T] [-ctv T]`: the raw next-token
-// logits of every position, for comparing with another implementation (llama.cpp) on the same
-// token ids. The file's text is tokenized as llama-perplexity does (BOS in front when the model
-// adds one, specials not parsed) and cut to its first TOKENS tokens (default: all, rounded down
-// to whole windows); each window of CTX tokens is evaluated from an empty KV cache, BATCH tokens
-// per forward call (default CTX; 1 takes the decode path, for comparing it with prefill). Prints the
-// token ids on one line; OUT receives f32 logits [tokens, n_vocab], row after row.
+// `webgguf logits MODEL -f FILE -o OUT [-c CTX] [-n TOKENS] [-b BATCH] [-t THREADS] [-ctk T] [-ctv T]`: the raw
+// next-token logits of every position, for comparing with another implementation (llama.cpp) on the same token ids. The
+// file's text is tokenized as llama-perplexity does (BOS in front when the model adds one, specials not parsed) and cut
+// to its first TOKENS tokens (default: all, rounded down to whole windows); each window of CTX tokens is evaluated from
+// an empty KV cache, BATCH tokens per forward call (default CTX; 1 takes the decode path, for comparing it with
+// prefill). Prints the token ids on one line; OUT receives f32 logits [tokens, n_vocab], row after row.
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
@@ -25,7 +24,9 @@ namespace webgguf {
 namespace {
 
 int usage() {
-  std::fprintf(stderr, "usage: webgguf logits MODEL -f FILE -o OUT.f32 [-c CTX] [-n TOKENS] [-b BATCH] [-t THREADS] [-ctk T] [-ctv T]\n");
+  std::fprintf(stderr,
+               "usage: webgguf logits MODEL -f FILE -o OUT.f32 [-c CTX] [-n TOKENS] [-b BATCH] [-t THREADS] [-ctk T] "
+               "[-ctv T]\n");
   return 2;
 }
 
@@ -96,9 +97,8 @@ int command_logits(int argc, char** argv) {
   options.n_ctx = static_cast<uint32_t>(n_ctx);
   options.n_threads = static_cast<int>(threads);
   options.cache_types = cache_types;
-  Result<std::unique_ptr<Model>> model =
-      tokenizer.is_ok() ? Model::load(file.value(), bytes, buffer.size(), options)
-                        : Result<std::unique_ptr<Model>>(tokenizer.status());
+  Result<std::unique_ptr<Model>> model = tokenizer.is_ok() ? Model::load(file.value(), bytes, buffer.size(), options)
+                                                           : Result<std::unique_ptr<Model>>(tokenizer.status());
   if (!model.is_ok()) {
     std::fprintf(stderr, "webgguf logits: %s: %s\n", model_path.c_str(), model.status().message().c_str());
     return 1;

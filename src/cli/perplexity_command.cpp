@@ -42,7 +42,8 @@ int command_perplexity(int argc, char** argv) {
     ++i;
   }
   if (model_path.empty() || text_path.empty()) {
-    std::fprintf(stderr, "usage: webgguf perplexity MODEL -f FILE [-c CTX] [-t THREADS] [--chunks N] [-ctk TYPE] [-ctv TYPE]\n");
+    std::fprintf(
+        stderr, "usage: webgguf perplexity MODEL -f FILE [-c CTX] [-t THREADS] [--chunks N] [-ctk TYPE] [-ctv TYPE]\n");
     return 2;
   }
   std::string text;

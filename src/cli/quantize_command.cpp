@@ -60,7 +60,8 @@ int command_quantize(int argc, char** argv) {
   const ReadInputFn read = [&](uint64_t offset, uint64_t size, uint8_t* dst) -> Status {
     in.seekg(static_cast<std::streamoff>(offset));
     in.read(reinterpret_cast<char*>(dst), static_cast<std::streamsize>(size));
-    if (!in) return Status::error(format("%s: read failed at offset %llu", in_path.c_str(), (unsigned long long)offset));
+    if (!in)
+      return Status::error(format("%s: read failed at offset %llu", in_path.c_str(), (unsigned long long)offset));
     return Status::ok();
   };
   const WriteOutputFn write = [&](const uint8_t* data, size_t size) -> Status {
@@ -88,8 +89,8 @@ int command_quantize(int argc, char** argv) {
   const double out_mib = static_cast<double>(written.tellg()) / 1048576.0;
   std::printf("%s: %.2f MiB -> %.2f MiB (%s%s, %.1f%%) in %.2f s with %d threads\n", out_path.c_str(),
               in_size / 1048576.0, out_mib, options.pure ? "pure " : "",
-              options.pure ? ggml_type_name(preset->default_type) : preset->name,
-              100.0 * out_mib * 1048576.0 / in_size, seconds, options.n_threads);
+              options.pure ? ggml_type_name(preset->default_type) : preset->name, 100.0 * out_mib * 1048576.0 / in_size,
+              seconds, options.n_threads);
   return 0;
 }
 

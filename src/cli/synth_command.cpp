@@ -165,7 +165,9 @@ int usage() {
   for (const ArchitectureTraits* a = architectures_begin(); a != architectures_end(); ++a) {
     archs += (archs.empty() ? "" : "|") + std::string(a->name);
   }
-  std::fprintf(stderr, "usage: webgguf synth OUT --shape {%s} --vocab-from GGUF [--vocab-size N] [--seed S] [--arch {%s}] [--stddev S]\n",
+  std::fprintf(stderr,
+               "usage: webgguf synth OUT --shape {%s} --vocab-from GGUF [--vocab-size N] [--seed S] [--arch {%s}] "
+               "[--stddev S]\n",
                shapes.c_str(), archs.c_str());
   return 1;
 }
@@ -179,7 +181,8 @@ void pad_vocabulary(GgufFile& file, uint64_t n_vocab) {
     if (value.type != GgufValueType::ARRAY) continue;
     const uint64_t have = value.array_count;
     if (key == "tokenizer.ggml.tokens") {
-      for (uint64_t i = have; i < n_vocab; ++i) value.array_strings.push_back(format("<unused%llu>", (unsigned long long)(i - have)));
+      for (uint64_t i = have; i < n_vocab; ++i)
+        value.array_strings.push_back(format("<unused%llu>", (unsigned long long)(i - have)));
     } else if (key == "tokenizer.ggml.token_type" || key == "tokenizer.ggml.scores") {
       const bool types = key == "tokenizer.ggml.token_type";
       for (uint64_t i = have; i < n_vocab; ++i) {
@@ -206,16 +209,24 @@ int command_synth(int argc, char** argv) {
   float stddev = 0.02f;
   uint64_t vocab_size = 0;  // --vocab-size: pad the copied vocabulary to this many tokens
   for (int i = 2; i + 1 < argc; i += 2) {
-    if (!std::strcmp(argv[i], "--shape")) shape_name = argv[i + 1];
-    else if (!std::strcmp(argv[i], "--vocab-from")) vocab_path = argv[i + 1];
-    else if (!std::strcmp(argv[i], "--seed")) seed = std::stoull(argv[i + 1]);
-    else if (!std::strcmp(argv[i], "--arch")) arch = argv[i + 1];
-    else if (!std::strcmp(argv[i], "--stddev")) stddev = std::strtof(argv[i + 1], nullptr);
-    else if (!std::strcmp(argv[i], "--vocab-size")) vocab_size = std::stoull(argv[i + 1]);
-    else return usage();
+    if (!std::strcmp(argv[i], "--shape"))
+      shape_name = argv[i + 1];
+    else if (!std::strcmp(argv[i], "--vocab-from"))
+      vocab_path = argv[i + 1];
+    else if (!std::strcmp(argv[i], "--seed"))
+      seed = std::stoull(argv[i + 1]);
+    else if (!std::strcmp(argv[i], "--arch"))
+      arch = argv[i + 1];
+    else if (!std::strcmp(argv[i], "--stddev"))
+      stddev = std::strtof(argv[i + 1], nullptr);
+    else if (!std::strcmp(argv[i], "--vocab-size"))
+      vocab_size = std::stoull(argv[i + 1]);
+    else
+      return usage();
   }
   const SynthShape* shape = nullptr;
-  for (const SynthShape& s : kShapes) if (shape_name == s.name) shape = &s;
+  for (const SynthShape& s : kShapes)
+    if (shape_name == s.name) shape = &s;
   const ArchitectureTraits* traits = find_architecture(arch);
   if (shape == nullptr || vocab_path.empty() || traits == nullptr || !(stddev > 0.0f)) return usage();
 

@@ -31,8 +31,8 @@ int command_tokenize(int argc, char** argv) {
   }
   std::string file_bytes, text;
   if (!read_text_file(model_path, &file_bytes) || !read_text_file(text_path, &text)) return 1;
-  Result<GgufFile> file = parse_gguf(reinterpret_cast<const uint8_t*>(file_bytes.data()), file_bytes.size(),
-                                     file_bytes.size());
+  Result<GgufFile> file =
+      parse_gguf(reinterpret_cast<const uint8_t*>(file_bytes.data()), file_bytes.size(), file_bytes.size());
   if (!file.is_ok()) {
     std::fprintf(stderr, "webgguf tokenize: %s: %s\n", model_path.c_str(), file.status().message().c_str());
     return 1;

@@ -17,7 +17,10 @@ class AlignedBuffer {
   AlignedBuffer(const AlignedBuffer&) = delete;
   AlignedBuffer& operator=(const AlignedBuffer&) = delete;
   AlignedBuffer(AlignedBuffer&& o) noexcept { swap(o); }
-  AlignedBuffer& operator=(AlignedBuffer&& o) noexcept { swap(o); return *this; }
+  AlignedBuffer& operator=(AlignedBuffer&& o) noexcept {
+    swap(o);
+    return *this;
+  }
 
   bool allocate(size_t bytes) {
     std::free(data_);
@@ -33,12 +36,21 @@ class AlignedBuffer {
   }
   void* data() { return data_; }
   const void* data() const { return data_; }
-  template <typename T> T* as() { return static_cast<T*>(data_); }
-  template <typename T> const T* as() const { return static_cast<const T*>(data_); }
+  template <typename T>
+  T* as() {
+    return static_cast<T*>(data_);
+  }
+  template <typename T>
+  const T* as() const {
+    return static_cast<const T*>(data_);
+  }
   size_t size() const { return size_; }
 
  private:
-  void swap(AlignedBuffer& o) { std::swap(data_, o.data_); std::swap(size_, o.size_); }
+  void swap(AlignedBuffer& o) {
+    std::swap(data_, o.data_);
+    std::swap(size_, o.size_);
+  }
   void* data_ = nullptr;
   size_t size_ = 0;
 };

@@ -51,8 +51,8 @@ std::string format(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
 
 }  // namespace webgguf
 
-#define WEBGGUF_RETURN_IF_ERROR(expr)         \
-  do {                                        \
-    ::webgguf::Status status_ = (expr);       \
-    if (!status_.is_ok()) return status_;     \
+#define WEBGGUF_RETURN_IF_ERROR(expr)     \
+  do {                                    \
+    ::webgguf::Status status_ = (expr);   \
+    if (!status_.is_ok()) return status_; \
   } while (0)

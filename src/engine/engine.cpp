@@ -196,7 +196,8 @@ EngineError Engine::compile_grammar(const std::string& text, std::unique_ptr<Gra
   const GrammarTokenResolver resolve = [this](const std::string& token_text) -> Result<uint32_t> {
     const std::vector<int32_t> ids = tokenizer_->encode(token_text, /*add_special=*/false, /*parse_special=*/true);
     if (ids.size() != 1) {
-      return Status::error(format("%s is not exactly one token of this model (it is %zu)", token_text.c_str(), ids.size()));
+      return Status::error(
+          format("%s is not exactly one token of this model (it is %zu)", token_text.c_str(), ids.size()));
     }
     return static_cast<uint32_t>(ids[0]);
   };
@@ -263,7 +264,8 @@ EngineError Engine::set_context_shift(bool enabled, int32_t n_keep) {
 
 void Engine::drop_cached(size_t n_keep, size_t count, size_t cached) {
   if (cached > n_keep + count &&
-      model_->shift_context(static_cast<int32_t>(n_keep), static_cast<int32_t>(count), static_cast<int32_t>(cached)).is_ok()) {
+      model_->shift_context(static_cast<int32_t>(n_keep), static_cast<int32_t>(count), static_cast<int32_t>(cached))
+          .is_ok()) {
     history_.resize(cached);
     history_.erase(history_.begin() + static_cast<std::ptrdiff_t>(n_keep),
                    history_.begin() + static_cast<std::ptrdiff_t>(n_keep + count));
@@ -362,7 +364,8 @@ EngineError Engine::step(StepResult* result) {
     if (!shift_enabled_) {
       return EngineError::make(ErrorCode::kContextFull,
                                format("the context is full (%d tokens); start a new conversation or "
-                                      "load the model with a larger context", n_ctx));
+                                      "load the model with a larger context",
+                                      n_ctx));
     }
     // Drop the oldest half after n_keep; the logits of the last position stay valid.
     const size_t n_keep = static_cast<size_t>(shift_n_keep_);
@@ -449,7 +452,8 @@ EngineError Engine::perplexity_begin(const std::string& text, int32_t n_ctx, Per
   if (n_ctx > summary_.model.n_ctx) {
     return EngineError::make(ErrorCode::kBadRequest,
                              format("perplexity context %d exceeds the loaded context %d; load the "
-                                    "model with n_ctx >= %d", n_ctx, summary_.model.n_ctx, n_ctx));
+                                    "model with n_ctx >= %d",
+                                    n_ctx, summary_.model.n_ctx, n_ctx));
   }
   // As llama-perplexity: BOS added when the model adds one, special-token text not parsed.
   std::vector<int32_t> tokens = tokenizer_->encode(text, /*add_special=*/true, /*parse_special=*/false);

@@ -32,8 +32,8 @@ struct LoadOptions {
 
 // What a user or a UI wants to know about a model (from the header alone for a probe).
 struct ModelSummary {
-  ModelInfo model;            // memory is the estimate for model.n_ctx
-  std::string quantization;   // "Q4_K_M", from general.file_type
+  ModelInfo model;           // memory is the estimate for model.n_ctx
+  std::string quantization;  // "Q4_K_M", from general.file_type
   int32_t bos = -1, eos = -1, eot = -1;
   bool add_bos = false;
   std::string chat_template;  // tokenizer.chat_template, empty when absent
@@ -49,7 +49,7 @@ struct PromptResult {
   int32_t n_evaluated = 0;  // of which computed now
   int32_t n_shifted = 0;    // tokens of the conversation dropped by a context shift to make it fit
   double ms = 0.0;
-  bool done = true;         // false: prefill() must be called again to evaluate the rest
+  bool done = true;  // false: prefill() must be called again to evaluate the rest
 };
 
 struct StepResult {
@@ -64,22 +64,22 @@ struct StepResult {
   std::string stop_string;         // the stop string that ended it, if one did
   std::string text;                // newly complete UTF-8 text to show (stop strings held back)
   int32_t n_past = 0;
-  bool context_shifted = false;    // the context was full: its oldest tokens after n_keep were dropped
+  bool context_shifted = false;  // the context was full: its oldest tokens after n_keep were dropped
 };
 
 struct PerplexityProgress {
-  int32_t chunk = 0;     // chunks evaluated so far
+  int32_t chunk = 0;  // chunks evaluated so far
   int32_t n_chunks = 0;
-  size_t n_tokens = 0;   // tokens of the whole text
-  double ppl = 0.0;      // running estimate over the chunks done
+  size_t n_tokens = 0;  // tokens of the whole text
+  double ppl = 0.0;     // running estimate over the chunks done
   double uncertainty = 0.0;
   bool done = false;
 };
 
 struct KlDivergenceProgress {
-  int32_t chunk = 0;      // chunks compared so far
+  int32_t chunk = 0;  // chunks compared so far
   int32_t n_chunks = 0;
-  size_t n_tokens = 0;    // tokens of the whole text
+  size_t n_tokens = 0;  // tokens of the whole text
   KlDivergenceTotals totals;
   bool done = false;
 };
@@ -99,8 +99,7 @@ class Engine {
   const ModelSummary& summary() const { return summary_; }
   void set_threads(int n_threads);
 
-  EngineError tokenize(const std::string& text, bool add_special, bool parse_special,
-                       std::vector<int32_t>* ids) const;
+  EngineError tokenize(const std::string& text, bool add_special, bool parse_special, std::vector<int32_t>* ids) const;
   EngineError detokenize(const std::vector<int32_t>& ids, bool render_special, std::string* text) const;
   EngineError token_piece(int32_t id, std::string* bytes) const;
 
@@ -139,8 +138,7 @@ class Engine {
   // model, same vocabulary) over `text` in chunks of n_ctx tokens (0: the loaded context), as
   // llama-perplexity --kl-divergence; also both perplexities. Clears both conversations.
   // Defined in engine_kl_divergence.cpp.
-  EngineError kl_divergence_begin(Engine& base, const std::string& text, int32_t n_ctx,
-                                  KlDivergenceProgress* progress);
+  EngineError kl_divergence_begin(Engine& base, const std::string& text, int32_t n_ctx, KlDivergenceProgress* progress);
   EngineError kl_divergence_next(Engine& base, KlDivergenceProgress* progress);
   // Releases the run's buffers (one chunk of the base's log-probs); a stopped run needs it.
   void kl_divergence_end();
@@ -174,7 +172,7 @@ class Engine {
   bool shift_enabled_ = false;
   int32_t shift_n_keep_ = 0;
   ShiftedConversation shifted_;
-  std::vector<float> logits_;     // [n_vocab] of the last evaluated position
+  std::vector<float> logits_;  // [n_vocab] of the last evaluated position
   bool has_logits_ = false;
 
   PerplexityRun perplexity_;

@@ -27,9 +27,7 @@ struct EngineError {
 
   bool ok() const { return code == ErrorCode::kNone; }
   static EngineError none() { return EngineError{}; }
-  static EngineError make(ErrorCode code, std::string message) {
-    return EngineError{code, std::move(message)};
-  }
+  static EngineError make(ErrorCode code, std::string message) { return EngineError{code, std::move(message)}; }
   static EngineError from(ErrorCode code, const Status& status) {
     return status.is_ok() ? EngineError{} : EngineError{code, status.message()};
   }

@@ -56,16 +56,20 @@ EngineError parse_request(const std::string& json, JsonObject* out) {
 }
 
 EngineError read_sampler_options(const JsonObject& o, SamplerParams* p, std::vector<std::string>* stops) {
-  double temperature = p->temperature, top_p = p->top_p, min_p = p->min_p,
-         repeat_penalty = p->repeat_penalty, frequency = p->frequency_penalty,
-         presence = p->presence_penalty;
+  double temperature = p->temperature, top_p = p->top_p, min_p = p->min_p, repeat_penalty = p->repeat_penalty,
+         frequency = p->frequency_penalty, presence = p->presence_penalty;
   int64_t top_k = p->top_k, last_n = p->repeat_last_n, seed = -1;
   Status checks[] = {
-      o.read_number("temperature", &temperature), o.read_int("top_k", &top_k),
-      o.read_number("top_p", &top_p),             o.read_number("min_p", &min_p),
-      o.read_number("repeat_penalty", &repeat_penalty), o.read_int("repeat_last_n", &last_n),
-      o.read_number("frequency_penalty", &frequency),   o.read_number("presence_penalty", &presence),
-      o.read_int("seed", &seed),                  o.read_string_array("stop", stops),
+      o.read_number("temperature", &temperature),
+      o.read_int("top_k", &top_k),
+      o.read_number("top_p", &top_p),
+      o.read_number("min_p", &min_p),
+      o.read_number("repeat_penalty", &repeat_penalty),
+      o.read_int("repeat_last_n", &last_n),
+      o.read_number("frequency_penalty", &frequency),
+      o.read_number("presence_penalty", &presence),
+      o.read_int("seed", &seed),
+      o.read_string_array("stop", stops),
   };
   for (const Status& s : checks) {
     if (!s.is_ok()) return EngineError::from(ErrorCode::kBadRequest, s);
@@ -83,8 +87,7 @@ EngineError read_sampler_options(const JsonObject& o, SamplerParams* p, std::vec
   p->presence_penalty = static_cast<float>(presence);
   // No seed: a different sequence every time, as llama.cpp's LLAMA_DEFAULT_SEED.
   p->seed = seed >= 0 ? static_cast<uint32_t>(seed)
-                      : static_cast<uint32_t>(
-                            std::chrono::steady_clock::now().time_since_epoch().count());
+                      : static_cast<uint32_t>(std::chrono::steady_clock::now().time_since_epoch().count());
   return EngineError::none();
 }
 
@@ -120,8 +123,8 @@ std::string EngineJsonApi::load_model(const std::string& options_json) {
     const Status s = o.read_string(key, &name);
     if (!s.is_ok()) return error_json(EngineError::from(ErrorCode::kBadRequest, s));
     if (!parse_kv_cache_type(name, type)) {
-      return error_json(EngineError::make(ErrorCode::kBadRequest,
-                                          format("%s '%s' is not a KV cache type (f16, q8_0, q4_0)", key, name.c_str())));
+      return error_json(EngineError::make(
+          ErrorCode::kBadRequest, format("%s '%s' is not a KV cache type (f16, q8_0, q4_0)", key, name.c_str())));
     }
   }
   e = engine_.load_model(options);
@@ -197,17 +200,23 @@ std::string EngineJsonApi::set_sampler(const std::string& options_json) {
     if (!s.is_ok()) return error_json(EngineError::from(ErrorCode::kBadRequest, s));
   }
   if (top_logprobs < 0 || top_logprobs > kMaxTopLogprobs) {
-    return error_json(EngineError::make(ErrorCode::kBadRequest,
-                                        format("top_logprobs must be an integer in 0..%d", kMaxTopLogprobs)));
+    return error_json(
+        EngineError::make(ErrorCode::kBadRequest, format("top_logprobs must be an integer in 0..%d", kMaxTopLogprobs)));
   }
   if (n_keep < 0 || n_keep > INT32_MAX) {
-    return error_json(EngineError::make(ErrorCode::kBadRequest, format("n_keep %lld is out of range", (long long)n_keep)));
+    return error_json(
+        EngineError::make(ErrorCode::kBadRequest, format("n_keep %lld is out of range", (long long)n_keep)));
   }
   e = engine_.set_context_shift(context_shift, static_cast<int32_t>(n_keep));
   if (!e.ok()) return error_json(e);
   e = engine_.set_sampler(params, std::move(stops), grammar, logprobs ? static_cast<int32_t>(top_logprobs) : -1);
   if (!e.ok()) return error_json(e);
-  return JsonWriter().begin_object().field("ok", true).field("seed", static_cast<uint64_t>(params.seed)).end_object().text();
+  return JsonWriter()
+      .begin_object()
+      .field("ok", true)
+      .field("seed", static_cast<uint64_t>(params.seed))
+      .end_object()
+      .text();
 }
 
 std::string EngineJsonApi::set_prompt(const std::vector<int32_t>& tokens) {

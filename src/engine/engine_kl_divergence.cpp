@@ -38,7 +38,8 @@ EngineError Engine::kl_divergence_begin(Engine& base, const std::string& text, i
   if (n_ctx > loaded) {
     return EngineError::make(ErrorCode::kBadRequest,
                              format("KL divergence context %d exceeds the loaded context %d; load both "
-                                    "models with n_ctx >= %d", n_ctx, loaded, n_ctx));
+                                    "models with n_ctx >= %d",
+                                    n_ctx, loaded, n_ctx));
   }
   // As llama-perplexity: the base's tokens, BOS added when it adds one, specials not parsed.
   std::vector<int32_t> tokens = base.tokenizer_->encode(text, /*add_special=*/true, /*parse_special=*/false);

@@ -37,9 +37,7 @@ class Parser {
     skip_space();
     return pos_ == s_.size() ? Status::ok() : fail("trailing characters");
   }
-  Status fail(const char* what) const {
-    return Status::error(format("invalid JSON at offset %zu: %s", pos_, what));
-  }
+  Status fail(const char* what) const { return Status::error(format("invalid JSON at offset %zu: %s", pos_, what)); }
   void skip_space() {
     while (pos_ < s_.size() && (s_[pos_] == ' ' || s_[pos_] == '\n' || s_[pos_] == '\t' || s_[pos_] == '\r')) ++pos_;
   }
@@ -81,9 +79,19 @@ class Parser {
         if (!consume(',')) return fail("expected ',' or ']'");
       }
     }
-    if (consume_word("true")) { v->kind = JsonValue::Kind::Bool; v->bool_value = true; return Status::ok(); }
-    if (consume_word("false")) { v->kind = JsonValue::Kind::Bool; return Status::ok(); }
-    if (consume_word("null")) { v->kind = JsonValue::Kind::Null; return Status::ok(); }
+    if (consume_word("true")) {
+      v->kind = JsonValue::Kind::Bool;
+      v->bool_value = true;
+      return Status::ok();
+    }
+    if (consume_word("false")) {
+      v->kind = JsonValue::Kind::Bool;
+      return Status::ok();
+    }
+    if (consume_word("null")) {
+      v->kind = JsonValue::Kind::Null;
+      return Status::ok();
+    }
     if (c == '-' || (c >= '0' && c <= '9')) {
       const char* begin = s_.c_str() + pos_;
       char* end = nullptr;
@@ -120,10 +128,14 @@ class Parser {
     for (int i = 0; i < 4; ++i) {
       const char h = s_[pos_++];
       v <<= 4;
-      if (h >= '0' && h <= '9') v |= static_cast<uint32_t>(h - '0');
-      else if (h >= 'a' && h <= 'f') v |= static_cast<uint32_t>(h - 'a' + 10);
-      else if (h >= 'A' && h <= 'F') v |= static_cast<uint32_t>(h - 'A' + 10);
-      else return fail("bad \\u escape");
+      if (h >= '0' && h <= '9')
+        v |= static_cast<uint32_t>(h - '0');
+      else if (h >= 'a' && h <= 'f')
+        v |= static_cast<uint32_t>(h - 'a' + 10);
+      else if (h >= 'A' && h <= 'F')
+        v |= static_cast<uint32_t>(h - 'A' + 10);
+      else
+        return fail("bad \\u escape");
     }
     *out = v;
     return Status::ok();
@@ -181,7 +193,9 @@ Result<JsonObject> JsonObject::parse(const std::string& text) {
   return object;
 }
 
-bool JsonObject::has(const std::string& key) const { return find(key) != nullptr; }
+bool JsonObject::has(const std::string& key) const {
+  return find(key) != nullptr;
+}
 
 const JsonValue* JsonObject::find(const std::string& key) const {
   const auto it = values_.find(key);
@@ -309,7 +323,9 @@ JsonWriter& JsonWriter::field(const char* k, const std::string& value) {
   return *this;
 }
 
-JsonWriter& JsonWriter::field(const char* k, const char* value) { return field(k, std::string(value)); }
+JsonWriter& JsonWriter::field(const char* k, const char* value) {
+  return field(k, std::string(value));
+}
 
 JsonWriter& JsonWriter::field(const char* k, bool value) {
   key(k);

@@ -63,8 +63,8 @@ QuantizedLogProbs encode_log_probs(const float* logits, int32_t n_vocab, uint16_
   return header;
 }
 
-double kl_divergence_at(const QuantizedLogProbs& base, const uint16_t* base_steps,
-                        const float* model_logits, int32_t n_vocab, bool* same_top) {
+double kl_divergence_at(const QuantizedLogProbs& base, const uint16_t* base_steps, const float* model_logits,
+                        int32_t n_vocab, bool* same_top) {
   float max_logit = model_logits[0];
   int32_t model_top = 0;
   for (int32_t i = 1; i < n_vocab; ++i) {
@@ -98,8 +98,10 @@ double kl_divergence_at(const QuantizedLogProbs& base, const uint16_t* base_step
 Result<KlDivergenceRun> KlDivergenceRun::plan(std::vector<int32_t> tokens, int32_t n_ctx, int32_t bos) {
   if (n_ctx < 4) return Status::error(format("KL divergence context must be at least 4, got %d", n_ctx));
   if (tokens.size() < 2 * static_cast<size_t>(n_ctx)) {
-    return Status::error(format("KL divergence with a context of %d needs at least %d tokens; the "
-                                "text has %zu", n_ctx, 2 * n_ctx, tokens.size()));
+    return Status::error(
+        format("KL divergence with a context of %d needs at least %d tokens; the "
+               "text has %zu",
+               n_ctx, 2 * n_ctx, tokens.size()));
   }
   KlDivergenceRun run;
   run.n_chunks_ = static_cast<int32_t>(tokens.size() / static_cast<size_t>(n_ctx));
@@ -113,8 +115,8 @@ template <typename Score>
 Status KlDivergenceRun::evaluate_chunk(Model& model, Score score) {
   const int32_t n_vocab = model.info().n_vocab;
   if (n_ctx_ > model.info().n_ctx) {
-    return Status::error(format("KL divergence context %d exceeds the model's loaded context %d",
-                                n_ctx_, model.info().n_ctx));
+    return Status::error(
+        format("KL divergence context %d exceeds the model's loaded context %d", n_ctx_, model.info().n_ctx));
   }
   chunk_.assign(tokens_.begin() + static_cast<size_t>(next_chunk_) * n_ctx_,
                 tokens_.begin() + static_cast<size_t>(next_chunk_ + 1) * n_ctx_);
@@ -123,8 +125,8 @@ Status KlDivergenceRun::evaluate_chunk(Model& model, Score score) {
   // The first half only fills the KV cache.
   const int32_t first = n_ctx_ / 2;
   const size_t row_bytes = static_cast<size_t>(n_vocab) * sizeof(float);
-  const int32_t block = static_cast<int32_t>(
-      std::max<size_t>(1, std::min<size_t>(kMaxLogitsBlockBytes / row_bytes, n_ctx_ - first)));
+  const int32_t block =
+      static_cast<int32_t>(std::max<size_t>(1, std::min<size_t>(kMaxLogitsBlockBytes / row_bytes, n_ctx_ - first)));
   logits_.resize(static_cast<size_t>(block) * n_vocab);
   WEBGGUF_RETURN_IF_ERROR(model.forward(chunk_.data(), first, 0, false, logits_.data()));
   // Logits at position p predict token p + 1: positions first .. n_ctx - 2 are scored.
@@ -147,7 +149,8 @@ Status KlDivergenceRun::evaluate_base_chunk(Model& base) {
   base_steps_.resize(n_scored * static_cast<size_t>(n_vocab_));
   base_ready_ = false;
   WEBGGUF_RETURN_IF_ERROR(evaluate_chunk(base, [&](int32_t index, const float* logits) {
-    base_headers_[index] = encode_log_probs(logits, n_vocab_, base_steps_.data() + static_cast<size_t>(index) * n_vocab_);
+    base_headers_[index] =
+        encode_log_probs(logits, n_vocab_, base_steps_.data() + static_cast<size_t>(index) * n_vocab_);
     totals_.base.add(token_nll(logits, n_vocab_, chunk_[first + index + 1]));
   }));
   base_ready_ = true;
@@ -157,8 +160,10 @@ Status KlDivergenceRun::evaluate_base_chunk(Model& base) {
 Status KlDivergenceRun::evaluate_model_chunk(Model& model) {
   if (!base_ready_) return Status::error("KL divergence: evaluate the base model's chunk first");
   if (model.info().n_vocab != n_vocab_) {
-    return Status::error(format("KL divergence needs the same vocabulary: the base has %d tokens, "
-                                "the model %d", n_vocab_, model.info().n_vocab));
+    return Status::error(
+        format("KL divergence needs the same vocabulary: the base has %d tokens, "
+               "the model %d",
+               n_vocab_, model.info().n_vocab));
   }
   const int32_t first = n_ctx_ / 2;
   WEBGGUF_RETURN_IF_ERROR(evaluate_chunk(model, [&](int32_t index, const float* logits) {

@@ -31,7 +31,7 @@ struct KlDivergenceTotals {
   PerplexityTotals base;   // NLLs of the base (from its float logits, not the 16-bit copy)
   double kl_sum = 0.0;
   double kl_squared_sum = 0.0;
-  int64_t same_top = 0;    // positions whose most likely token is the same for both
+  int64_t same_top = 0;  // positions whose most likely token is the same for both
   int64_t count = 0;
 
   MeanAndError kl_divergence() const;
@@ -52,8 +52,8 @@ QuantizedLogProbs encode_log_probs(const float* logits, int32_t n_vocab, uint16_
 // KL(base || model) at one position from the base's encoded log-probs and the model's logits,
 // as llama.cpp sums it (base probabilities below e^-16 are skipped). Sets *same_top when both
 // argmaxes (first maximum) agree.
-double kl_divergence_at(const QuantizedLogProbs& base, const uint16_t* base_steps,
-                        const float* model_logits, int32_t n_vocab, bool* same_top);
+double kl_divergence_at(const QuantizedLogProbs& base, const uint16_t* base_steps, const float* model_logits,
+                        int32_t n_vocab, bool* same_top);
 
 class KlDivergenceRun {
  public:
@@ -84,8 +84,8 @@ class KlDivergenceRun {
   int32_t bos_ = -1;
   int32_t n_chunks_ = 0;
   int32_t next_chunk_ = 0;
-  int32_t n_vocab_ = 0;           // of the base, set by evaluate_base_chunk
-  bool base_ready_ = false;       // base_steps_ holds the current chunk
+  int32_t n_vocab_ = 0;      // of the base, set by evaluate_base_chunk
+  bool base_ready_ = false;  // base_steps_ holds the current chunk
   KlDivergenceTotals totals_;
   std::vector<QuantizedLogProbs> base_headers_;  // [scored positions]
   std::vector<uint16_t> base_steps_;             // [scored positions, n_vocab]

@@ -60,28 +60,27 @@ EngineError check_model_support(const GgufFile& file) {
   }
   for (const GgufTensorInfo& t : file.tensors) {
     if (quant_traits(t.type) == nullptr) {
-      return EngineError::make(ErrorCode::kUnsupportedType,
-                               format("tensor '%s' has type %s, which webgguf cannot compute with",
-                                      t.name.c_str(), ggml_type_name(t.type)));
+      return EngineError::make(
+          ErrorCode::kUnsupportedType,
+          format("tensor '%s' has type %s, which webgguf cannot compute with", t.name.c_str(), ggml_type_name(t.type)));
     }
   }
   return EngineError::from(ErrorCode::kInvalidModel, parse_model_config(file).status());
 }
 
-EngineError estimate_model_memory(const GgufFile& file, uint64_t file_size, uint32_t n_ctx,
-                                  MemoryEstimate* memory, KvCacheTypes cache_types) {
+EngineError estimate_model_memory(const GgufFile& file, uint64_t file_size, uint32_t n_ctx, MemoryEstimate* memory,
+                                  KvCacheTypes cache_types) {
   Result<MemoryEstimate> estimate = Model::estimate_memory(file, n_ctx, cache_types);
   if (!estimate.is_ok()) return EngineError::from(ErrorCode::kInvalidModel, estimate.status());
   *memory = estimate.value();
   // The whole file stays in memory (weights are used in place), so it counts, not just tensors.
   const uint64_t needed = file_size + memory->kv_bytes + memory->scratch_bytes;
   if (sizeof(void*) == 4 && needed > kWasm32UsableBytes) {
-    return EngineError::make(
-        ErrorCode::kTooBig,
-        format("the model needs %.2f GB (file %.2f GB + KV cache %.2f GB + scratch %.2f GB) but "
-               "wasm memory holds at most %.2f GB; choose a smaller quantization or context",
-               needed / 1e9, file_size / 1e9, memory->kv_bytes / 1e9, memory->scratch_bytes / 1e9,
-               kWasm32UsableBytes / 1e9));
+    return EngineError::make(ErrorCode::kTooBig,
+                             format("the model needs %.2f GB (file %.2f GB + KV cache %.2f GB + scratch %.2f GB) but "
+                                    "wasm memory holds at most %.2f GB; choose a smaller quantization or context",
+                                    needed / 1e9, file_size / 1e9, memory->kv_bytes / 1e9, memory->scratch_bytes / 1e9,
+                                    kWasm32UsableBytes / 1e9));
   }
   return EngineError::none();
 }

@@ -24,8 +24,8 @@ EngineError check_model_support(const GgufFile& file);
 
 // The file plus KV cache and scratch for n_ctx, compared with the address space when it is
 // 32-bit (wasm); fills *memory. too_big names the sizes.
-EngineError estimate_model_memory(const GgufFile& file, uint64_t file_size, uint32_t n_ctx,
-                                  MemoryEstimate* memory, KvCacheTypes cache_types = KvCacheTypes());
+EngineError estimate_model_memory(const GgufFile& file, uint64_t file_size, uint32_t n_ctx, MemoryEstimate* memory,
+                                  KvCacheTypes cache_types = KvCacheTypes());
 
 struct HeaderProbe {
   enum class State { kOk, kNeedMore, kError } state = State::kError;

@@ -34,8 +34,10 @@ double PerplexityTotals::uncertainty() const {
 Result<PerplexityRun> PerplexityRun::plan(std::vector<int32_t> tokens, int32_t n_ctx, int32_t bos) {
   if (n_ctx < 4) return Status::error(format("perplexity context must be at least 4, got %d", n_ctx));
   if (tokens.size() < 2 * static_cast<size_t>(n_ctx)) {
-    return Status::error(format("perplexity with a context of %d needs at least %d tokens; the text "
-                                "has %zu", n_ctx, 2 * n_ctx, tokens.size()));
+    return Status::error(
+        format("perplexity with a context of %d needs at least %d tokens; the text "
+               "has %zu",
+               n_ctx, 2 * n_ctx, tokens.size()));
   }
   PerplexityRun run;
   run.n_chunks_ = static_cast<int32_t>(tokens.size() / static_cast<size_t>(n_ctx));
@@ -49,8 +51,8 @@ Status PerplexityRun::evaluate_next_chunk(Model& model) {
   if (done()) return Status::error("perplexity: every chunk is already evaluated");
   const int32_t n_vocab = model.info().n_vocab;
   if (n_ctx_ > model.info().n_ctx) {
-    return Status::error(format("perplexity context %d exceeds the model's loaded context %d",
-                                n_ctx_, model.info().n_ctx));
+    return Status::error(
+        format("perplexity context %d exceeds the model's loaded context %d", n_ctx_, model.info().n_ctx));
   }
   std::vector<int32_t> chunk(tokens_.begin() + static_cast<size_t>(next_chunk_) * n_ctx_,
                              tokens_.begin() + static_cast<size_t>(next_chunk_ + 1) * n_ctx_);
@@ -59,8 +61,8 @@ Status PerplexityRun::evaluate_next_chunk(Model& model) {
   // The first half only fills the KV cache; its logits are not scored.
   const int32_t first = n_ctx_ / 2;
   const size_t row_bytes = static_cast<size_t>(n_vocab) * sizeof(float);
-  const int32_t block = static_cast<int32_t>(
-      std::max<size_t>(1, std::min<size_t>(kMaxLogitsBlockBytes / row_bytes, n_ctx_ - first)));
+  const int32_t block =
+      static_cast<int32_t>(std::max<size_t>(1, std::min<size_t>(kMaxLogitsBlockBytes / row_bytes, n_ctx_ - first)));
   logits_.resize(static_cast<size_t>(block) * n_vocab);
   WEBGGUF_RETURN_IF_ERROR(model.forward(chunk.data(), first, 0, false, logits_.data()));
 
@@ -71,8 +73,7 @@ Status PerplexityRun::evaluate_next_chunk(Model& model) {
     for (int32_t i = 0; i < n; ++i) {
       const int32_t pos = start + i;
       if (pos > n_ctx_ - 2) break;
-      totals_.add(token_nll(logits_.data() + static_cast<size_t>(i) * n_vocab, n_vocab,
-                            chunk[pos + 1]));
+      totals_.add(token_nll(logits_.data() + static_cast<size_t>(i) * n_vocab, n_vocab, chunk[pos + 1]));
     }
   }
   ++next_chunk_;

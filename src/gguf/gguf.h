@@ -14,8 +14,19 @@
 namespace webgguf {
 
 enum class GgufValueType : uint32_t {
-  UINT8 = 0, INT8 = 1, UINT16 = 2, INT16 = 3, UINT32 = 4, INT32 = 5, FLOAT32 = 6, BOOL = 7,
-  STRING = 8, ARRAY = 9, UINT64 = 10, INT64 = 11, FLOAT64 = 12,
+  UINT8 = 0,
+  INT8 = 1,
+  UINT16 = 2,
+  INT16 = 3,
+  UINT32 = 4,
+  INT32 = 5,
+  FLOAT32 = 6,
+  BOOL = 7,
+  STRING = 8,
+  ARRAY = 9,
+  UINT64 = 10,
+  INT64 = 11,
+  FLOAT64 = 12,
 };
 const char* gguf_value_type_name(GgufValueType t);
 
@@ -24,13 +35,13 @@ const char* gguf_value_type_name(GgufValueType t);
 struct GgufValue {
   GgufValueType type = GgufValueType::UINT32;
   GgufValueType array_type = GgufValueType::UINT32;  // element type when type == ARRAY
-  uint64_t uint_value = 0;    // UINT8..UINT64, BOOL
-  int64_t int_value = 0;      // INT8..INT64
-  double float_value = 0.0;   // FLOAT32, FLOAT64
-  std::string string_value;   // STRING
-  uint64_t array_count = 0;                // ARRAY
-  std::vector<std::string> array_strings;  // ARRAY of STRING
-  std::vector<uint8_t> array_bytes;        // ARRAY of a numeric/bool type, little-endian
+  uint64_t uint_value = 0;                           // UINT8..UINT64, BOOL
+  int64_t int_value = 0;                             // INT8..INT64
+  double float_value = 0.0;                          // FLOAT32, FLOAT64
+  std::string string_value;                          // STRING
+  uint64_t array_count = 0;                          // ARRAY
+  std::vector<std::string> array_strings;            // ARRAY of STRING
+  std::vector<uint8_t> array_bytes;                  // ARRAY of a numeric/bool type, little-endian
 
   static GgufValue of_u32(uint32_t v);
   static GgufValue of_i32(int32_t v);
@@ -64,10 +75,10 @@ struct GgufFile {
   uint32_t version = 3;
   std::vector<std::pair<std::string, GgufValue>> metadata;  // in file order
   std::vector<GgufTensorInfo> tensors;                      // in file order
-  uint64_t alignment = 32;     // general.alignment
-  uint64_t header_size = 0;    // bytes up to the end of the tensor table
-  uint64_t data_offset = 0;    // absolute offset of the data section (header_size aligned up)
-  uint64_t data_size = 0;      // bytes the tensors need: max(offset + size) over tensors
+  uint64_t alignment = 32;                                  // general.alignment
+  uint64_t header_size = 0;                                 // bytes up to the end of the tensor table
+  uint64_t data_offset = 0;  // absolute offset of the data section (header_size aligned up)
+  uint64_t data_size = 0;    // bytes the tensors need: max(offset + size) over tensors
 
   const GgufValue* find(const std::string& key) const;
   const GgufTensorInfo* find_tensor(const std::string& name) const;
@@ -114,16 +125,22 @@ Result<GgufFile> parse_gguf(const uint8_t* data, size_t size, uint64_t file_size
 bool operator==(const GgufValue& a, const GgufValue& b);
 bool operator==(const GgufTensorInfo& a, const GgufTensorInfo& b);
 bool operator==(const GgufFile& a, const GgufFile& b);
-inline bool operator!=(const GgufValue& a, const GgufValue& b) { return !(a == b); }
-inline bool operator!=(const GgufTensorInfo& a, const GgufTensorInfo& b) { return !(a == b); }
-inline bool operator!=(const GgufFile& a, const GgufFile& b) { return !(a == b); }
+inline bool operator!=(const GgufValue& a, const GgufValue& b) {
+  return !(a == b);
+}
+inline bool operator!=(const GgufTensorInfo& a, const GgufTensorInfo& b) {
+  return !(a == b);
+}
+inline bool operator!=(const GgufFile& a, const GgufFile& b) {
+  return !(a == b);
+}
 
 // Split models: parts named NAME-00001-of-0000N.gguf carrying split.no / split.count /
 // split.tensors.count. Checks that the parts form one model (same count, every index once,
 // no tensor twice, tensor total matches) and returns the parts ordered by split.no.
 struct GgufSplitInfo {
-  uint32_t index = 0;  // split.no (0-based)
-  uint32_t count = 1;  // split.count
+  uint32_t index = 0;         // split.no (0-based)
+  uint32_t count = 1;         // split.count
   uint64_t tensor_count = 0;  // split.tensors.count (total over all parts)
 };
 Result<GgufSplitInfo> gguf_split_info(const GgufFile& file);

@@ -21,8 +21,7 @@ Status GgufByteCursor::check_fits(uint64_t bytes, const char* what) const {
   const uint64_t header_end = saturating_add(end, reserve_);
   if (file_size_ != kUnknownFileSize) {
     if (end > file_size_) {
-      return Status::error(format("%s at offset %" PRIu64 ": %" PRIu64
-                                  " bytes run past end of file (size %" PRIu64 ")",
+      return Status::error(format("%s at offset %" PRIu64 ": %" PRIu64 " bytes run past end of file (size %" PRIu64 ")",
                                   what, pos_, bytes, file_size_));
     }
     if (header_end > file_size_) {
@@ -51,8 +50,7 @@ Status GgufByteCursor::require(uint64_t bytes, const char* what) const {
   const uint64_t with_margin = saturating_add(guess, guess / 8 + kNeedMoreMarginBytes);
   const uint64_t wanted = std::max(minimum, std::min({with_margin, file_size_, kMaxGgufHeaderBytes}));
   return Status::need_more(static_cast<size_t>(wanted),
-                           format("%s at offset %" PRIu64 ": need at least %" PRIu64
-                                  " bytes of header, have %" PRIu64,
+                           format("%s at offset %" PRIu64 ": need at least %" PRIu64 " bytes of header, have %" PRIu64,
                                   what, pos_, minimum, size_));
 }
 

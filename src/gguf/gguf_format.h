@@ -29,10 +29,17 @@ constexpr uint64_t kMinStringBytes = 8;
 // Bytes of one element of a fixed-size value type; 0 for STRING, ARRAY and unknown ids.
 inline uint32_t value_type_size(uint32_t type) {
   switch (static_cast<GgufValueType>(type)) {
-    case GgufValueType::UINT8: case GgufValueType::INT8: case GgufValueType::BOOL: return 1;
-    case GgufValueType::UINT16: case GgufValueType::INT16: return 2;
-    case GgufValueType::UINT32: case GgufValueType::INT32: case GgufValueType::FLOAT32: return 4;
-    case GgufValueType::UINT64: case GgufValueType::INT64: case GgufValueType::FLOAT64: return 8;
+    case GgufValueType::UINT8:
+    case GgufValueType::INT8:
+    case GgufValueType::BOOL: return 1;
+    case GgufValueType::UINT16:
+    case GgufValueType::INT16: return 2;
+    case GgufValueType::UINT32:
+    case GgufValueType::INT32:
+    case GgufValueType::FLOAT32: return 4;
+    case GgufValueType::UINT64:
+    case GgufValueType::INT64:
+    case GgufValueType::FLOAT64: return 8;
     default: return 0;
   }
 }
@@ -41,7 +48,9 @@ inline bool is_known_value_type(uint32_t type) {
   return type <= static_cast<uint32_t>(GgufValueType::FLOAT64);
 }
 
-inline bool is_power_of_two(uint64_t v) { return v != 0 && (v & (v - 1)) == 0; }
+inline bool is_power_of_two(uint64_t v) {
+  return v != 0 && (v & (v - 1)) == 0;
+}
 
 inline uint64_t load_le(const uint8_t* p, uint32_t bytes) {
   uint64_t v = 0;
@@ -81,8 +90,12 @@ inline int64_t sign_extend(uint64_t v, uint32_t bytes) {
 }
 
 // false on overflow.
-inline bool checked_add(uint64_t a, uint64_t b, uint64_t* out) { return !__builtin_add_overflow(a, b, out); }
-inline bool checked_mul(uint64_t a, uint64_t b, uint64_t* out) { return !__builtin_mul_overflow(a, b, out); }
+inline bool checked_add(uint64_t a, uint64_t b, uint64_t* out) {
+  return !__builtin_add_overflow(a, b, out);
+}
+inline bool checked_mul(uint64_t a, uint64_t b, uint64_t* out) {
+  return !__builtin_mul_overflow(a, b, out);
+}
 inline uint64_t saturating_add(uint64_t a, uint64_t b) {
   uint64_t sum;
   return checked_add(a, b, &sum) ? sum : ~0ull;
@@ -116,8 +129,8 @@ inline Status tensor_size_bytes(const uint64_t ne[4], const GgmlTypeInfo& type, 
                                 ne[0], ne[1], ne[2], ne[3]));
   }
   if (ne[0] % type.block_size != 0) {
-    return Status::error(format("row length %" PRIu64 " is not a multiple of the %s block size %" PRIu32,
-                                ne[0], type.name, type.block_size));
+    return Status::error(format("row length %" PRIu64 " is not a multiple of the %s block size %" PRIu32, ne[0],
+                                type.name, type.block_size));
   }
   // With ne[0] == 0 the row count may wrap (unsigned, defined), but the size is then 0.
   const uint64_t n_rows = ne[1] * ne[2] * ne[3];

@@ -110,13 +110,12 @@ class GgufParser {
 
     // Counts must fit in the file (or the header size limit) at their smallest encoding.
     cursor_.set_reserve(0);
-    WEBGGUF_RETURN_IF_ERROR(with_context(
-        cursor_.check_fits(saturating_mul(n_tensors_, kMinTensorInfoBytes), "tensor infos"),
-        format("tensor count %" PRIu64 " at offset 8", n_tensors_)));
+    WEBGGUF_RETURN_IF_ERROR(
+        with_context(cursor_.check_fits(saturating_mul(n_tensors_, kMinTensorInfoBytes), "tensor infos"),
+                     format("tensor count %" PRIu64 " at offset 8", n_tensors_)));
     cursor_.set_reserve(saturating_mul(n_tensors_, kMinTensorInfoBytes));
-    WEBGGUF_RETURN_IF_ERROR(with_context(
-        cursor_.check_fits(saturating_mul(n_kv_, kMinKvBytes), "key/value pairs"),
-        format("key/value count %" PRIu64 " at offset 16", n_kv_)));
+    WEBGGUF_RETURN_IF_ERROR(with_context(cursor_.check_fits(saturating_mul(n_kv_, kMinKvBytes), "key/value pairs"),
+                                         format("key/value count %" PRIu64 " at offset 16", n_kv_)));
     if (n_kv_ > kMaxGgufKeyCount) {
       return Status::error(format("key/value count %" PRIu64 " at offset 16 is more than %" PRIu64
                                   " (real files have fewer than 100 keys)",
@@ -130,12 +129,13 @@ class GgufParser {
     cursor_.set_reserve(rest_after_kv(index) + 4 + 1);  // + value type + smallest value
     std::string key;
     WEBGGUF_RETURN_IF_ERROR(with_context(cursor_.read_string(&key, "key"), format("key #%" PRIu64, index)));
-    if (key.empty()) return Status::error(format("key #%" PRIu64 " at offset %" PRIu64 ": empty key", index, kv_offset));
+    if (key.empty())
+      return Status::error(format("key #%" PRIu64 " at offset %" PRIu64 ": empty key", index, kv_offset));
     const std::string context = format("key '%s'", printable(key).c_str());
     const auto [it, inserted] = file_.metadata_index.emplace(key, file_.metadata.size());
     if (!inserted) {
-      return Status::error(format("%s at offset %" PRIu64 ": duplicate key (first is key #%zu)",
-                                  context.c_str(), kv_offset, it->second));
+      return Status::error(format("%s at offset %" PRIu64 ": duplicate key (first is key #%zu)", context.c_str(),
+                                  kv_offset, it->second));
     }
 
     cursor_.set_reserve(rest_after_kv(index) + 1);
@@ -143,8 +143,8 @@ class GgufParser {
     uint32_t type = 0;
     WEBGGUF_RETURN_IF_ERROR(with_context(cursor_.read_u32(&type, "value type"), context));
     if (!is_known_value_type(type)) {
-      return Status::error(format("%s at offset %" PRIu64 ": unknown value type %" PRIu32,
-                                  context.c_str(), type_offset, type));
+      return Status::error(
+          format("%s at offset %" PRIu64 ": unknown value type %" PRIu32, context.c_str(), type_offset, type));
     }
     cursor_.set_reserve(rest_after_kv(index));
     GgufValue value;
@@ -165,9 +165,10 @@ class GgufParser {
     uint64_t raw = 0;
     WEBGGUF_RETURN_IF_ERROR(cursor_.read_uint(width, &raw, "value"));
     switch (value->type) {
-      case GgufValueType::INT8: case GgufValueType::INT16: case GgufValueType::INT32: case GgufValueType::INT64:
-        value->int_value = sign_extend(raw, width);
-        break;
+      case GgufValueType::INT8:
+      case GgufValueType::INT16:
+      case GgufValueType::INT32:
+      case GgufValueType::INT64: value->int_value = sign_extend(raw, width); break;
       case GgufValueType::FLOAT32: value->float_value = float_from_bits(static_cast<uint32_t>(raw)); break;
       case GgufValueType::FLOAT64: value->float_value = double_from_bits(raw); break;
       default: value->uint_value = raw; break;  // unsigned integers and BOOL (kept as stored)
@@ -181,12 +182,12 @@ class GgufParser {
     cursor_.set_reserve(rest_after_kv(kv_index) + 8);
     WEBGGUF_RETURN_IF_ERROR(cursor_.read_u32(&element_type, "array element type"));
     if (element_type == static_cast<uint32_t>(GgufValueType::ARRAY)) {
-      return Status::error(format("array element type at offset %" PRIu64 ": nested arrays are not supported",
-                                  type_offset));
+      return Status::error(
+          format("array element type at offset %" PRIu64 ": nested arrays are not supported", type_offset));
     }
     if (!is_known_value_type(element_type)) {
-      return Status::error(format("array element type at offset %" PRIu64 ": unknown value type %" PRIu32,
-                                  type_offset, element_type));
+      return Status::error(
+          format("array element type at offset %" PRIu64 ": unknown value type %" PRIu32, type_offset, element_type));
     }
     value->array_type = static_cast<GgufValueType>(element_type);
     cursor_.set_reserve(rest_after_kv(kv_index));
@@ -207,9 +208,8 @@ class GgufParser {
     }
 
     // Each string takes at least its 8-byte length: bound the count before allocating anything.
-    WEBGGUF_RETURN_IF_ERROR(with_context(
-        cursor_.check_fits(saturating_mul(count, kMinStringBytes), "strings"),
-        format("array count %" PRIu64 " at offset %" PRIu64, count, count_offset)));
+    WEBGGUF_RETURN_IF_ERROR(with_context(cursor_.check_fits(saturating_mul(count, kMinStringBytes), "strings"),
+                                         format("array count %" PRIu64 " at offset %" PRIu64, count, count_offset)));
     value->array_strings.reserve(plausible_count(count, kMinStringBytes));
     const uint64_t rest = rest_after_kv(kv_index);
     const uint64_t elements_start = cursor_.offset();
@@ -227,8 +227,8 @@ class GgufParser {
 
   Status apply_alignment(const GgufValue& value, uint64_t type_offset) {
     if (value.type != GgufValueType::UINT32) {
-      return Status::error(format("key '%s' at offset %" PRIu64 ": must be UINT32, not %s", kAlignmentKey,
-                                  type_offset, gguf_value_type_name(value.type)));
+      return Status::error(format("key '%s' at offset %" PRIu64 ": must be UINT32, not %s", kAlignmentKey, type_offset,
+                                  gguf_value_type_name(value.type)));
     }
     if (!is_power_of_two(value.uint_value)) {
       return Status::error(format("key '%s' at offset %" PRIu64 ": %" PRIu64 " is not a nonzero power of two",
@@ -262,8 +262,8 @@ class GgufParser {
     cursor_.set_reserve(rest + 4 + 8);
     WEBGGUF_RETURN_IF_ERROR(with_context(cursor_.read_u32(&info.n_dims, "n_dims"), context));
     if (info.n_dims > kMaxDims) {
-      return Status::error(format("%s: n_dims %" PRIu32 " at offset %" PRIu64 " exceeds %" PRIu32,
-                                  context.c_str(), info.n_dims, dims_offset, kMaxDims));
+      return Status::error(format("%s: n_dims %" PRIu32 " at offset %" PRIu64 " exceeds %" PRIu32, context.c_str(),
+                                  info.n_dims, dims_offset, kMaxDims));
     }
     for (uint32_t d = 0; d < info.n_dims; ++d) {
       cursor_.set_reserve(rest + (info.n_dims - d - 1) * 8 + 4 + 8);
@@ -282,8 +282,8 @@ class GgufParser {
     WEBGGUF_RETURN_IF_ERROR(with_context(cursor_.read_u32(&type_id, "ggml type"), context));
     const GgmlTypeInfo* type = ggml_type_info(type_id);
     if (type == nullptr) {
-      return Status::error(format("%s: unknown ggml type id %" PRIu32 " at offset %" PRIu64,
-                                  context.c_str(), type_id, type_offset));
+      return Status::error(
+          format("%s: unknown ggml type id %" PRIu32 " at offset %" PRIu64, context.c_str(), type_id, type_offset));
     }
     info.type = static_cast<GgmlType>(type_id);
 

@@ -25,8 +25,8 @@ Status read_split_key(const GgufFile& file, const std::string& name, uint64_t* o
   if (value == nullptr) return Status::error(format("split model lacks key 'split.%s'", name.c_str()));
   const uint64_t v = file.get_uint(key, ~0ull);
   if (!value->is_integer() || v == ~0ull) {
-    return Status::error(format("key '%s' must be a non-negative integer, not %s", key.c_str(),
-                                gguf_value_type_name(value->type)));
+    return Status::error(
+        format("key '%s' must be a non-negative integer, not %s", key.c_str(), gguf_value_type_name(value->type)));
   }
   *out = v;
   return Status::ok();
@@ -61,8 +61,8 @@ Result<GgufSplitInfo> gguf_split_info(const GgufFile& file) {
     return Status::error(format("split.no %" PRIu64 " is not below split.count %" PRIu64, index, count));
   }
   if (file.tensors.size() > tensor_count) {
-    return Status::error(format("part %" PRIu64 " holds %zu tensors, more than split.tensors.count %" PRIu64,
-                                index + 1, file.tensors.size(), tensor_count));
+    return Status::error(format("part %" PRIu64 " holds %zu tensors, more than split.tensors.count %" PRIu64, index + 1,
+                                file.tensors.size(), tensor_count));
   }
   info.index = static_cast<uint32_t>(index);
   info.count = static_cast<uint32_t>(count);
@@ -110,8 +110,8 @@ Status validate_split_parts(const std::vector<const GgufFile*>& parts_in_order) 
     total += parts_in_order[i]->tensors.size();
   }
   if (total != first.tensor_count) {
-    return Status::error(format("the parts hold %" PRIu64 " tensors but split.tensors.count is %" PRIu64, total,
-                                first.tensor_count));
+    return Status::error(
+        format("the parts hold %" PRIu64 " tensors but split.tensors.count is %" PRIu64, total, first.tensor_count));
   }
   return Status::ok();
 }
@@ -126,8 +126,8 @@ std::vector<std::string> gguf_split_part_names(const std::string& first_part_nam
   uint32_t index = 0, count = 0;
   if (name[at] != '-' || name.compare(at + 6, kOf.size(), kOf) != 0 ||
       name.compare(name.size() - kExtension.size(), kExtension.size(), kExtension) != 0 ||
-      !parse_digits(name, at + 1, 5, &index) || !parse_digits(name, at + 6 + kOf.size(), 5, &count) ||
-      index == 0 || count == 0 || index > count) {
+      !parse_digits(name, at + 1, 5, &index) || !parse_digits(name, at + 6 + kOf.size(), 5, &count) || index == 0 ||
+      count == 0 || index > count) {
     return {};
   }
   const std::string prefix = name.substr(0, at);

@@ -40,7 +40,9 @@ bool is_unsigned_integer(GgufValueType t) {
   return t == GgufValueType::UINT8 || t == GgufValueType::UINT16 || t == GgufValueType::UINT32 ||
          t == GgufValueType::UINT64;
 }
-bool is_float(GgufValueType t) { return t == GgufValueType::FLOAT32 || t == GgufValueType::FLOAT64; }
+bool is_float(GgufValueType t) {
+  return t == GgufValueType::FLOAT32 || t == GgufValueType::FLOAT64;
+}
 
 GgufValue array_of(GgufValueType element_type, uint64_t count) {
   GgufValue v;
@@ -118,7 +120,9 @@ GgufValue GgufValue::of_i32_array(const std::vector<int32_t>& v) {
   return value;
 }
 
-bool GgufValue::is_integer() const { return is_signed_integer(type) || is_unsigned_integer(type); }
+bool GgufValue::is_integer() const {
+  return is_signed_integer(type) || is_unsigned_integer(type);
+}
 
 double GgufValue::array_number(uint64_t i) const {
   const uint32_t width = value_type_size(static_cast<uint32_t>(array_type));
@@ -201,24 +205,22 @@ bool operator==(const GgufValue& a, const GgufValue& b) {
   switch (a.type) {
     case GgufValueType::STRING: return a.string_value == b.string_value;
     case GgufValueType::ARRAY:
-      return a.array_type == b.array_type && a.array_count == b.array_count &&
-             a.array_strings == b.array_strings && a.array_bytes == b.array_bytes;
+      return a.array_type == b.array_type && a.array_count == b.array_count && a.array_strings == b.array_strings &&
+             a.array_bytes == b.array_bytes;
     case GgufValueType::FLOAT32:
     case GgufValueType::FLOAT64: return bits_of_double(a.float_value) == bits_of_double(b.float_value);
-    default:
-      return is_signed_integer(a.type) ? a.int_value == b.int_value : a.uint_value == b.uint_value;
+    default: return is_signed_integer(a.type) ? a.int_value == b.int_value : a.uint_value == b.uint_value;
   }
 }
 
 bool operator==(const GgufTensorInfo& a, const GgufTensorInfo& b) {
-  return a.name == b.name && a.n_dims == b.n_dims && std::memcmp(a.ne, b.ne, sizeof a.ne) == 0 &&
-         a.type == b.type && a.offset == b.offset && a.size_bytes == b.size_bytes;
+  return a.name == b.name && a.n_dims == b.n_dims && std::memcmp(a.ne, b.ne, sizeof a.ne) == 0 && a.type == b.type &&
+         a.offset == b.offset && a.size_bytes == b.size_bytes;
 }
 
 bool operator==(const GgufFile& a, const GgufFile& b) {
-  return a.version == b.version && a.metadata == b.metadata && a.tensors == b.tensors &&
-         a.alignment == b.alignment && a.header_size == b.header_size &&
-         a.data_offset == b.data_offset && a.data_size == b.data_size;
+  return a.version == b.version && a.metadata == b.metadata && a.tensors == b.tensors && a.alignment == b.alignment &&
+         a.header_size == b.header_size && a.data_offset == b.data_offset && a.data_size == b.data_size;
 }
 
 }  // namespace webgguf

@@ -40,7 +40,8 @@ class ByteWriter {
 
 Status validate_value(const std::string& key, const GgufValue& value) {
   const uint32_t type = static_cast<uint32_t>(value.type);
-  if (!is_known_value_type(type)) return Status::error(format("key '%s': unknown value type %" PRIu32, key.c_str(), type));
+  if (!is_known_value_type(type))
+    return Status::error(format("key '%s': unknown value type %" PRIu32, key.c_str(), type));
   if (value.type != GgufValueType::ARRAY) return Status::ok();
 
   const uint32_t element_type = static_cast<uint32_t>(value.array_type);
@@ -52,16 +53,15 @@ Status validate_value(const std::string& key, const GgufValue& value) {
   }
   if (value.array_type == GgufValueType::STRING) {
     if (value.array_strings.size() != value.array_count) {
-      return Status::error(format("key '%s': array_count %" PRIu64 " but %zu strings", key.c_str(),
-                                  value.array_count, value.array_strings.size()));
+      return Status::error(format("key '%s': array_count %" PRIu64 " but %zu strings", key.c_str(), value.array_count,
+                                  value.array_strings.size()));
     }
     return Status::ok();
   }
   uint64_t bytes = 0;
   if (!checked_mul(value.array_count, value_type_size(element_type), &bytes) || bytes != value.array_bytes.size()) {
-    return Status::error(format("key '%s': array_count %" PRIu64 " of %s does not match %zu element bytes",
-                                key.c_str(), value.array_count, gguf_value_type_name(value.array_type),
-                                value.array_bytes.size()));
+    return Status::error(format("key '%s': array_count %" PRIu64 " of %s does not match %zu element bytes", key.c_str(),
+                                value.array_count, gguf_value_type_name(value.array_type), value.array_bytes.size()));
   }
   return Status::ok();
 }
@@ -81,7 +81,10 @@ void write_value(ByteWriter& out, const GgufValue& value) {
       return;
     case GgufValueType::FLOAT32: out.uint(bits_of_float(static_cast<float>(value.float_value)), 4); return;
     case GgufValueType::FLOAT64: out.uint(bits_of_double(value.float_value), 8); return;
-    case GgufValueType::INT8: case GgufValueType::INT16: case GgufValueType::INT32: case GgufValueType::INT64:
+    case GgufValueType::INT8:
+    case GgufValueType::INT16:
+    case GgufValueType::INT32:
+    case GgufValueType::INT64:
       out.uint(static_cast<uint64_t>(value.int_value), value_type_size(static_cast<uint32_t>(value.type)));
       return;
     default: out.uint(value.uint_value, value_type_size(static_cast<uint32_t>(value.type))); return;
@@ -93,8 +96,8 @@ Status validate_metadata(const GgufFile& file) {
     return Status::error(format("GGUF version %" PRIu32 " cannot be written (only versions 2 and 3)", file.version));
   }
   if (!is_power_of_two(file.alignment) || file.alignment > kMaxGgufAlignment) {
-    return Status::error(format("alignment %" PRIu64 " is not a power of two up to %" PRIu64, file.alignment,
-                                kMaxGgufAlignment));
+    return Status::error(
+        format("alignment %" PRIu64 " is not a power of two up to %" PRIu64, file.alignment, kMaxGgufAlignment));
   }
   std::unordered_set<std::string> keys;
   bool has_alignment_key = false;
@@ -105,8 +108,8 @@ Status validate_metadata(const GgufFile& file) {
     if (key == kAlignmentKey) {
       has_alignment_key = true;
       if (value.type != GgufValueType::UINT32 || value.uint_value != file.alignment) {
-        return Status::error(format("key '%s' must be UINT32 %" PRIu64 " (the file's alignment)", kAlignmentKey,
-                                    file.alignment));
+        return Status::error(
+            format("key '%s' must be UINT32 %" PRIu64 " (the file's alignment)", kAlignmentKey, file.alignment));
       }
     }
   }
@@ -128,8 +131,8 @@ Status layout_tensors(const GgufFile& file, std::vector<GgufTensorInfo>* laid_ou
     if (t.n_dims > kMaxDims) return Status::error(format("tensor '%s': n_dims %" PRIu32 " exceeds 4", name, t.n_dims));
     for (uint32_t d = t.n_dims; d < kMaxDims; ++d) {
       if (t.ne[d] != 1) {
-        return Status::error(format("tensor '%s': dimension %" PRIu32 " is %" PRIu64 " beyond n_dims %" PRIu32,
-                                    name, d, t.ne[d], t.n_dims));
+        return Status::error(format("tensor '%s': dimension %" PRIu32 " is %" PRIu64 " beyond n_dims %" PRIu32, name, d,
+                                    t.ne[d], t.n_dims));
       }
     }
     const GgmlTypeInfo* type = ggml_type_info(t.type);

@@ -55,7 +55,9 @@ HWY_INLINE VI32 SignedGroupDot(VI16 magnitudes, uint8_t signs, const int8_t* q8,
   return MulAddPairs(weights, LoadI8AsI16(q8), acc);
 }
 
-HWY_INLINE VI32 Scaled(VI32 sums, int32_t scale) { return hn::Mul(sums, hn::Set(DI32(), scale)); }
+HWY_INLINE VI32 Scaled(VI32 sums, int32_t scale) {
+  return hn::Mul(sums, hn::Set(DI32(), scale));
+}
 
 HWY_INLINE uint32_t LoadU32(const void* p) {
   uint32_t v;
@@ -88,8 +90,8 @@ HWY_INLINE int32_t BlockSumIQ2_XS(const BlockIQ2_XS& w, const int8_t* q8) {
       const uint16_t q = LoadU16(w.qs + 4 * ib + l);
       sums[l / 2] = SignedGroupDot(GridPoint(kGridIQ2XS, q & 511), kSignsIQ2XS[q >> 9], q8 + 8 * l, sums[l / 2]);
     }
-    total = hn::Add(total, hn::Add(Scaled(sums[0], 2 * (w.scales[ib] & 0xf) + 1),
-                                   Scaled(sums[1], 2 * (w.scales[ib] >> 4) + 1)));
+    total = hn::Add(
+        total, hn::Add(Scaled(sums[0], 2 * (w.scales[ib] & 0xf) + 1), Scaled(sums[1], 2 * (w.scales[ib] >> 4) + 1)));
   }
   return ReduceSum(total);
 }
@@ -104,8 +106,8 @@ HWY_INLINE int32_t BlockSumIQ2_S(const BlockIQ2_S& w, const int8_t* q8) {
       const uint32_t index = w.qs[4 * ib + l] | ((w.qh[ib] << (8 - 2 * l)) & 0x300);
       sums[l / 2] = SignedGroupDot(GridPoint(kGridIQ2S, index), signs[4 * ib + l], q8 + 8 * l, sums[l / 2]);
     }
-    total = hn::Add(total, hn::Add(Scaled(sums[0], 2 * (w.scales[ib] & 0xf) + 1),
-                                   Scaled(sums[1], 2 * (w.scales[ib] >> 4) + 1)));
+    total = hn::Add(
+        total, hn::Add(Scaled(sums[0], 2 * (w.scales[ib] & 0xf) + 1), Scaled(sums[1], 2 * (w.scales[ib] >> 4) + 1)));
   }
   return ReduceSum(total);
 }
@@ -137,8 +139,8 @@ HWY_INLINE int32_t BlockSumIQ3_S(const BlockIQ3_S& w, const int8_t* q8) {
     for (int l = 0; l < 4; ++l) {
       const uint32_t first = qs[2 * l] | ((high << (8 - 2 * l)) & 256);
       const uint32_t second = qs[2 * l + 1] | ((high << (7 - 2 * l)) & 256);
-      sums[l % 2] = SignedGroupDot(GridPointPair(kGridIQ3S, first, second), w.signs[4 * ib + l], q8 + 8 * l,
-                                   sums[l % 2]);
+      sums[l % 2] =
+          SignedGroupDot(GridPointPair(kGridIQ3S, first, second), w.signs[4 * ib + l], q8 + 8 * l, sums[l % 2]);
     }
     const int scale = ib % 2 ? w.scales[ib / 2] >> 4 : w.scales[ib / 2] & 0xf;
     total = hn::Add(total, Scaled(hn::Add(sums[0], sums[1]), 2 * scale + 1));

@@ -62,8 +62,7 @@ HWY_INLINE float DotQ2_K(const BlockQ2_K& w, const BlockQ8_K& a, float a_scale, 
   const VI16 mins_hi = hn::ShiftRight<4>(LoadU8AsI16(w.scales + 8));
   const float d = LoadHalf(halves, &w.d) * a_scale;
   const float dmin = LoadHalf(halves, &w.dmin) * a_scale;
-  return d * static_cast<float>(ReduceSum(sum)) -
-         dmin * static_cast<float>(ReduceSum(BsumsDot(a, mins_lo, mins_hi)));
+  return d * static_cast<float>(ReduceSum(sum)) - dmin * static_cast<float>(ReduceSum(BsumsDot(a, mins_lo, mins_hi)));
 }
 
 // ---- Q3_K: 16 groups of 16, q = 2 low bits + high bit - 4, 6-bit scales - 32 ----
@@ -126,8 +125,9 @@ HWY_INLINE float DotQ3_K(const BlockQ3_K& w, const BlockQ8_K& a, float a_scale, 
   }
   // The stored quants are q + 4 (0..7): subtract 4 * sum_g scale_g * bsum_g.
   const VI8 scale_bytes = hn::Sub(
-      hn::BitCast(DI8(), MakeU32x4(static_cast<uint32_t>(scales.words[0]), static_cast<uint32_t>(scales.words[0] >> 32),
-                                   static_cast<uint32_t>(scales.words[1]), static_cast<uint32_t>(scales.words[1] >> 32))),
+      hn::BitCast(DI8(),
+                  MakeU32x4(static_cast<uint32_t>(scales.words[0]), static_cast<uint32_t>(scales.words[0] >> 32),
+                            static_cast<uint32_t>(scales.words[1]), static_cast<uint32_t>(scales.words[1] >> 32))),
       hn::Set(DI8(), 32));
   const VI32 offset = BsumsDot(a, WidenLowerI8(scale_bytes), WidenUpperI8(scale_bytes));
   sum = hn::Sub(sum, hn::ShiftLeft<2>(offset));
@@ -200,13 +200,15 @@ HWY_INLINE VI32 DotNibbleGroupsHighBit(const uint8_t* qs, const uint8_t* qh, con
     const VU8 b1 = hn::LoadU(du8, qs + 16);
     const VU8 low0 = hn::Or(hn::And(b0, low4), hn::And(ShiftBytesLeftUnmasked<4>(h0), bit4));
     const VU8 low1 = hn::Or(hn::And(b1, low4), hn::And(ShiftBytesLeftUnmasked<4>(h1), bit4));
-    const VU8 high0 = hn::Or(hn::And(ShiftBytesRightUnmasked<4>(b0), low4), hn::And(ShiftBytesLeftUnmasked<3>(h0), bit4));
-    const VU8 high1 = hn::Or(hn::And(ShiftBytesRightUnmasked<4>(b1), low4), hn::And(ShiftBytesLeftUnmasked<3>(h1), bit4));
+    const VU8 high0 =
+        hn::Or(hn::And(ShiftBytesRightUnmasked<4>(b0), low4), hn::And(ShiftBytesLeftUnmasked<3>(h0), bit4));
+    const VU8 high1 =
+        hn::Or(hn::And(ShiftBytesRightUnmasked<4>(b1), low4), hn::And(ShiftBytesLeftUnmasked<3>(h1), bit4));
     sum = ScaleSum(Dot32Widening(WidenLowerU8(low0), WidenUpperU8(low0), WidenLowerU8(low1), WidenUpperU8(low1), q8),
                    static_cast<int32_t>(scales & 0xFF), sum);
-    sum = ScaleSum(Dot32Widening(WidenLowerU8(high0), WidenUpperU8(high0), WidenLowerU8(high1),
-                                 WidenUpperU8(high1), q8 + 32),
-                   static_cast<int32_t>((scales >> 8) & 0xFF), sum);
+    sum = ScaleSum(
+        Dot32Widening(WidenLowerU8(high0), WidenUpperU8(high0), WidenLowerU8(high1), WidenUpperU8(high1), q8 + 32),
+        static_cast<int32_t>((scales >> 8) & 0xFF), sum);
     h0 = ShiftBytesRightUnmasked<2>(h0);
     h1 = ShiftBytesRightUnmasked<2>(h1);
   }
@@ -253,8 +255,8 @@ HWY_INLINE float DotQ6_K(const BlockQ6_K& w, const BlockQ8_K& a, float a_scale, 
     sum = ScaleSum(Dot16(WidenLowerU8(part1), WidenUpperU8(part1), q8 + 32), sc[2], sum);
     const VU8 part2 = hn::Or(hn::And(ShiftBytesRightUnmasked<4>(a_bytes), mask4), hn::And(h, mask_high));
     sum = ScaleSum(Dot16(WidenLowerU8(part2), WidenUpperU8(part2), q8 + 64), sc[4], sum);
-    const VU8 part3 = hn::Or(hn::And(ShiftBytesRightUnmasked<4>(b_bytes), mask4),
-                             hn::And(ShiftBytesRightUnmasked<2>(h), mask_high));
+    const VU8 part3 =
+        hn::Or(hn::And(ShiftBytesRightUnmasked<4>(b_bytes), mask4), hn::And(ShiftBytesRightUnmasked<2>(h), mask_high));
     sum = ScaleSum(Dot16(WidenLowerU8(part3), WidenUpperU8(part3), q8 + 96), sc[6], sum);
     // Next pair of the half, or the first pair of the next half.
     const bool half_done = step & 1;

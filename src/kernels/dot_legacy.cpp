@@ -55,8 +55,7 @@ HWY_INLINE Nibbles32 LoadQ5Quants(const uint8_t* qs, const uint8_t* qh, const Hi
 HWY_INLINE VI32 DotQ4_0(const BlockQ4_0& w, const BlockQ8_0& a) {
   const VI16 eight = hn::Set(DI16(), 8);
   const Nibbles32 q = LoadNibbles32(w.qs);
-  return Dot32Widening(hn::Sub(q.w0, eight), hn::Sub(q.w1, eight), hn::Sub(q.w2, eight),
-                       hn::Sub(q.w3, eight), a.qs);
+  return Dot32Widening(hn::Sub(q.w0, eight), hn::Sub(q.w1, eight), hn::Sub(q.w2, eight), hn::Sub(q.w3, eight), a.qs);
 }
 HWY_INLINE VI32 DotQ4_1(const BlockQ4_1& w, const BlockQ8_1& a) {
   const Nibbles32 q = LoadNibbles32(w.qs);
@@ -71,14 +70,13 @@ HWY_INLINE VI32 DotQ5_1(const BlockQ5_1& w, const BlockQ8_1& a) {
   return Dot32Widening(q.w0, q.w1, q.w2, q.w3, a.qs);
 }
 HWY_INLINE VI32 DotQ8_0(const BlockQ8_0& w, const BlockQ8_0& a) {
-  return Dot32Widening(LoadI8AsI16(w.qs), LoadI8AsI16(w.qs + 8), LoadI8AsI16(w.qs + 16),
-                       LoadI8AsI16(w.qs + 24), a.qs);
+  return Dot32Widening(LoadI8AsI16(w.qs), LoadI8AsI16(w.qs + 8), LoadI8AsI16(w.qs + 16), LoadI8AsI16(w.qs + 24), a.qs);
 }
 
 // d_w * d_a * sum(q_w * q_a); with a min (Q4_1, Q5_1, against Q8_1) plus m_w * s_a, where the
 // activation block carries s_a = d_a * sum(q_a).
-template <typename WeightBlock, typename ActivationBlock,
-          VI32 (*BlockDot)(const WeightBlock&, const ActivationBlock&), bool kMin>
+template <typename WeightBlock, typename ActivationBlock, VI32 (*BlockDot)(const WeightBlock&, const ActivationBlock&),
+          bool kMin>
 struct LegacyKernel {
   using Weight = WeightBlock;
   using Activation = ActivationBlock;

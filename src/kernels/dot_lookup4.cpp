@@ -29,9 +29,7 @@ struct LookupKernel {
   using Weight = WeightBlock;
   using Activation = BlockQ8_0;
   static constexpr bool kHasMin = false;
-  static VI32 Dot(const Weight& w, const Activation& a) {
-    return DotLookup32(hn::LoadU(DI8(), kLevels), w.qs, a.qs);
-  }
+  static VI32 Dot(const Weight& w, const Activation& a) { return DotLookup32(hn::LoadU(DI8(), kLevels), w.qs, a.qs); }
   static VF32 WeightScaleSplat(const Weight& w, const float* halves);
 };
 

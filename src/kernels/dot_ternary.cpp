@@ -28,8 +28,8 @@ HWY_INLINE VI32 DotTQ2_0(const BlockTQ2_0& w, const BlockQ8_K& a) {
     VI16 q[4];
     for (int k = 0; k < 4; ++k) q[k] = LoadU8AsI16(w.qs + 32 * half + 8 * k);
     for (int l = 0; l < 4; ++l) {
-      sum = hn::Add(sum, Dot32(hn::And(q[0], three), hn::And(q[1], three), hn::And(q[2], three),
-                               hn::And(q[3], three), a.qs + 128 * half + 32 * l));
+      sum = hn::Add(sum, Dot32(hn::And(q[0], three), hn::And(q[1], three), hn::And(q[2], three), hn::And(q[3], three),
+                               a.qs + 128 * half + 32 * l));
       for (int k = 0; k < 4; ++k) q[k] = hn::ShiftRight<2>(q[k]);
     }
   }
@@ -55,8 +55,7 @@ HWY_INLINE VI32 DotTQ1_0(const BlockTQ1_0& w, const BlockQ8_K& a) {
   for (int k = 0; k < 4; ++k) b[k] = hn::BitCast(du, LoadU8AsI16(w.qs + 8 * k));
   for (int l = 0; l < 5; ++l) {
     const uint16_t p = kPowersOf3[l];
-    sum = hn::Add(sum, Dot32(Trit(b[0], p), Trit(b[1], p), Trit(b[2], p), Trit(b[3], p),
-                             a.qs + 32 * l));
+    sum = hn::Add(sum, Dot32(Trit(b[0], p), Trit(b[1], p), Trit(b[2], p), Trit(b[3], p), a.qs + 32 * l));
   }
   // qs[32..47]: element 160 + 16*l + m is trit l of qs[32 + m].
   const VU16 c0 = hn::BitCast(du, LoadU8AsI16(w.qs + 32));

@@ -82,13 +82,11 @@ struct HalfRowKernel {
 
 void dot_tokens_f16(int64_t n, const void* weights, const uint8_t* activations, size_t activation_row_bytes,
                     int n_tokens, float* out, int64_t out_stride) {
-  DispatchTokens<HalfRowKernel<HalfFormat>>(n, weights, activations, activation_row_bytes, n_tokens, out,
-                                            out_stride);
+  DispatchTokens<HalfRowKernel<HalfFormat>>(n, weights, activations, activation_row_bytes, n_tokens, out, out_stride);
 }
 void dot_tokens_bf16(int64_t n, const void* weights, const uint8_t* activations, size_t activation_row_bytes,
                      int n_tokens, float* out, int64_t out_stride) {
-  DispatchTokens<HalfRowKernel<Bf16Format>>(n, weights, activations, activation_row_bytes, n_tokens, out,
-                                            out_stride);
+  DispatchTokens<HalfRowKernel<Bf16Format>>(n, weights, activations, activation_row_bytes, n_tokens, out, out_stride);
 }
 
 }  // namespace webgguf

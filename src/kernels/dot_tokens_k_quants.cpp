@@ -60,8 +60,7 @@ struct Q2_KKernel {
           const VI16 first = hn::Set(DI16(), static_cast<int16_t>(block.scales[group] & 0xF));
           const VI16 second = hn::Set(DI16(), static_cast<int16_t>(block.scales[group + 1] & 0xF));
           const int offset = 128 * half + 32 * j;
-          AccumulateGroup16(hn::Mul(hn::And(q0, three), first), hn::Mul(hn::And(q1, three), first), a, i, offset,
-                            sum);
+          AccumulateGroup16(hn::Mul(hn::And(q0, three), first), hn::Mul(hn::And(q1, three), first), a, i, offset, sum);
           AccumulateGroup16(hn::Mul(hn::And(q2v, three), second), hn::Mul(hn::And(q3, three), second), a, i,
                             offset + 16, sum);
           q0 = hn::ShiftRight<2>(q0);
@@ -134,8 +133,7 @@ struct Q3_KKernel {
           AccumulateGroup16(hn::Mul(hn::Or(hn::And(q0, three), hn::And(h0, four)), first),
                             hn::Mul(hn::Or(hn::And(q1, three), hn::And(h1, four)), first), a, i, offset, sum);
           AccumulateGroup16(hn::Mul(hn::Or(hn::And(q2, three), hn::And(h2, four)), second),
-                            hn::Mul(hn::Or(hn::And(q3v, three), hn::And(h3, four)), second), a, i, offset + 16,
-                            sum);
+                            hn::Mul(hn::Or(hn::And(q3v, three), hn::And(h3, four)), second), a, i, offset + 16, sum);
           q0 = hn::ShiftRight<2>(q0);
           q1 = hn::ShiftRight<2>(q1);
           q2 = hn::ShiftRight<2>(q2);
@@ -179,8 +177,8 @@ HWY_INLINE VI32 MinsDot(const BlockQ8_K& a, VI16 mins) {
 
 // One group of 32 scaled quants dotted with every token's activations at `offset`.
 template <int kTokens>
-HWY_INLINE void AccumulateGroup32(const VI16 (&q)[4], const TokenRows<BlockQ8_K, kTokens>& a, int64_t i,
-                                  int offset, VI32 (&sum)[kTokens]) {
+HWY_INLINE void AccumulateGroup32(const VI16 (&q)[4], const TokenRows<BlockQ8_K, kTokens>& a, int64_t i, int offset,
+                                  VI32 (&sum)[kTokens]) {
   for (int t = 0; t < kTokens; ++t) {
     sum[t] = DotAccumulate32(q[0], q[1], q[2], q[3], a.block(t, i).qs + offset, sum[t]);
   }
@@ -313,13 +311,11 @@ void dot_tokens_q3_K(int64_t n, const void* weights, const uint8_t* activations,
 }
 void dot_tokens_q4_K(int64_t n, const void* weights, const uint8_t* activations, size_t activation_row_bytes,
                      int n_tokens, float* out, int64_t out_stride) {
-  DispatchTokens<Q45_KKernel<BlockQ4_K>>(n, weights, activations, activation_row_bytes, n_tokens, out,
-                                         out_stride);
+  DispatchTokens<Q45_KKernel<BlockQ4_K>>(n, weights, activations, activation_row_bytes, n_tokens, out, out_stride);
 }
 void dot_tokens_q5_K(int64_t n, const void* weights, const uint8_t* activations, size_t activation_row_bytes,
                      int n_tokens, float* out, int64_t out_stride) {
-  DispatchTokens<Q45_KKernel<BlockQ5_K>>(n, weights, activations, activation_row_bytes, n_tokens, out,
-                                         out_stride);
+  DispatchTokens<Q45_KKernel<BlockQ5_K>>(n, weights, activations, activation_row_bytes, n_tokens, out, out_stride);
 }
 void dot_tokens_q6_K(int64_t n, const void* weights, const uint8_t* activations, size_t activation_row_bytes,
                      int n_tokens, float* out, int64_t out_stride) {

@@ -71,18 +71,15 @@ struct UnpackQ8_0 {
 
 void dot_tokens_q4_0(int64_t n, const void* weights, const uint8_t* activations, size_t activation_row_bytes,
                      int n_tokens, float* out, int64_t out_stride) {
-  DispatchTokens<Blocks32Kernel<UnpackQ4_0>>(n, weights, activations, activation_row_bytes, n_tokens, out,
-                                             out_stride);
+  DispatchTokens<Blocks32Kernel<UnpackQ4_0>>(n, weights, activations, activation_row_bytes, n_tokens, out, out_stride);
 }
 void dot_tokens_q5_0(int64_t n, const void* weights, const uint8_t* activations, size_t activation_row_bytes,
                      int n_tokens, float* out, int64_t out_stride) {
-  DispatchTokens<Blocks32Kernel<UnpackQ5_0>>(n, weights, activations, activation_row_bytes, n_tokens, out,
-                                             out_stride);
+  DispatchTokens<Blocks32Kernel<UnpackQ5_0>>(n, weights, activations, activation_row_bytes, n_tokens, out, out_stride);
 }
 void dot_tokens_q8_0(int64_t n, const void* weights, const uint8_t* activations, size_t activation_row_bytes,
                      int n_tokens, float* out, int64_t out_stride) {
-  DispatchTokens<Blocks32Kernel<UnpackQ8_0>>(n, weights, activations, activation_row_bytes, n_tokens, out,
-                                             out_stride);
+  DispatchTokens<Blocks32Kernel<UnpackQ8_0>>(n, weights, activations, activation_row_bytes, n_tokens, out, out_stride);
 }
 
 }  // namespace webgguf

@@ -20,8 +20,8 @@ struct MatmulJob {
 
 void run_rows(const MatmulTask& task, int64_t row_begin, int64_t row_end, int n_tokens) {
   const MatmulWeights& w = *task.weights;
-  const int tile = static_cast<int>(std::clamp<size_t>(
-      kTileActivationBytes / std::max<size_t>(task.activation_row_bytes, 1), 1, n_tokens));
+  const int tile = static_cast<int>(
+      std::clamp<size_t>(kTileActivationBytes / std::max<size_t>(task.activation_row_bytes, 1), 1, n_tokens));
   for (int t0 = 0; t0 < n_tokens; t0 += tile) {
     const int t1 = std::min(n_tokens, t0 + tile);
     for (int64_t r = row_begin; r < row_end; ++r) {
@@ -35,8 +35,7 @@ void run_rows(const MatmulTask& task, int64_t row_begin, int64_t row_end, int n_
         continue;
       }
       for (int t = t0; t < t1; ++t) {
-        task.out[t * task.out_stride + r] =
-            w.dot(w.n_cols, row, task.activations + t * task.activation_row_bytes);
+        task.out[t * task.out_stride + r] = w.dot(w.n_cols, row, task.activations + t * task.activation_row_bytes);
       }
     }
   }

@@ -20,8 +20,8 @@ using RowDotFn = float (*)(int64_t n, const void* weights, const void* activatio
 struct MatmulWeights {
   const uint8_t* data = nullptr;  // n_rows rows of row_bytes
   size_t row_bytes = 0;
-  int64_t n_rows = 0;             // output features
-  int64_t n_cols = 0;             // input features
+  int64_t n_rows = 0;  // output features
+  int64_t n_cols = 0;  // input features
   RowDotFn dot = nullptr;
   // Optional: the same dot products for up to kMaxDotTokens tokens per call (prefill), with
   // results equal to `dot`'s (see vec_dot_tokens.h); nullptr -> `dot` per token.
@@ -33,7 +33,7 @@ struct MatmulTask {
   const MatmulWeights* weights;
   const uint8_t* activations;  // n_tokens rows of activation_row_bytes, in the vec_dot type
   size_t activation_row_bytes;
-  float* out;                  // [n_tokens][out_stride]; row r of token t goes to out[t * out_stride + r]
+  float* out;  // [n_tokens][out_stride]; row r of token t goes to out[t * out_stride + r]
   int64_t out_stride;
 };
 

@@ -75,8 +75,10 @@ float soft_capped(float score, float softcap) {
 
 // One cached row as f32.
 void load_row(const KvRowFormat& format, const uint8_t* row_bytes, int head_dim, float* row) {
-  if (format.f16) load_cached_row(reinterpret_cast<const uint16_t*>(row_bytes), head_dim, row);
-  else format.dequantize(row_bytes, row, head_dim);
+  if (format.f16)
+    load_cached_row(reinterpret_cast<const uint16_t*>(row_bytes), head_dim, row);
+  else
+    format.dequantize(row_bytes, row, head_dim);
 }
 
 // The n_group query heads that share one kv head, for one token: each cached row is converted
@@ -93,7 +95,8 @@ void attend_group(const float* q, int64_t q_head_stride, int n_group, const KvSp
   float* row = scratch + static_cast<int64_t>(n_group) * n_kv;
   uint8_t* queries = reinterpret_cast<uint8_t*>(row + head_dim);
   if (!keys.f16) {
-    for (int g = 0; g < n_group; ++g) keys.quantize_query(q + g * q_head_stride, queries + g * keys.query_row_bytes, head_dim);
+    for (int g = 0; g < n_group; ++g)
+      keys.quantize_query(q + g * q_head_stride, queries + g * keys.query_row_bytes, head_dim);
   }
   int64_t r = kv.first % kv.rows;
   for (int t = 0; t < n_kv; ++t, r = r + 1 == kv.rows ? 0 : r + 1) {
@@ -166,12 +169,13 @@ AttentionShape single_head_shape(int n_kv, int head_dim) {
 
 int64_t attention_scratch_floats(const AttentionShape& shape, int64_t n_ctx) {
   const int64_t n_group = shape.n_head / shape.n_head_kv;
-  const int64_t query_floats = shape.keys.f16 ? 0 : (n_group * static_cast<int64_t>(shape.keys.query_row_bytes) + 3) / 4;
+  const int64_t query_floats =
+      shape.keys.f16 ? 0 : (n_group * static_cast<int64_t>(shape.keys.query_row_bytes) + 3) / 4;
   return n_group * n_ctx + shape.head_dim + query_floats;
 }
 
-void attention_head(const float* q, const uint16_t* keys, const uint16_t* values, int n_kv,
-                    int head_dim, float scale, float* scores, float* out) {
+void attention_head(const float* q, const uint16_t* keys, const uint16_t* values, int n_kv, int head_dim, float scale,
+                    float* scores, float* out) {
   // A group of one; attend_group wants its row buffer after the scores.
   const AttentionShape shape = single_head_shape(n_kv, head_dim);
   std::vector<float> scratch(static_cast<size_t>(attention_scratch_floats(shape, n_kv)));
@@ -179,15 +183,14 @@ void attention_head(const float* q, const uint16_t* keys, const uint16_t* values
   std::copy(scratch.begin(), scratch.begin() + n_kv, scores);
 }
 
-void attention_head_ref(const float* q, const uint16_t* keys, const uint16_t* values, int n_kv,
-                        int head_dim, float scale, float* scores, float* out) {
+void attention_head_ref(const float* q, const uint16_t* keys, const uint16_t* values, int n_kv, int head_dim,
+                        float scale, float* scores, float* out) {
   const AttentionShape shape = single_head_shape(n_kv, head_dim);
   attend_head_ref(q, span_for(shape, keys, values, 0, n_kv - 1), shape, scale, scores, out);
 }
 
-void attention_causal(const AttentionShape& shape, const float* q, int n_tokens, int32_t pos,
-                      const void* k_cache, const void* v_cache, float scale, float* scratch,
-                      float* out, int thread_index, int n_threads) {
+void attention_causal(const AttentionShape& shape, const float* q, int n_tokens, int32_t pos, const void* k_cache,
+                      const void* v_cache, float scale, float* scratch, float* out, int thread_index, int n_threads) {
   // Interleaved rather than contiguous: later tokens see more positions, so this balances the load.
   const int n_group = shape.n_head / shape.n_head_kv;
   const int64_t n_items = static_cast<int64_t>(n_tokens) * shape.n_head_kv;
@@ -195,21 +198,20 @@ void attention_causal(const AttentionShape& shape, const float* q, int n_tokens,
     const int token = static_cast<int>(item / shape.n_head_kv);
     const int kv_head = static_cast<int>(item % shape.n_head_kv);
     const int first_head = kv_head * n_group;
-    attend_group(q + token * shape.q_token_stride + static_cast<int64_t>(first_head) * shape.head_dim,
-                 shape.head_dim, n_group, span_for(shape, k_cache, v_cache, kv_head, pos + token), shape, scale,
-                 scratch, out + (static_cast<int64_t>(token) * shape.n_head + first_head) * shape.head_dim);
+    attend_group(q + token * shape.q_token_stride + static_cast<int64_t>(first_head) * shape.head_dim, shape.head_dim,
+                 n_group, span_for(shape, k_cache, v_cache, kv_head, pos + token), shape, scale, scratch,
+                 out + (static_cast<int64_t>(token) * shape.n_head + first_head) * shape.head_dim);
   }
 }
 
-void attention_causal_ref(const AttentionShape& shape, const float* q, int n_tokens, int32_t pos,
-                          const void* k_cache, const void* v_cache, float scale,
-                          float* scores, float* out) {
+void attention_causal_ref(const AttentionShape& shape, const float* q, int n_tokens, int32_t pos, const void* k_cache,
+                          const void* v_cache, float scale, float* scores, float* out) {
   const int n_group = shape.n_head / shape.n_head_kv;
   for (int token = 0; token < n_tokens; ++token) {
     for (int head = 0; head < shape.n_head; ++head) {
       const KvSpan kv = span_for(shape, k_cache, v_cache, head / n_group, pos + token);
-      attend_head_ref(q + token * shape.q_token_stride + static_cast<int64_t>(head) * shape.head_dim, kv, shape,
-                      scale, scores, out + (static_cast<int64_t>(token) * shape.n_head + head) * shape.head_dim);
+      attend_head_ref(q + token * shape.q_token_stride + static_cast<int64_t>(head) * shape.head_dim, kv, shape, scale,
+                      scores, out + (static_cast<int64_t>(token) * shape.n_head + head) * shape.head_dim);
     }
   }
 }

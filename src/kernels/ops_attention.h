@@ -32,7 +32,7 @@ struct KvRowFormat {
 
 struct AttentionShape {
   int n_head = 0;
-  int n_head_kv = 0;           // divides n_head; query head h reads kv head h / (n_head / n_head_kv)
+  int n_head_kv = 0;  // divides n_head; query head h reads kv head h / (n_head / n_head_kv)
   int head_dim = 0;
   int64_t q_token_stride = 0;  // elements from one token's queries to the next (>= n_head * head_dim)
   int64_t kv_rows = 0;         // rows per kv head: position p is cached in row p % kv_rows
@@ -44,10 +44,10 @@ struct AttentionShape {
 // One query head over n_kv cached positions:
 //   out[head_dim] = sum_t softmax_t(scale * q . keys[t]) * values[t]
 // q: [head_dim] f32; keys, values: [n_kv][head_dim] f16 bits; scores: scratch [n_kv].
-void attention_head(const float* q, const uint16_t* keys, const uint16_t* values, int n_kv,
-                    int head_dim, float scale, float* scores, float* out);
-void attention_head_ref(const float* q, const uint16_t* keys, const uint16_t* values, int n_kv,
-                        int head_dim, float scale, float* scores, float* out);
+void attention_head(const float* q, const uint16_t* keys, const uint16_t* values, int n_kv, int head_dim, float scale,
+                    float* scores, float* out);
+void attention_head_ref(const float* q, const uint16_t* keys, const uint16_t* values, int n_kv, int head_dim,
+                        float scale, float* scores, float* out);
 
 // Floats of per-thread scratch attention_causal needs for contexts of up to n_ctx positions:
 // the scores of one kv head's group of query heads, one cached row as f32, and the group's
@@ -60,12 +60,10 @@ int64_t attention_scratch_floats(const AttentionShape& shape, int64_t n_ctx);
 //   k_cache, v_cache: [n_head_kv][kv_rows] rows in shape.keys / shape.values' format.
 // The (token, kv head) pairs are split across n_threads; this call does thread_index's share.
 // scratch: this thread's, attention_scratch_floats(shape, pos + n_tokens) floats.
-void attention_causal(const AttentionShape& shape, const float* q, int n_tokens, int32_t pos,
-                      const void* k_cache, const void* v_cache, float scale, float* scratch,
-                      float* out, int thread_index, int n_threads);
+void attention_causal(const AttentionShape& shape, const float* q, int n_tokens, int32_t pos, const void* k_cache,
+                      const void* v_cache, float scale, float* scratch, float* out, int thread_index, int n_threads);
 // Reference: every (token, head) pair from the definition in double, one thread.
-void attention_causal_ref(const AttentionShape& shape, const float* q, int n_tokens, int32_t pos,
-                          const void* k_cache, const void* v_cache, float scale,
-                          float* scores, float* out);
+void attention_causal_ref(const AttentionShape& shape, const float* q, int n_tokens, int32_t pos, const void* k_cache,
+                          const void* v_cache, float scale, float* scores, float* out);
 
 }  // namespace webgguf

@@ -43,6 +43,8 @@ int hadamard_key_chunk(int head_dim) {
   return n;
 }
 
-int hadamard_value_chunk(int head_dim) { return head_dim > 0 && head_dim % 64 == 0 ? 64 : 0; }
+int hadamard_value_chunk(int head_dim) {
+  return head_dim > 0 && head_dim % 64 == 0 ? 64 : 0;
+}
 
 }  // namespace webgguf

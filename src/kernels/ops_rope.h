@@ -9,11 +9,11 @@
 namespace webgguf {
 
 struct RopeParams {
-  int n_rot = 0;            // rotated dimensions per head (even, <= head_dim)
-  bool neox = false;        // pair layout, see above
+  int n_rot = 0;      // rotated dimensions per head (even, <= head_dim)
+  bool neox = false;  // pair layout, see above
   float freq_base = 10000.0f;
-  float freq_scale = 1.0f;  // 1 / linear scaling factor
-  float attn_factor = 1.0f; // multiplies cos and sin
+  float freq_scale = 1.0f;              // 1 / linear scaling factor
+  float attn_factor = 1.0f;             // multiplies cos and sin
   const float* freq_factors = nullptr;  // [n_rot/2] divisors of theta (Llama 3.1 rope_freqs), or null
 };
 

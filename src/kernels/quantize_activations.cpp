@@ -52,7 +52,9 @@ HWY_INLINE int32_t QuantizeBlock32(const float* x, float* d_out, int8_t* qs) {
   return ReduceSum(sum);
 }
 
-HWY_INLINE void StoreU16(uint16_t v, void* dst) { std::memcpy(dst, &v, 2); }
+HWY_INLINE void StoreU16(uint16_t v, void* dst) {
+  std::memcpy(dst, &v, 2);
+}
 
 }  // namespace
 
@@ -69,8 +71,7 @@ void quantize_row_q8_1_fast(const float* src, void* dst, int64_t n) {
   auto* out = static_cast<uint8_t*>(dst);
   for (int64_t i = 0; i < n / kQK8_1; ++i, out += sizeof(BlockQ8_1)) {
     float d;
-    const int32_t sum =
-        QuantizeBlock32(src + i * kQK8_1, &d, reinterpret_cast<int8_t*>(out + offsetof(BlockQ8_1, qs)));
+    const int32_t sum = QuantizeBlock32(src + i * kQK8_1, &d, reinterpret_cast<int8_t*>(out + offsetof(BlockQ8_1, qs)));
     StoreU16(fp32_to_fp16(d), out + offsetof(BlockQ8_1, d));
     StoreU16(fp32_to_fp16(sum * d), out + offsetof(BlockQ8_1, s));
   }

@@ -92,8 +92,8 @@ HWY_INLINE hn::Vec128<uint32_t> MakeU32x4(uint32_t a, uint32_t b, uint32_t c, ui
 #if HWY_TARGET == HWY_WASM
   return hn::Vec128<uint32_t>{wasm_u32x4_make(a, b, c, d)};
 #else
-  return hn::Vec128<uint32_t>{_mm_setr_epi32(static_cast<int>(a), static_cast<int>(b), static_cast<int>(c),
-                                             static_cast<int>(d))};
+  return hn::Vec128<uint32_t>{
+      _mm_setr_epi32(static_cast<int>(a), static_cast<int>(b), static_cast<int>(c), static_cast<int>(d))};
 #endif
 }
 HWY_INLINE hn::Vec128<float> MakeF32x4(float a, float b, float c, float d) {
@@ -181,8 +181,12 @@ HWY_INLINE VI32 Dot16(VI16 w0, VI16 w1, const int8_t* act) {
   return MulAddPairs(w1, LoadI8AsI16(act + 8), MulAddPairs(w0, LoadI8AsI16(act), hn::Zero(DI32())));
 }
 
-HWY_INLINE int32_t ReduceSum(VI32 v) { return hn::GetLane(hn::SumOfLanes(DI32(), v)); }
-HWY_INLINE float ReduceSum(VF32 v) { return hn::GetLane(hn::SumOfLanes(DF32(), v)); }
+HWY_INLINE int32_t ReduceSum(VI32 v) {
+  return hn::GetLane(hn::SumOfLanes(DI32(), v));
+}
+HWY_INLINE float ReduceSum(VF32 v) {
+  return hn::GetLane(hn::SumOfLanes(DF32(), v));
+}
 
 // The block at a byte address. Row drivers walk blocks with byte pointers and view each one
 // through this: LLVM 14's wasm backend folds a constant field offset (e.g. `qs + 8`) into the
@@ -221,14 +225,18 @@ HWY_INLINE float HalfToFloat(uint16_t h) {
   std::memcpy(&f, &bits, 4);
   return f;
 }
-HWY_INLINE float LoadHalf(const void* p) { return HalfToFloat(LoadU16(p)); }
+HWY_INLINE float LoadHalf(const void* p) {
+  return HalfToFloat(LoadU16(p));
+}
 
 // Every half as a float (256 KB, src/kernels/half_table.cpp, filled on first call). In the
 // per-block loops one table load replaces the ~10 operations of HalfToFloat, as in ggml.
 // Fetch the pointer once before a loop: the first-call guard inside a loop makes V8 keep the
 // loop's accumulators in memory.
 const float* HalfToFloatTable();
-HWY_INLINE float LoadHalf(const float* table, const void* p) { return table[LoadU16(p)]; }
+HWY_INLINE float LoadHalf(const float* table, const void* p) {
+  return table[LoadU16(p)];
+}
 // The same in all 4 lanes, splat by the load itself (v128.load32_splat = vbroadcastss from
 // memory: no shuffle after a scalar load).
 HWY_INLINE VF32 LoadHalfSplat(const float* table, const void* p) {

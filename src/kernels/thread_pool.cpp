@@ -62,7 +62,10 @@ void ThreadPool::run(TaskFn task, void* context) {
   }
   task(context, 0, n_threads_);
   for (int spins = 0; pending_.load(std::memory_order_acquire) != 0; ++spins) {
-    if (spins < kSpinsBeforeYield) cpu_relax(); else std::this_thread::yield();
+    if (spins < kSpinsBeforeYield)
+      cpu_relax();
+    else
+      std::this_thread::yield();
   }
 }
 

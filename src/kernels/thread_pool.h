@@ -57,7 +57,9 @@ class ThreadPool {
 
 // The [begin, end) share of `count` items for one thread, in contiguous chunks that are
 // multiples of `granule` (except possibly the last).
-struct Range { int64_t begin, end; };
+struct Range {
+  int64_t begin, end;
+};
 Range split_range(int64_t count, int thread_index, int n_threads, int64_t granule = 1);
 
 }  // namespace webgguf

@@ -21,8 +21,8 @@ constexpr int kMaxDotTokens = 4;
 // out[t * out_stride] = dot(weights[0..n), activation row t) for t < n_tokens (1..kMaxDotTokens);
 // activation row t starts at activations + t * activation_row_bytes, in the weight type's
 // vec_dot_type.
-using TokensDotFn = void (*)(int64_t n, const void* weights, const uint8_t* activations,
-                             size_t activation_row_bytes, int n_tokens, float* out, int64_t out_stride);
+using TokensDotFn = void (*)(int64_t n, const void* weights, const uint8_t* activations, size_t activation_row_bytes,
+                             int n_tokens, float* out, int64_t out_stride);
 
 // The multi-token kernel of a weight type, or nullptr (then matmul calls vec_dot per token).
 TokensDotFn tokens_dot_for(GgmlType weight_type);

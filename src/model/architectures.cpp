@@ -11,24 +11,24 @@ using F = FfnActivation;
 // name, arch, examples, neox, pre_norms, post_norms, qk_norm, activation, embd_sqrt, fused,
 // qkv_bias, swa_period, swa_default_on, no_rope_step, granite_scales
 constexpr ArchitectureTraits kArchitectures[] = {
-    {"llama", A::kLlama, "Llama 2, Llama 3.x, SmolLM2, TinyLlama, Mistral 7B", false, true, false, N::kNone,
-     F::kSilu, false, false, false, 0, false, 0, false},
-    {"qwen2", A::kQwen2, "Qwen2, Qwen2.5, DeepSeek-R1-Distill-Qwen", true, true, false, N::kNone, F::kSilu,
-     false, false, true, 0, false, 0, false},
-    {"qwen3", A::kQwen3, "Qwen3 0.6B-32B (dense)", true, true, false, N::kPerHead, F::kSilu, false, false,
-     false, 0, false, 0, false},
-    {"phi3", A::kPhi3, "Phi-3, Phi-3.5, Phi-4-mini", true, true, false, N::kNone, F::kSilu, false, true, false,
-     0, false, 0, false},
-    {"gemma2", A::kGemma2, "Gemma 2 2B/9B/27B", true, true, true, N::kNone, F::kGelu, true, false, false, 2,
-     true, 0, false},
-    {"gemma3", A::kGemma3, "Gemma 3 270M/1B (text)", true, true, true, N::kPerHead, F::kGelu, true, false,
-     false, 6, false, 0, false},
-    {"smollm3", A::kSmolLM3, "SmolLM3 3B", false, true, false, N::kNone, F::kSilu, false, false, false, 0,
-     false, 4, false},
-    {"granite", A::kGranite, "Granite 3.x dense, Granite 4.0 dense", false, true, false, N::kNone, F::kSilu,
-     false, false, false, 0, false, 0, true},
-    {"olmo2", A::kOlmo2, "OLMo 2 1B/7B/13B", true, false, true, N::kWhole, F::kSilu, false, false, false, 4,
+    {"llama", A::kLlama, "Llama 2, Llama 3.x, SmolLM2, TinyLlama, Mistral 7B", false, true, false, N::kNone, F::kSilu,
+     false, false, false, 0, false, 0, false},
+    {"qwen2", A::kQwen2, "Qwen2, Qwen2.5, DeepSeek-R1-Distill-Qwen", true, true, false, N::kNone, F::kSilu, false,
+     false, true, 0, false, 0, false},
+    {"qwen3", A::kQwen3, "Qwen3 0.6B-32B (dense)", true, true, false, N::kPerHead, F::kSilu, false, false, false, 0,
      false, 0, false},
+    {"phi3", A::kPhi3, "Phi-3, Phi-3.5, Phi-4-mini", true, true, false, N::kNone, F::kSilu, false, true, false, 0,
+     false, 0, false},
+    {"gemma2", A::kGemma2, "Gemma 2 2B/9B/27B", true, true, true, N::kNone, F::kGelu, true, false, false, 2, true, 0,
+     false},
+    {"gemma3", A::kGemma3, "Gemma 3 270M/1B (text)", true, true, true, N::kPerHead, F::kGelu, true, false, false, 6,
+     false, 0, false},
+    {"smollm3", A::kSmolLM3, "SmolLM3 3B", false, true, false, N::kNone, F::kSilu, false, false, false, 0, false, 4,
+     false},
+    {"granite", A::kGranite, "Granite 3.x dense, Granite 4.0 dense", false, true, false, N::kNone, F::kSilu, false,
+     false, false, 0, false, 0, true},
+    {"olmo2", A::kOlmo2, "OLMo 2 1B/7B/13B", true, false, true, N::kWhole, F::kSilu, false, false, false, 4, false, 0,
+     false},
 };
 
 }  // namespace
@@ -46,7 +46,11 @@ std::string supported_architecture_names() {
   return list;
 }
 
-const ArchitectureTraits* architectures_begin() { return kArchitectures; }
-const ArchitectureTraits* architectures_end() { return kArchitectures + sizeof(kArchitectures) / sizeof(kArchitectures[0]); }
+const ArchitectureTraits* architectures_begin() {
+  return kArchitectures;
+}
+const ArchitectureTraits* architectures_end() {
+  return kArchitectures + sizeof(kArchitectures) / sizeof(kArchitectures[0]);
+}
 
 }  // namespace webgguf

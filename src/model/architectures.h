@@ -18,21 +18,21 @@ enum class QkNorm {
 enum class FfnActivation { kSilu, kGelu };  // gate activation of the gated FFN (SwiGLU / GEGLU)
 
 struct ArchitectureTraits {
-  const char* name;         // general.architecture
+  const char* name;  // general.architecture
   Architecture arch;
-  const char* examples;     // models of this family, for errors and docs
-  bool rope_neox;           // pair layout (i, i + n_rot/2) rather than (2i, 2i+1)
-  bool pre_norms;           // attn_norm / ffn_norm before each sub-block (all but olmo2)
-  bool post_norms;          // attn_post_norm / ffn_post_norm on each sub-block's output (gemma2/3, olmo2)
+  const char* examples;  // models of this family, for errors and docs
+  bool rope_neox;        // pair layout (i, i + n_rot/2) rather than (2i, 2i+1)
+  bool pre_norms;        // attn_norm / ffn_norm before each sub-block (all but olmo2)
+  bool post_norms;       // attn_post_norm / ffn_post_norm on each sub-block's output (gemma2/3, olmo2)
   QkNorm qk_norm;
   FfnActivation activation;
-  bool embedding_scale_sqrt;  // x = embd * sqrt(n_embd) (gemma)
-  bool fused_qkv_ffn;         // attn_qkv and ffn_up = [gate | up] (phi3)
-  bool qkv_bias;              // attn_q/k/v biases expected (qwen2)
-  int sliding_window_period;  // every period-th layer is global, the others local; 0: no sliding window
+  bool embedding_scale_sqrt;       // x = embd * sqrt(n_embd) (gemma)
+  bool fused_qkv_ffn;              // attn_qkv and ffn_up = [gate | up] (phi3)
+  bool qkv_bias;                   // attn_q/k/v biases expected (qwen2)
+  int sliding_window_period;       // every period-th layer is global, the others local; 0: no sliding window
   bool sliding_window_default_on;  // gemma2: a window even when the key is absent (4096)
-  int no_rope_layer_step;     // every step-th layer has no RoPE (smollm3: 4); 0: RoPE everywhere
-  bool granite_scales;        // embedding / residual / attention / logit scales from the GGUF
+  int no_rope_layer_step;          // every step-th layer has no RoPE (smollm3: 4); 0: RoPE everywhere
+  bool granite_scales;             // embedding / residual / attention / logit scales from the GGUF
 };
 
 // nullptr when the name is not one we run.

@@ -41,15 +41,14 @@ void convert_activation_row(const QuantTraits* format, const float* src, uint8_t
 
 struct Projection {
   const WeightMatrix* weights;
-  float* out;          // [B, out_stride]; this weight's rows land at out[t * out_stride + r]
+  float* out;  // [B, out_stride]; this weight's rows land at out[t * out_stride + r]
   int64_t out_stride;
 };
 
 // out = input W^T for several weights that read the same input [nb, n_cols]. The input is
 // converted to each weight type's activation format once (ggml's vec_dot_type: F16 for F16
 // weights, Q8_0/Q8_1/Q8_K for quantized ones) and all products share one thread barrier.
-void project(ModelState& s, const float* input, int64_t n_cols, int nb,
-             std::initializer_list<Projection> projections) {
+void project(ModelState& s, const float* input, int64_t n_cols, int nb, std::initializer_list<Projection> projections) {
   MatmulTask tasks[kActivationSlots];
   const QuantTraits* slot_formats[kActivationSlots] = {};
   int n_tasks = 0;
@@ -70,7 +69,10 @@ void project(ModelState& s, const float* input, int64_t n_cols, int nb,
           }
         };
         // One row is cheaper to convert here than a barrier costs.
-        if (nb == 1) convert(0, 1); else s.pool->run(convert);
+        if (nb == 1)
+          convert(0, 1);
+        else
+          s.pool->run(convert);
       }
       activations = converted;
     }
@@ -207,7 +209,10 @@ void attention_block(ModelState& s, int il, int nb, int32_t pos) {
   // Short contexts are cheaper to attend to on this thread than a barrier costs.
   const int64_t attended = shape.window > 0 ? std::min<int64_t>(pos + nb, shape.window) : pos + nb;
   const int64_t attention_macs = static_cast<int64_t>(nb) * lc.n_head * attended * hd * 2;
-  if (attention_macs < kMinParallelAttentionMacs) attend(0, 1); else s.pool->run(attend);
+  if (attention_macs < kMinParallelAttentionMacs)
+    attend(0, 1);
+  else
+    s.pool->run(attend);
   // Rotated values give a rotated output: rotate it back.
   if (s.value_rotation) hadamard_rows(s.attn.data(), static_cast<int64_t>(nb) * n_q, s.value_rotation);
 
@@ -240,8 +245,10 @@ void ffn_block(ModelState& s, int il, int nb) {
   const bool gelu = c.traits->activation == FfnActivation::kGelu;
   for_each_token(s, nb, [&](int t) {
     const float* gate = gate_up + t * 2 * n_ff;
-    if (gelu) gelu_mul(gate, gate + n_ff, n_ff, hidden + t * n_ff);
-    else silu_mul(gate, gate + n_ff, n_ff, hidden + t * n_ff);
+    if (gelu)
+      gelu_mul(gate, gate + n_ff, n_ff, hidden + t * n_ff);
+    else
+      silu_mul(gate, gate + n_ff, n_ff, hidden + t * n_ff);
   });
 
   // x += PostNorm(hidden W_down (+ bias))                           [B, n_embd]
@@ -279,8 +286,8 @@ void run_micro_batch(ModelState& s, const int32_t* tokens, int nb, int32_t pos) 
 // logits = softcap(RMSNorm(x[rows]) W_out (+ bias) / logit_scale)   [n_rows, n_vocab]
 void compute_logits(ModelState& s, int first_row, int n_rows, float* logits) {
   const ModelConfig& c = s.config;
-  rmsnorm_rows(s.x.data() + static_cast<int64_t>(first_row) * c.n_embd, s.weights.output_norm, n_rows,
-               c.n_embd, c.rms_eps, s.xn.data());
+  rmsnorm_rows(s.x.data() + static_cast<int64_t>(first_row) * c.n_embd, s.weights.output_norm, n_rows, c.n_embd,
+               c.rms_eps, s.xn.data());
   project(s, s.xn.data(), c.n_embd, n_rows, {{&s.weights.output, logits, c.n_vocab}});
   add_bias(logits, n_rows, c.n_vocab, s.weights.output_bias);
   const int64_t count = static_cast<int64_t>(n_rows) * c.n_vocab;
@@ -300,18 +307,20 @@ Status Model::forward(const int32_t* tokens, int32_t n, int32_t pos, bool all_lo
   ModelState& s = *state_;
   if (n <= 0) return Status::error("forward needs at least one token");
   if (pos < 0 || static_cast<int64_t>(pos) + n > s.n_ctx) {
-    return Status::error(format("context overflow: positions %d..%lld do not fit the context of %u tokens",
-                                pos, static_cast<long long>(pos) + n - 1, s.n_ctx));
+    return Status::error(format("context overflow: positions %d..%lld do not fit the context of %u tokens", pos,
+                                static_cast<long long>(pos) + n - 1, s.n_ctx));
   }
   for (int32_t i = 0; i < n; ++i) {
     if (tokens[i] < 0 || tokens[i] >= s.config.n_vocab) {
-      return Status::error(format("token id %d at index %d is outside the vocabulary (%d tokens)",
-                                  tokens[i], i, s.config.n_vocab));
+      return Status::error(
+          format("token id %d at index %d is outside the vocabulary (%d tokens)", tokens[i], i, s.config.n_vocab));
     }
   }
   if (!can_resume_at(pos)) {
-    return Status::error(format("cannot continue at position %d: the sliding-window layers no longer hold the "
-                                "%d positions before it (evaluate from position 0)", pos, s.config.n_swa));
+    return Status::error(
+        format("cannot continue at position %d: the sliding-window layers no longer hold the "
+               "%d positions before it (evaluate from position 0)",
+               pos, s.config.n_swa));
   }
   for (int32_t done = 0; done < n;) {
     const int nb = std::min<int32_t>(kMaxBatch, n - done);

@@ -26,8 +26,8 @@ struct ScratchSizes {
 ScratchSizes scratch_sizes(const ModelConfig& c, size_t max_activation_row_bytes) {
   const size_t max_dim = std::max({c.n_embd, c.n_embd_q(), c.n_ff});
   ScratchSizes s;
-  s.floats_per_token = c.n_embd + max_dim + (c.n_embd_q() + 2 * c.n_embd_kv()) + c.n_embd_q() +
-                       2 * c.n_ff + c.n_embd + 2 * c.n_rot;
+  s.floats_per_token =
+      c.n_embd + max_dim + (c.n_embd_q() + 2 * c.n_embd_kv()) + c.n_embd_q() + 2 * c.n_ff + c.n_embd + 2 * c.n_rot;
   s.activation_row_bytes = max_activation_row_bytes;
   return s;
 }
@@ -62,7 +62,9 @@ void store_quantized(const float* src, void* row, int64_t n) {
   quant_traits(kType)->quantize(src, row, n, nullptr);
 }
 
-void quantize_query_q8_0(const float* src, void* dst, int64_t n) { quantize_row_q8_0_fast(src, dst, n); }
+void quantize_query_q8_0(const float* src, void* dst, int64_t n) {
+  quantize_row_q8_0_fast(src, dst, n);
+}
 
 // How the attention kernel reads and the forward pass writes one cached row of `type`.
 Result<KvRowFormat> kv_row_format(GgmlType type, int head_dim) {
@@ -105,8 +107,9 @@ MemoryEstimate make_estimate(const ModelConfig& c, uint32_t n_ctx, KvCacheTypes 
   MemoryEstimate m;
   m.weights_bytes = tensor_bytes;
   m.kv_bytes = kv_cache_bytes(c, n_ctx, types);
-  m.scratch_bytes = copied_bytes + sizeof(float) * (kMaxBatch * s.floats_per_token +
-                                                    static_cast<uint64_t>(n_threads) * attention_scratch_stride(c, n_ctx, keys)) +
+  m.scratch_bytes = copied_bytes +
+                    sizeof(float) * (kMaxBatch * s.floats_per_token +
+                                     static_cast<uint64_t>(n_threads) * attention_scratch_stride(c, n_ctx, keys)) +
                     kActivationSlots * kMaxBatch * s.activation_row_bytes;
   m.total_bytes = m.weights_bytes + m.kv_bytes + m.scratch_bytes;
   return m;
@@ -141,7 +144,9 @@ const char* kv_cache_type_name(GgmlType type) {
 Model::Model(std::unique_ptr<ModelState> state) : state_(std::move(state)) {}
 Model::~Model() = default;
 
-const ModelInfo& Model::info() const { return state_->info; }
+const ModelInfo& Model::info() const {
+  return state_->info;
+}
 
 bool Model::can_resume_at(int32_t pos) const {
   const ModelState& s = *state_;
@@ -168,8 +173,8 @@ Status Model::shift_context(int32_t first, int32_t count, int32_t n_past) {
   ModelState& s = *state_;
   const ModelConfig& c = s.config;
   if (c.has_sliding_layers()) {
-    return Status::error(format("context shift is not supported for '%s' models (sliding-window layers)",
-                                c.arch_name.c_str()));
+    return Status::error(
+        format("context shift is not supported for '%s' models (sliding-window layers)", c.arch_name.c_str()));
   }
   if (first < 0 || count <= 0 || n_past > s.n_written || first + count > n_past) {
     return Status::error(format("cannot shift %d positions from %d of %d cached ones", count, first, n_past));
@@ -181,7 +186,7 @@ Status Model::shift_context(int32_t first, int32_t count, int32_t n_past) {
   const size_t k_row = s.key_format.row_bytes, v_row = s.value_format.row_bytes;
   for (int il = 0; il < c.n_layer; ++il) {
     const LayerConfig& lc = c.layers[il];
-    uint8_t* keys = s.layer_keys(il);      // [n_head_kv, n_ctx] rows
+    uint8_t* keys = s.layer_keys(il);  // [n_head_kv, n_ctx] rows
     uint8_t* values = s.layer_values(il);
     const int64_t rows = s.kv_rows[il];
     for (int h = 0; h < lc.n_head_kv; ++h) {
@@ -228,7 +233,8 @@ Result<MemoryEstimate> Model::estimate_memory(const GgufFile& file, uint32_t n_c
     if (traits == nullptr) {
       return Status::error(format("tensor '%s' has unsupported type %s", t.name.c_str(), ggml_type_name(t.type)));
     }
-    max_activation_row_bytes = std::max<size_t>(max_activation_row_bytes, ggml_row_bytes(traits->vec_dot_type, t.ne[0]));
+    max_activation_row_bytes =
+        std::max<size_t>(max_activation_row_bytes, ggml_row_bytes(traits->vec_dot_type, t.ne[0]));
   }
   return make_estimate(c, n_ctx, cache_types, keys.value(), tensor_bytes, copied_bytes, max_activation_row_bytes,
                        kEstimateThreads);
@@ -296,7 +302,8 @@ Result<std::unique_ptr<Model>> Model::load(const GgufFile& file, const uint8_t* 
   s.cos_sin_swa.resize(s.cos_sin.size());
   s.activation_slot_bytes = s.weights.max_activation_row_bytes;
   for (auto& slot : s.activations) {
-    if (!slot.allocate(kMaxBatch * s.activation_slot_bytes)) return Status::error("out of memory allocating activations");
+    if (!slot.allocate(kMaxBatch * s.activation_slot_bytes))
+      return Status::error("out of memory allocating activations");
   }
 
   ModelInfo& info = s.info;
@@ -318,9 +325,8 @@ Result<std::unique_ptr<Model>> Model::load(const GgufFile& file, const uint8_t* 
   std::unique_ptr<Model> model(new Model(std::move(state)));
   model->set_threads(options.n_threads);
   info.memory = make_estimate(c, model->state_->n_ctx, options.cache_types, model->state_->key_format,
-                              model->state_->weights.tensor_bytes,
-                              model->state_->weights.copied_bytes, model->state_->activation_slot_bytes,
-                              model->state_->pool->n_threads());
+                              model->state_->weights.tensor_bytes, model->state_->weights.copied_bytes,
+                              model->state_->activation_slot_bytes, model->state_->pool->n_threads());
   return Result<std::unique_ptr<Model>>(std::move(model));
 }
 

@@ -40,8 +40,7 @@ struct MemoryEstimate {
 struct ModelInfo {
   std::string architecture, name;
   uint64_t n_params = 0;
-  int32_t n_vocab = 0, n_ctx_train = 0, n_ctx = 0, n_embd = 0, n_layer = 0, n_head = 0,
-          n_head_kv = 0, n_ff = 0;
+  int32_t n_vocab = 0, n_ctx_train = 0, n_ctx = 0, n_embd = 0, n_layer = 0, n_head = 0, n_head_kv = 0, n_ff = 0;
   uint32_t file_type = 0;
   std::string cache_type_k = "f16", cache_type_v = "f16";
   MemoryEstimate memory;

@@ -57,8 +57,8 @@ Status read_per_layer(const GgufFile& file, const std::string& key, bool require
   for (int32_t il = 0; il < n_layer; ++il) {
     const int64_t v = value->array_integer(il);
     if (v < min_value || v > std::numeric_limits<int32_t>::max()) {
-      return Status::error(format("model metadata '%s'[%d] = %lld is out of range", key.c_str(), il,
-                                  static_cast<long long>(v)));
+      return Status::error(
+          format("model metadata '%s'[%d] = %lld is out of range", key.c_str(), il, static_cast<long long>(v)));
     }
     (*out)[il] = static_cast<int32_t>(v);
   }
@@ -120,7 +120,8 @@ Status read_scales(const GgufFile& file, const std::string& p, ModelConfig* c) {
   c->attention_scale = 1.0f / std::sqrt(static_cast<float>(c->head_dim));
   if (a == Architecture::kGemma2 || a == Architecture::kGemma3) {
     // gemma_pytorch: the 27B models scale queries by 1/sqrt(n_embd / n_head) (46 / 62 layers).
-    const bool is_27b = (a == Architecture::kGemma2 && c->n_layer == 46) || (a == Architecture::kGemma3 && c->n_layer == 62);
+    const bool is_27b =
+        (a == Architecture::kGemma2 && c->n_layer == 46) || (a == Architecture::kGemma3 && c->n_layer == 62);
     if (is_27b) c->attention_scale = 1.0f / std::sqrt(static_cast<float>(c->n_embd / c->layers[0].n_head));
     c->embedding_scale = std::sqrt(static_cast<float>(c->n_embd));
   }
@@ -132,7 +133,8 @@ Status read_scales(const GgufFile& file, const std::string& p, ModelConfig* c) {
   }
   if (a == Architecture::kGemma3) {  // optional final soft-cap; 0 means off as in llama.cpp
     const GgufValue* cap = file.find(p + "final_logit_softcapping");
-    if (cap != nullptr && !(cap->float_value == 0.0 && (cap->type == GgufValueType::FLOAT32 || cap->type == GgufValueType::FLOAT64))) {
+    if (cap != nullptr &&
+        !(cap->float_value == 0.0 && (cap->type == GgufValueType::FLOAT32 || cap->type == GgufValueType::FLOAT64))) {
       WEBGGUF_RETURN_IF_ERROR(read_positive_float(file, p + "final_logit_softcapping", true, &c->final_softcap));
     }
   }
@@ -161,8 +163,8 @@ Status read_rope(const GgufFile& file, const std::string& p, ModelConfig* c) {
   if (factor == 0.0) factor = file.get_float(p + "rope.scale_linear", 0.0);
   c->rope_freq_scale = factor == 0.0 ? 1.0f : static_cast<float>(1.0 / factor);
   c->rope_attn_factor = static_cast<float>(file.get_float(p + "rope.scaling.attn_factor", 1.0));
-  WEBGGUF_RETURN_IF_ERROR(read_count(file, p + "rope.scaling.original_context_length", false, c->n_ctx_train,
-                                     &c->n_ctx_orig));
+  WEBGGUF_RETURN_IF_ERROR(
+      read_count(file, p + "rope.scaling.original_context_length", false, c->n_ctx_train, &c->n_ctx_orig));
   if (c->arch == Architecture::kGemma2) {  // local layers default to the global RoPE
     c->rope_freq_base_swa = c->rope_freq_base;
     c->rope_freq_scale_swa = c->rope_freq_scale;
@@ -198,12 +200,14 @@ Status read_layers(const GgufFile& file, const std::string& p, ModelConfig* c) {
     l.n_head_kv = n_head_kv[il];
     l.n_ff = n_ff[il];
     if (l.n_head_kv == 0) {
-      return Status::error(format("layer %d has no attention (head_count_kv 0: a recurrent layer), which '%s' "
-                                  "models do not have", il, c->arch_name.c_str()));
+      return Status::error(
+          format("layer %d has no attention (head_count_kv 0: a recurrent layer), which '%s' "
+                 "models do not have",
+                 il, c->arch_name.c_str()));
     }
     if (l.n_head % l.n_head_kv != 0) {
-      return Status::error(format("layer %d: attention.head_count %d is not a multiple of head_count_kv %d", il,
-                                  l.n_head, l.n_head_kv));
+      return Status::error(
+          format("layer %d: attention.head_count %d is not a multiple of head_count_kv %d", il, l.n_head, l.n_head_kv));
     }
     c->n_head = std::max(c->n_head, l.n_head);
     c->n_head_kv = std::max(c->n_head_kv, l.n_head_kv);
@@ -245,8 +249,8 @@ Result<ModelConfig> parse_model_config(const GgufFile& file) {
   int32_t value_length = 0;
   WEBGGUF_RETURN_IF_ERROR(read_count(file, p + "attention.value_length", false, c.head_dim, &value_length));
   if (value_length != c.head_dim) {
-    return Status::error(format("attention.key_length %d != value_length %d is not supported", c.head_dim,
-                                value_length));
+    return Status::error(
+        format("attention.key_length %d != value_length %d is not supported", c.head_dim, value_length));
   }
   const GgufValue* eps = file.find(p + "attention.layer_norm_rms_epsilon");
   if (eps == nullptr || (eps->type != GgufValueType::FLOAT32 && eps->type != GgufValueType::FLOAT64)) {

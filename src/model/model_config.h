@@ -23,9 +23,9 @@ struct LayerConfig {
 struct ModelConfig {
   const ArchitectureTraits* traits = nullptr;
   Architecture arch = Architecture::kLlama;
-  std::string arch_name;  // general.architecture, e.g. "llama"
-  std::string name;       // general.name
-  uint32_t file_type = 0; // general.file_type (llama_ftype)
+  std::string arch_name;   // general.architecture, e.g. "llama"
+  std::string name;        // general.name
+  uint32_t file_type = 0;  // general.file_type (llama_ftype)
 
   int32_t n_vocab = 0;
   int32_t n_ctx_train = 0;
@@ -35,29 +35,29 @@ struct ModelConfig {
   int32_t n_head = 0;
   int32_t n_head_kv = 0;
   int32_t n_ff = 0;
-  int32_t head_dim = 0;   // attention.key_length (= value_length)
+  int32_t head_dim = 0;  // attention.key_length (= value_length)
   float rms_eps = 1e-5f;
   std::vector<LayerConfig> layers;  // [n_layer]
 
-  int32_t n_rot = 0;               // rope.dimension_count
-  bool rope_neox = false;          // pair layout: NeoX for qwen2/qwen3/phi3/gemma/olmo2, normal for llama
+  int32_t n_rot = 0;       // rope.dimension_count
+  bool rope_neox = false;  // pair layout: NeoX for qwen2/qwen3/phi3/gemma/olmo2, normal for llama
   float rope_freq_base = 10000.0f;
-  float rope_freq_scale = 1.0f;    // 1 / rope.scaling.factor
-  float rope_attn_factor = 1.0f;   // rope.scaling.attn_factor
-  bool rope_longrope = false;      // Phi-3 long/short factor tensors chosen by context size
-  int32_t n_ctx_orig = 0;          // rope.scaling.original_context_length
+  float rope_freq_scale = 1.0f;   // 1 / rope.scaling.factor
+  float rope_attn_factor = 1.0f;  // rope.scaling.attn_factor
+  bool rope_longrope = false;     // Phi-3 long/short factor tensors chosen by context size
+  int32_t n_ctx_orig = 0;         // rope.scaling.original_context_length
   // RoPE of the sliding-window layers (gemma: rope.freq_base_swa; olmo2: unscaled global base).
   float rope_freq_base_swa = 10000.0f;
   float rope_freq_scale_swa = 1.0f;
   float rope_attn_factor_swa = 1.0f;
 
-  int32_t n_swa = 0;                 // attention.sliding_window; 0: every layer attends to all positions
-  float attention_scale = 0.0f;      // multiplies q.k (1/sqrt(head_dim) unless the family says otherwise)
-  float attn_softcap = 0.0f;         // attention logits -> cap * tanh(logit / cap); 0: off (gemma2)
-  float final_softcap = 0.0f;        // output logits likewise; 0: off (gemma2, optional in gemma3)
-  float embedding_scale = 1.0f;      // x = embd * scale (gemma: sqrt(n_embd); granite: embedding_scale)
-  float residual_scale = 1.0f;       // each sub-block's output scaled before the residual add (granite)
-  float logit_scale = 1.0f;          // logits divided by it (granite)
+  int32_t n_swa = 0;             // attention.sliding_window; 0: every layer attends to all positions
+  float attention_scale = 0.0f;  // multiplies q.k (1/sqrt(head_dim) unless the family says otherwise)
+  float attn_softcap = 0.0f;     // attention logits -> cap * tanh(logit / cap); 0: off (gemma2)
+  float final_softcap = 0.0f;    // output logits likewise; 0: off (gemma2, optional in gemma3)
+  float embedding_scale = 1.0f;  // x = embd * scale (gemma: sqrt(n_embd); granite: embedding_scale)
+  float residual_scale = 1.0f;   // each sub-block's output scaled before the residual add (granite)
+  float logit_scale = 1.0f;      // logits divided by it (granite)
 
   int32_t n_embd_q() const { return n_head * head_dim; }
   int32_t n_embd_kv() const { return n_head_kv * head_dim; }

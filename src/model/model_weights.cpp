@@ -28,21 +28,21 @@ class Binder {
       return need == Need::kRequired ? Status::error(format("model is missing tensor '%s'", name.c_str()))
                                      : Status::ok();
     }
-    if (t->ne[0] != static_cast<uint64_t>(n_cols) || t->ne[1] != static_cast<uint64_t>(n_rows) ||
-        t->ne[2] != 1 || t->ne[3] != 1) {
-      return Status::error(format("tensor '%s' has shape [%llu, %llu, %llu, %llu], expected [%lld, %lld]",
-                                  name.c_str(), (unsigned long long)t->ne[0], (unsigned long long)t->ne[1],
-                                  (unsigned long long)t->ne[2], (unsigned long long)t->ne[3],
-                                  (long long)n_cols, (long long)n_rows));
+    if (t->ne[0] != static_cast<uint64_t>(n_cols) || t->ne[1] != static_cast<uint64_t>(n_rows) || t->ne[2] != 1 ||
+        t->ne[3] != 1) {
+      return Status::error(format("tensor '%s' has shape [%llu, %llu, %llu, %llu], expected [%lld, %lld]", name.c_str(),
+                                  (unsigned long long)t->ne[0], (unsigned long long)t->ne[1],
+                                  (unsigned long long)t->ne[2], (unsigned long long)t->ne[3], (long long)n_cols,
+                                  (long long)n_rows));
     }
     const QuantTraits* traits = quant_traits(t->type);
     const QuantTraits* activation = traits != nullptr ? quant_traits(traits->vec_dot_type) : nullptr;
-    const bool activation_ok = activation != nullptr &&
-                               (activation->type == GgmlType::F32 || activation->quantize != nullptr);
+    const bool activation_ok =
+        activation != nullptr && (activation->type == GgmlType::F32 || activation->quantize != nullptr);
     if (traits == nullptr || traits->vec_dot == nullptr || traits->dequantize == nullptr || !activation_ok ||
         n_cols % traits->block_size != 0 || n_cols % activation->block_size != 0) {
-      return Status::error(format("tensor '%s' has type %s, which is not supported for matrices",
-                                  name.c_str(), ggml_type_name(t->type)));
+      return Status::error(format("tensor '%s' has type %s, which is not supported for matrices", name.c_str(),
+                                  ggml_type_name(t->type)));
     }
     Result<const uint8_t*> bytes = tensor_data(*t);
     if (!bytes.is_ok()) return bytes.status();
@@ -96,7 +96,9 @@ class Binder {
   size_t size_;
 };
 
-std::string layer_tensor(int layer, const char* name) { return format("blk.%d.%s", layer, name); }
+std::string layer_tensor(int layer, const char* name) {
+  return format("blk.%d.%s", layer, name);
+}
 
 // Concatenates optional biases of fused outputs; all absent -> empty, partly present -> zeros
 // for the missing parts.
@@ -107,8 +109,10 @@ std::vector<float> concat_biases(const std::vector<const std::vector<float>*>& p
   std::vector<float> out;
   if (!any) return out;
   for (size_t i = 0; i < parts.size(); ++i) {
-    if (parts[i]->empty()) out.insert(out.end(), sizes[i], 0.0f);
-    else out.insert(out.end(), parts[i]->begin(), parts[i]->end());
+    if (parts[i]->empty())
+      out.insert(out.end(), sizes[i], 0.0f);
+    else
+      out.insert(out.end(), parts[i]->begin(), parts[i]->end());
   }
   return out;
 }
@@ -122,7 +126,8 @@ Status bind_layer(Binder& b, const ModelConfig& c, int il, LayerWeights* l) {
   const Need post_norm = arch.post_norms ? Need::kRequired : Need::kOptional;
   WEBGGUF_RETURN_IF_ERROR(b.vector(layer_tensor(il, "attn_norm.weight"), n_embd, pre_norm, &l->attn_norm));
 
-  WEBGGUF_RETURN_IF_ERROR(b.matrix(layer_tensor(il, "attn_qkv.weight"), n_embd, n_q + 2 * n_kv, Need::kOptional, &l->wqkv));
+  WEBGGUF_RETURN_IF_ERROR(
+      b.matrix(layer_tensor(il, "attn_qkv.weight"), n_embd, n_q + 2 * n_kv, Need::kOptional, &l->wqkv));
   if (l->wqkv.present()) {
     WEBGGUF_RETURN_IF_ERROR(b.vector(layer_tensor(il, "attn_qkv.bias"), n_q + 2 * n_kv, Need::kOptional, &l->qkv_bias));
   } else {
@@ -137,14 +142,15 @@ Status bind_layer(Binder& b, const ModelConfig& c, int il, LayerWeights* l) {
   }
   if (arch.qk_norm != QkNorm::kNone) {
     const bool per_head = arch.qk_norm == QkNorm::kPerHead;
-    WEBGGUF_RETURN_IF_ERROR(b.vector(layer_tensor(il, "attn_q_norm.weight"), per_head ? c.head_dim : n_q,
-                                     Need::kRequired, &l->q_norm));
-    WEBGGUF_RETURN_IF_ERROR(b.vector(layer_tensor(il, "attn_k_norm.weight"), per_head ? c.head_dim : n_kv,
-                                     Need::kRequired, &l->k_norm));
+    WEBGGUF_RETURN_IF_ERROR(
+        b.vector(layer_tensor(il, "attn_q_norm.weight"), per_head ? c.head_dim : n_q, Need::kRequired, &l->q_norm));
+    WEBGGUF_RETURN_IF_ERROR(
+        b.vector(layer_tensor(il, "attn_k_norm.weight"), per_head ? c.head_dim : n_kv, Need::kRequired, &l->k_norm));
   }
   WEBGGUF_RETURN_IF_ERROR(b.matrix(layer_tensor(il, "attn_output.weight"), n_q, n_embd, Need::kRequired, &l->wo));
   WEBGGUF_RETURN_IF_ERROR(b.vector(layer_tensor(il, "attn_output.bias"), n_embd, Need::kOptional, &l->wo_bias));
-  WEBGGUF_RETURN_IF_ERROR(b.vector(layer_tensor(il, "post_attention_norm.weight"), n_embd, post_norm, &l->attn_post_norm));
+  WEBGGUF_RETURN_IF_ERROR(
+      b.vector(layer_tensor(il, "post_attention_norm.weight"), n_embd, post_norm, &l->attn_post_norm));
 
   WEBGGUF_RETURN_IF_ERROR(b.vector(layer_tensor(il, "ffn_norm.weight"), n_embd, pre_norm, &l->ffn_norm));
   if (arch.fused_qkv_ffn) {
@@ -165,8 +171,8 @@ Status bind_layer(Binder& b, const ModelConfig& c, int il, LayerWeights* l) {
 
 }  // namespace
 
-Result<ModelWeights> bind_weights(const GgufFile& file, const uint8_t* data, size_t size,
-                                  const ModelConfig& c, uint32_t n_ctx) {
+Result<ModelWeights> bind_weights(const GgufFile& file, const uint8_t* data, size_t size, const ModelConfig& c,
+                                  uint32_t n_ctx) {
   Binder b(file, data, size);
   ModelWeights w;
   const GgufTensorInfo* embd = file.find_tensor("token_embd.weight");
@@ -184,8 +190,8 @@ Result<ModelWeights> bind_weights(const GgufFile& file, const uint8_t* data, siz
   if (!embd_data.is_ok()) return embd_data.status();
   w.token_embd.info = embd;
   w.token_embd.traits = embd_traits;
-  w.token_embd.matmul = {embd_data.value(), static_cast<size_t>(ggml_row_bytes(embd->type, c.n_embd)),
-                         c.n_vocab, c.n_embd, embd_traits->vec_dot};
+  w.token_embd.matmul = {embd_data.value(), static_cast<size_t>(ggml_row_bytes(embd->type, c.n_embd)), c.n_vocab,
+                         c.n_embd, embd_traits->vec_dot};
 
   WEBGGUF_RETURN_IF_ERROR(b.vector("output_norm.weight", c.n_embd, Need::kRequired, &w.output_norm));
   WEBGGUF_RETURN_IF_ERROR(b.matrix("output.weight", c.n_embd, c.n_vocab, Need::kOptional, &w.output));
@@ -196,8 +202,8 @@ Result<ModelWeights> bind_weights(const GgufFile& file, const uint8_t* data, siz
 
   const int64_t n_factors = c.n_rot / 2;
   if (c.rope_longrope) {
-    const char* which = n_ctx > static_cast<uint32_t>(c.n_ctx_orig) ? "rope_factors_long.weight"
-                                                                     : "rope_factors_short.weight";
+    const char* which =
+        n_ctx > static_cast<uint32_t>(c.n_ctx_orig) ? "rope_factors_long.weight" : "rope_factors_short.weight";
     WEBGGUF_RETURN_IF_ERROR(b.vector(which, n_factors, Need::kOptional, &w.rope_factors));
   } else {
     WEBGGUF_RETURN_IF_ERROR(b.vector("rope_freqs.weight", n_factors, Need::kOptional, &w.rope_factors));

@@ -23,40 +23,40 @@ struct WeightMatrix {
 };
 
 struct LayerWeights {
-  std::vector<float> attn_norm;            // [n_embd], empty when the family has no pre-norms (olmo2)
+  std::vector<float> attn_norm;  // [n_embd], empty when the family has no pre-norms (olmo2)
   // Either one fused projection (phi3) or three; out rows: [n_embd_q | n_embd_kv | n_embd_kv].
-  WeightMatrix wqkv;                       // [n_embd, n_embd_q + 2 n_embd_kv] or absent
-  WeightMatrix wq, wk, wv;                 // [n_embd, n_embd_q], [n_embd, n_embd_kv] x2
-  std::vector<float> qkv_bias;             // [n_embd_q + 2 n_embd_kv] or empty (qwen2 has it)
+  WeightMatrix wqkv;            // [n_embd, n_embd_q + 2 n_embd_kv] or absent
+  WeightMatrix wq, wk, wv;      // [n_embd, n_embd_q], [n_embd, n_embd_kv] x2
+  std::vector<float> qkv_bias;  // [n_embd_q + 2 n_embd_kv] or empty (qwen2 has it)
   // [head_dim] each (per-head: qwen3, gemma3), [n_embd_q] / [n_embd_kv] (whole: olmo2), or empty
   std::vector<float> q_norm, k_norm;
-  WeightMatrix wo;                         // [n_embd_q, n_embd]
-  std::vector<float> wo_bias;              // [n_embd] or empty
-  std::vector<float> attn_post_norm;       // [n_embd] on the attention output (gemma2/3, olmo2) or empty
-  std::vector<float> ffn_norm;             // [n_embd], empty when the family has no pre-norms (olmo2)
+  WeightMatrix wo;                    // [n_embd_q, n_embd]
+  std::vector<float> wo_bias;         // [n_embd] or empty
+  std::vector<float> attn_post_norm;  // [n_embd] on the attention output (gemma2/3, olmo2) or empty
+  std::vector<float> ffn_norm;        // [n_embd], empty when the family has no pre-norms (olmo2)
   // Either gate and up separately or fused as up = [gate | up] (phi3), out rows [2 n_ff].
-  WeightMatrix w_gate, w_up;               // [n_embd, n_ff] each, or w_up [n_embd, 2 n_ff]
-  std::vector<float> gate_up_bias;         // [2 n_ff] or empty
-  WeightMatrix w_down;                     // [n_ff, n_embd]
-  std::vector<float> down_bias;            // [n_embd] or empty
-  std::vector<float> ffn_post_norm;        // [n_embd] on the FFN output (gemma2/3, olmo2) or empty
+  WeightMatrix w_gate, w_up;         // [n_embd, n_ff] each, or w_up [n_embd, 2 n_ff]
+  std::vector<float> gate_up_bias;   // [2 n_ff] or empty
+  WeightMatrix w_down;               // [n_ff, n_embd]
+  std::vector<float> down_bias;      // [n_embd] or empty
+  std::vector<float> ffn_post_norm;  // [n_embd] on the FFN output (gemma2/3, olmo2) or empty
 };
 
 struct ModelWeights {
-  WeightMatrix token_embd;                 // [n_embd, n_vocab]; rows are dequantized on lookup
-  std::vector<float> output_norm;          // [n_embd]
-  WeightMatrix output;                     // [n_embd, n_vocab]; token_embd when tied
-  std::vector<float> output_bias;          // [n_vocab] or empty
-  std::vector<float> rope_factors;         // [n_rot / 2] or empty
+  WeightMatrix token_embd;          // [n_embd, n_vocab]; rows are dequantized on lookup
+  std::vector<float> output_norm;   // [n_embd]
+  WeightMatrix output;              // [n_embd, n_vocab]; token_embd when tied
+  std::vector<float> output_bias;   // [n_vocab] or empty
+  std::vector<float> rope_factors;  // [n_rot / 2] or empty
   std::vector<LayerWeights> layers;
-  uint64_t n_params = 0;                   // elements over all tensors of the file
-  uint64_t tensor_bytes = 0;               // bytes of tensor data
-  uint64_t copied_bytes = 0;               // bytes of the f32 copies above
-  size_t max_activation_row_bytes = 0;     // largest activation row in any vec_dot type
+  uint64_t n_params = 0;                // elements over all tensors of the file
+  uint64_t tensor_bytes = 0;            // bytes of tensor data
+  uint64_t copied_bytes = 0;            // bytes of the f32 copies above
+  size_t max_activation_row_bytes = 0;  // largest activation row in any vec_dot type
 };
 
 // `data`/`size`: the whole file. `n_ctx` picks Phi-3's long or short rope factors.
-Result<ModelWeights> bind_weights(const GgufFile& file, const uint8_t* data, size_t size,
-                                  const ModelConfig& config, uint32_t n_ctx);
+Result<ModelWeights> bind_weights(const GgufFile& file, const uint8_t* data, size_t size, const ModelConfig& config,
+                                  uint32_t n_ctx);
 
 }  // namespace webgguf

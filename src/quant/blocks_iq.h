@@ -12,7 +12,7 @@ namespace webgguf {
 
 // 2.0625 bpw. Per sub-block two uint32: 4 grid indices (bytes), then 4 x 7 sign bits + 4-bit scale.
 struct BlockIQ2_XXS {
-  uint16_t d;                  // fp16 super-scale
+  uint16_t d;  // fp16 super-scale
   uint16_t qs[kQK_K / 8];
 };
 static_assert(sizeof(BlockIQ2_XXS) == 2 + kQK_K / 8 * 2, "BlockIQ2_XXS size");

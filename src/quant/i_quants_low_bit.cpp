@@ -15,8 +15,12 @@ namespace {
 constexpr int kSubBlocks = kQK_K / 32;
 
 // Byte j of a packed grid point (element j of its group).
-inline uint8_t grid_magnitude(uint64_t grid, int j) { return static_cast<uint8_t>(grid >> (8 * j)); }
-inline int8_t grid_value(uint64_t grid, int j) { return static_cast<int8_t>(grid >> (8 * j)); }
+inline uint8_t grid_magnitude(uint64_t grid, int j) {
+  return static_cast<uint8_t>(grid >> (8 * j));
+}
+inline int8_t grid_value(uint64_t grid, int j) {
+  return static_cast<int8_t>(grid >> (8 * j));
+}
 
 // Two 4-element IQ3 grid points as one 8-element group.
 inline uint64_t grid_pair(uint32_t first, uint32_t second) {
@@ -93,8 +97,7 @@ void dequantize_row_iq2_xs(const void* src, float* dst, int64_t n) {
   for (int64_t i = 0; i < n / kQK_K; ++i) {
     const float d = fp16_to_fp32(x[i].d);
     for (int ib = 0; ib < kSubBlocks; ++ib) {
-      const float db[2] = {d * (0.5f + (x[i].scales[ib] & 0xf)) * 0.25f,
-                           d * (0.5f + (x[i].scales[ib] >> 4)) * 0.25f};
+      const float db[2] = {d * (0.5f + (x[i].scales[ib] & 0xf)) * 0.25f, d * (0.5f + (x[i].scales[ib] >> 4)) * 0.25f};
       for (int l = 0; l < 4; ++l, dst += 8) {
         const uint16_t q = x[i].qs[4 * ib + l];
         dequantize_signed_group(db[l / 2], kGridIQ2XS[q & 511], kSignsIQ2XS[q >> 9], dst);
@@ -109,8 +112,7 @@ void dequantize_row_iq2_s(const void* src, float* dst, int64_t n) {
     const float d = fp16_to_fp32(x[i].d);
     const uint8_t* signs = x[i].qs + kQK_K / 8;
     for (int ib = 0; ib < kSubBlocks; ++ib) {
-      const float db[2] = {d * (0.5f + (x[i].scales[ib] & 0xf)) * 0.25f,
-                           d * (0.5f + (x[i].scales[ib] >> 4)) * 0.25f};
+      const float db[2] = {d * (0.5f + (x[i].scales[ib] & 0xf)) * 0.25f, d * (0.5f + (x[i].scales[ib] >> 4)) * 0.25f};
       for (int l = 0; l < 4; ++l, dst += 8) {
         dequantize_signed_group(db[l / 2], iq2s_grid_point(x[i], ib, l), signs[4 * ib + l], dst);
       }
@@ -194,8 +196,8 @@ float vec_dot_iq2_xxs_q8_k(int64_t n, const void* weights, const void* activatio
       const uint32_t signs_scale = load_u32(x[i].qs + 4 * ib + 2);
       int32_t sumi = 0;
       for (int l = 0; l < 4; ++l, q8 += 8) {
-        sumi += signed_group_dot(kGridIQ2XXS[(indices >> (8 * l)) & 0xff],
-                                 kSignsIQ2XS[(signs_scale >> (7 * l)) & 127], q8);
+        sumi +=
+            signed_group_dot(kGridIQ2XXS[(indices >> (8 * l)) & 0xff], kSignsIQ2XS[(signs_scale >> (7 * l)) & 127], q8);
       }
       bsum += sumi * static_cast<int32_t>(2 * (signs_scale >> 28) + 1);
     }

@@ -23,7 +23,10 @@ int best_index_int8(int n, const int8_t* values, float x) {
   int ml = 0, mu = n - 1;
   while (mu - ml > 1) {
     const int mav = (ml + mu) / 2;
-    if (x < values[mav]) mu = mav; else ml = mav;
+    if (x < values[mav])
+      mu = mav;
+    else
+      ml = mav;
   }
   return x - values[mu - 1] < values[mu] - x ? mu - 1 : mu;
 }

@@ -48,7 +48,6 @@ void unpack_q3_k_scales(const uint8_t* packed, int8_t scales[16]);
 
 // Sum over a super-block of scale[g] * sum_{16 elements of group g} q8 * level, accumulated in
 // 8 int32 lanes as ggml's generic kernels do (the lane order fixes the float rounding after).
-void accumulate_scaled_lanes(const int8_t* q8, const int8_t* levels, const int* scale_per_16,
-                             int32_t lanes[8]);
+void accumulate_scaled_lanes(const int8_t* q8, const int8_t* levels, const int* scale_per_16, int32_t lanes[8]);
 
 }  // namespace webgguf

@@ -36,8 +36,8 @@ struct ScaleMinBlockView {
 };
 
 // Sub-block search of the reference quantizers: weights av_x + |x| per sub-block of 32.
-void search_sub_blocks_reference(const float* x, int nmax, float rmin, int nstep, uint8_t* L,
-                                 float* scales, float* mins) {
+void search_sub_blocks_reference(const float* x, int nmax, float rmin, int nstep, uint8_t* L, float* scales,
+                                 float* mins) {
   uint8_t Laux[32];
   float weights[32];
   for (int j = 0; j < kQK_K / 32; ++j) {
@@ -232,8 +232,8 @@ namespace {
 
 // One super-block of the generic Q4_K/Q5_K kernel: d * sum(scale * q8 * level) in 8 lanes and
 // the min term dmin * sum(min * bsum) returned separately.
-void dot_scale_min_block(const uint8_t* packed_scales, const int8_t* levels, const BlockQ8_K& y,
-                         int32_t lanes[8], int* min_sum) {
+void dot_scale_min_block(const uint8_t* packed_scales, const int8_t* levels, const BlockQ8_K& y, int32_t lanes[8],
+                         int* min_sum) {
   uint8_t sc[8], mins[8];
   for (int j = 0; j < 8; ++j) get_scale_min_k4(j, packed_scales, &sc[j], &mins[j]);
   int sumi = 0;

@@ -11,8 +11,7 @@
 
 namespace webgguf {
 
-void accumulate_scaled_lanes(const int8_t* q8, const int8_t* levels, const int* scale_per_16,
-                             int32_t lanes[8]) {
+void accumulate_scaled_lanes(const int8_t* q8, const int8_t* levels, const int* scale_per_16, int32_t lanes[8]) {
   for (int j = 0; j < kQK_K / 16; ++j) {
     for (int half = 0; half < 2; ++half, q8 += 8, levels += 8) {
       for (int l = 0; l < 8; ++l) lanes[l] += scale_per_16[j] * (q8[l] * levels[l]);
@@ -33,8 +32,8 @@ void pack_q6_k_levels(const int8_t* L, uint8_t* ql, uint8_t* qh) {
       const uint8_t q4 = L[j + l + 96] & 0xF;
       ql[l + 0] = static_cast<uint8_t>(q1 | (q3 << 4));
       ql[l + 32] = static_cast<uint8_t>(q2 | (q4 << 4));
-      qh[l] = static_cast<uint8_t>((L[j + l] >> 4) | ((L[j + l + 32] >> 4) << 2) |
-                                   ((L[j + l + 64] >> 4) << 4) | ((L[j + l + 96] >> 4) << 6));
+      qh[l] = static_cast<uint8_t>((L[j + l] >> 4) | ((L[j + l + 32] >> 4) << 2) | ((L[j + l + 64] >> 4) << 4) |
+                                   ((L[j + l + 96] >> 4) << 6));
     }
   }
 }

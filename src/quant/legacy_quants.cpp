@@ -88,8 +88,8 @@ void quantize_min_max_block(const float* x, uint16_t* d_out, uint16_t* m_out, ui
   for (int j = 0; j < 32; ++j) {
     const float v = (x[j] - min) * id + 0.5f;
     // ggml clamps the 4-bit levels but not the 5-bit ones (which cannot exceed 31.5).
-    levels[j] = kMaxLevel == 15 ? static_cast<uint8_t>(std::min<int>(15, static_cast<int8_t>(v)))
-                                : static_cast<uint8_t>(v);
+    levels[j] =
+        kMaxLevel == 15 ? static_cast<uint8_t>(std::min<int>(15, static_cast<int8_t>(v))) : static_cast<uint8_t>(v);
   }
 }
 
@@ -330,9 +330,8 @@ float vec_dot_q4_0_q8_0(int64_t n, const void* weights, const void* activations)
   float sumf = 0;
   for (int64_t ib = 0; ib < n / kQK8_0; ++ib) {
     const uint8_t* qs = x[ib].qs;
-    const int sumi = block_integer_dot(y[ib].qs, [qs](int j) {
-      return j < 16 ? (qs[j] & 0x0F) - 8 : (qs[j - 16] >> 4) - 8;
-    });
+    const int sumi =
+        block_integer_dot(y[ib].qs, [qs](int j) { return j < 16 ? (qs[j] & 0x0F) - 8 : (qs[j - 16] >> 4) - 8; });
     sumf += sumi * fp16_to_fp32(x[ib].d) * fp16_to_fp32(y[ib].d);
   }
   return sumf;
@@ -344,12 +343,9 @@ float vec_dot_q4_1_q8_1(int64_t n, const void* weights, const void* activations)
   float sumf = 0;
   for (int64_t ib = 0; ib < n / kQK8_1; ++ib) {
     const uint8_t* qs = x[ib].qs;
-    const int sumi = block_integer_dot(y[ib].qs, [qs](int j) {
-      return j < 16 ? (qs[j] & 0x0F) : (qs[j - 16] >> 4);
-    });
+    const int sumi = block_integer_dot(y[ib].qs, [qs](int j) { return j < 16 ? (qs[j] & 0x0F) : (qs[j - 16] >> 4); });
     // The min contributes m * sum(a) = m * s, with s stored in the activation block.
-    sumf += (fp16_to_fp32(x[ib].d) * fp16_to_fp32(y[ib].d)) * sumi +
-            fp16_to_fp32(x[ib].m) * fp16_to_fp32(y[ib].s);
+    sumf += (fp16_to_fp32(x[ib].d) * fp16_to_fp32(y[ib].d)) * sumi + fp16_to_fp32(x[ib].m) * fp16_to_fp32(y[ib].s);
   }
   return sumf;
 }
@@ -381,8 +377,7 @@ float vec_dot_q5_1_q8_1(int64_t n, const void* weights, const void* activations)
       const int low = j < 16 ? (qs[j] & 0x0F) : (qs[j - 16] >> 4);
       return low | static_cast<int>(((qh >> j) & 1u) << 4);
     });
-    sumf += (fp16_to_fp32(x[ib].d) * fp16_to_fp32(y[ib].d)) * sumi +
-            fp16_to_fp32(x[ib].m) * fp16_to_fp32(y[ib].s);
+    sumf += (fp16_to_fp32(x[ib].d) * fp16_to_fp32(y[ib].d)) * sumi + fp16_to_fp32(x[ib].m) * fp16_to_fp32(y[ib].s);
   }
   return sumf;
 }

@@ -19,7 +19,9 @@ inline float rmse_weight(int rmse_type, float x) {
   }
 }
 
-inline int clamp_int(int v, int lo, int hi) { return std::max(lo, std::min(hi, v)); }
+inline int clamp_int(int v, int lo, int hi) {
+  return std::max(lo, std::min(hi, v));
+}
 
 }  // namespace
 
@@ -28,7 +30,10 @@ float make_qx_quants(int n, int nmax, const float* x, int8_t* L, int rmse_type, 
   float amax = 0;
   for (int i = 0; i < n; ++i) {
     const float ax = std::fabs(x[i]);
-    if (ax > amax) { amax = ax; max = x[i]; }
+    if (ax > amax) {
+      amax = ax;
+      max = x[i];
+    }
   }
   if (amax < kGroupMaxEps) {
     for (int i = 0; i < n; ++i) L[i] = 0;
@@ -86,7 +91,10 @@ float make_q3_quants(int n, int nmax, const float* x, int8_t* L, bool do_rmse) {
   float amax = 0;
   for (int i = 0; i < n; ++i) {
     const float ax = std::fabs(x[i]);
-    if (ax > amax) { amax = ax; max = x[i]; }
+    if (ax > amax) {
+      amax = ax;
+      max = x[i];
+    }
   }
   if (amax < kGroupMaxEps) {
     for (int i = 0; i < n; ++i) L[i] = 0;
@@ -140,9 +148,8 @@ namespace {
 
 // The body shared by make_qkx2_quants and make_qkx3_quants; they differ only in the default
 // weights and in how a flat group is detected.
-float make_qkx_quants(int n, int nmax, const float* x, const float* weights, uint8_t* L,
-                      float* the_min, uint8_t* Laux, float rmin, float rdelta, int nstep,
-                      bool use_mad, bool flat_if_max_le_min) {
+float make_qkx_quants(int n, int nmax, const float* x, const float* weights, uint8_t* L, float* the_min, uint8_t* Laux,
+                      float rmin, float rdelta, int nstep, bool use_mad, bool flat_if_max_le_min) {
   auto weight = [&](int i) { return weights ? weights[i] : x[i] * x[i]; };
   float min = x[0];
   float max = x[0];
@@ -215,14 +222,14 @@ float make_qkx_quants(int n, int nmax, const float* x, const float* weights, uin
 
 }  // namespace
 
-float make_qkx2_quants(int n, int nmax, const float* x, const float* weights, uint8_t* L,
-                       float* the_min, uint8_t* Laux, float rmin, float rdelta, int nstep, bool use_mad) {
+float make_qkx2_quants(int n, int nmax, const float* x, const float* weights, uint8_t* L, float* the_min, uint8_t* Laux,
+                       float rmin, float rdelta, int nstep, bool use_mad) {
   return make_qkx_quants(n, nmax, x, weights, L, the_min, Laux, rmin, rdelta, nstep, use_mad,
                          /*flat_if_max_le_min=*/false);
 }
 
-float make_qkx3_quants(int n, int nmax, const float* x, const float* weights, uint8_t* L,
-                       float* the_min, uint8_t* Laux, float rmin, float rdelta, int nstep, bool use_mad) {
+float make_qkx3_quants(int n, int nmax, const float* x, const float* weights, uint8_t* L, float* the_min, uint8_t* Laux,
+                       float rmin, float rdelta, int nstep, bool use_mad) {
   return make_qkx_quants(n, nmax, x, weights, L, the_min, Laux, rmin, rdelta, nstep, use_mad,
                          /*flat_if_max_le_min=*/true);
 }

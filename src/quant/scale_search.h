@@ -42,12 +42,12 @@ float make_q3_quants(int n, int nmax, const float* x, int8_t* L, bool do_rmse);
 
 // Asymmetric levels in [0, nmax] with x ~ scale * L - the_min, weighted; tries nstep+1 scales
 // (rmin + rdelta*is + nmax)/(max - min). Laux is scratch of n bytes.
-float make_qkx2_quants(int n, int nmax, const float* x, const float* weights, uint8_t* L,
-                       float* the_min, uint8_t* Laux, float rmin, float rdelta, int nstep, bool use_mad);
+float make_qkx2_quants(int n, int nmax, const float* x, const float* weights, uint8_t* L, float* the_min, uint8_t* Laux,
+                       float rmin, float rdelta, int nstep, bool use_mad);
 
 // As make_qkx2_quants, but weights may be nullptr (then x^2) and max <= min counts as flat.
-float make_qkx3_quants(int n, int nmax, const float* x, const float* weights, uint8_t* L,
-                       float* the_min, uint8_t* Laux, float rmin, float rdelta, int nstep, bool use_mad);
+float make_qkx3_quants(int n, int nmax, const float* x, const float* weights, uint8_t* L, float* the_min, uint8_t* Laux,
+                       float rmin, float rdelta, int nstep, bool use_mad);
 
 // Non-negative levels in [0, nmax] for quantizing positive sub-block scales, weighted by
 // quant_weights (never nullptr).

@@ -22,12 +22,12 @@ struct QuantTraits {
   const char* name;
   uint32_t block_size;
   uint32_t type_size;
-  DequantizeRowFn dequantize;   // never nullptr for supported types
-  QuantizeRowFn quantize;       // nullptr where we have no quantizer
-  bool needs_importance;        // quantize requires an importance matrix
-  GgmlType vec_dot_type;        // activation format of the dot product (Q8_0, Q8_1, Q8_K, F16, BF16, F32)
-  VecDotFn vec_dot_reference;   // scalar reference
-  VecDotFn vec_dot;             // fastest available (SIMD); equals the reference where none exists
+  DequantizeRowFn dequantize;  // never nullptr for supported types
+  QuantizeRowFn quantize;      // nullptr where we have no quantizer
+  bool needs_importance;       // quantize requires an importance matrix
+  GgmlType vec_dot_type;       // activation format of the dot product (Q8_0, Q8_1, Q8_K, F16, BF16, F32)
+  VecDotFn vec_dot_reference;  // scalar reference
+  VecDotFn vec_dot;            // fastest available (SIMD); equals the reference where none exists
 };
 
 // nullptr for types we cannot compute with (I8..F64, unknown ids).

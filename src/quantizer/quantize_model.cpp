@@ -24,15 +24,16 @@ bool is_float_type(GgmlType type) {
 
 bool is_dropped_key(const std::string& key) {
   // llama-quantize rewrites these two at the end and drops the split keys (the output is one file).
-  return key == "general.quantization_version" || key == "general.file_type" ||
-         key == "split.no" || key == "split.count" || key == "split.tensors.count";
+  return key == "general.quantization_version" || key == "general.file_type" || key == "split.no" ||
+         key == "split.count" || key == "split.tensors.count";
 }
 
 Status check_convertible(const GgufTensorInfo& tensor, GgmlType to) {
   if (!is_float_type(tensor.type)) {
-    return Status::error(format(
-        "tensor '%s' is %s: requantizing an already quantized model is not supported; "
-        "start from an F32, F16 or BF16 GGUF", tensor.name.c_str(), ggml_type_name(tensor.type)));
+    return Status::error(
+        format("tensor '%s' is %s: requantizing an already quantized model is not supported; "
+               "start from an F32, F16 or BF16 GGUF",
+               tensor.name.c_str(), ggml_type_name(tensor.type)));
   }
   const QuantTraits* from = quant_traits(tensor.type);
   const QuantTraits* target = quant_traits(to);
@@ -45,7 +46,6 @@ Status check_convertible(const GgufTensorInfo& tensor, GgmlType to) {
   }
   return Status::ok();
 }
-
 
 // Streams one tensor's rows in slabs: read, convert (or copy), write.
 class TensorWriter {
@@ -66,9 +66,11 @@ class TensorWriter {
         return Status::error(kQuantizeCancelledMessage);
       }
       const int64_t rows = std::min(slabs.rows_per_slab, slabs.n_rows - first);
-      WEBGGUF_RETURN_IF_ERROR(read_(in_offset + first * slabs.row_in_bytes, rows * slabs.row_in_bytes, input_.as<uint8_t>()));
+      WEBGGUF_RETURN_IF_ERROR(
+          read_(in_offset + first * slabs.row_in_bytes, rows * slabs.row_in_bytes, input_.as<uint8_t>()));
       if (slabs.converts) {
-        WEBGGUF_RETURN_IF_ERROR(converter_.convert(in, out_type, slabs, first, rows, input_.as<uint8_t>(), output_.as<uint8_t>()));
+        WEBGGUF_RETURN_IF_ERROR(
+            converter_.convert(in, out_type, slabs, first, rows, input_.as<uint8_t>(), output_.as<uint8_t>()));
         WEBGGUF_RETURN_IF_ERROR(emit(output_.as<uint8_t>(), rows * slabs.row_out_bytes));
       } else {
         WEBGGUF_RETURN_IF_ERROR(emit(input_.as<uint8_t>(), rows * slabs.row_in_bytes));
@@ -112,8 +114,9 @@ TensorSlabPlan plan_tensor_slabs(const GgufTensorInfo& in, GgmlType out_type, ui
   slabs.converts = out_type != in.type;
   // Saturating: a row too large for memory gets a one-row slab, which reserve_slab refuses.
   uint64_t bytes_per_row = slabs.row_in_bytes;
-  if (slabs.converts && (__builtin_add_overflow(bytes_per_row, slabs.row_out_bytes, &bytes_per_row) ||
-                         __builtin_add_overflow(bytes_per_row, 4 * static_cast<uint64_t>(slabs.n_per_row), &bytes_per_row))) {
+  if (slabs.converts &&
+      (__builtin_add_overflow(bytes_per_row, slabs.row_out_bytes, &bytes_per_row) ||
+       __builtin_add_overflow(bytes_per_row, 4 * static_cast<uint64_t>(slabs.n_per_row), &bytes_per_row))) {
     bytes_per_row = UINT64_MAX;
   }
   slabs.rows_per_slab = static_cast<int64_t>(
@@ -154,8 +157,8 @@ Status SlabConverter::convert(const GgufTensorInfo& in, GgmlType out_type, const
     }
   });
   if (non_finite_row.load() >= 0) {
-    return Status::error(format("tensor '%s' has NaN or infinite values in row %" PRId64,
-                                in.name.c_str(), first_row + non_finite_row.load()));
+    return Status::error(format("tensor '%s' has NaN or infinite values in row %" PRId64, in.name.c_str(),
+                                first_row + non_finite_row.load()));
   }
   if (quantize_failed.load()) {
     return Status::error(format("tensor '%s': quantizing to %s failed", in.name.c_str(), ggml_type_name(out_type)));
@@ -216,9 +219,8 @@ Result<GgufFile> read_gguf_header(const ReadInputFn& read, uint64_t file_size) {
   }
 }
 
-Status write_quantized_model(const GgufFile& input, const QuantizationPlan& plan,
-                             const ReadInputFn& read, const WriteOutputFn& write,
-                             const QuantizeOptions& options) {
+Status write_quantized_model(const GgufFile& input, const QuantizationPlan& plan, const ReadInputFn& read,
+                             const WriteOutputFn& write, const QuantizeOptions& options) {
   QuantizeProgress progress;
   progress.tensor_count = plan.output.tensors.size();
   progress.total_bytes = plan.file_size;
@@ -236,7 +238,8 @@ Status write_quantized_model(const GgufFile& input, const QuantizationPlan& plan
     if (options.on_progress) options.on_progress(progress);
   }
   if (progress.bytes_written != plan.file_size) {
-    return Status::error(format("wrote %" PRIu64 " bytes but planned %" PRIu64, progress.bytes_written, plan.file_size));
+    return Status::error(
+        format("wrote %" PRIu64 " bytes but planned %" PRIu64, progress.bytes_written, plan.file_size));
   }
   return Status::ok();
 }

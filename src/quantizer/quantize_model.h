@@ -26,19 +26,19 @@ using ReadInputFn = std::function<Status(uint64_t offset, uint64_t size, uint8_t
 using WriteOutputFn = std::function<Status(const uint8_t* data, size_t size)>;
 
 struct QuantizeProgress {
-  size_t tensors_done = 0;      // tensors completely written
+  size_t tensors_done = 0;  // tensors completely written
   size_t tensor_count = 0;
-  uint64_t bytes_written = 0;   // output bytes so far, header included
-  uint64_t total_bytes = 0;     // final output file size
+  uint64_t bytes_written = 0;  // output bytes so far, header included
+  uint64_t total_bytes = 0;    // final output file size
 };
 using QuantizeProgressFn = std::function<void(const QuantizeProgress&)>;
 
 struct QuantizeOptions {
-  int n_threads = 1;                               // rows are split across threads
-  const std::atomic<bool>* cancel = nullptr;       // checked between slabs of rows
-  QuantizeProgressFn on_progress;                  // after the header and after every slab
-  uint64_t max_slab_bytes = 32ull << 20;           // working memory for one slab of rows
-  bool pure = false;                               // llama-quantize --pure (see plan_quantization)
+  int n_threads = 1;                          // rows are split across threads
+  const std::atomic<bool>* cancel = nullptr;  // checked between slabs of rows
+  QuantizeProgressFn on_progress;             // after the header and after every slab
+  uint64_t max_slab_bytes = 32ull << 20;      // working memory for one slab of rows
+  bool pure = false;                          // llama-quantize --pure (see plan_quantization)
 };
 
 // The message of the Status returned when options.cancel was set.
@@ -59,26 +59,24 @@ struct QuantizationPlan {
 // when a tensor would need converting from a type we cannot read (anything but F32/F16/BF16).
 // `pure` is llama-quantize's --pure: every quantizable tensor gets preset.default_type (row-length
 // fallbacks aside) and general.file_type is still the preset's, as llama-quantize writes it.
-Result<QuantizationPlan> plan_quantization(const GgufFile& input, const QuantPreset& preset,
-                                           bool pure = false);
+Result<QuantizationPlan> plan_quantization(const GgufFile& input, const QuantPreset& preset, bool pure = false);
 
 // Reads and parses the header of a GGUF file of `file_size` bytes through `read`, asking for a
 // longer prefix until parse_gguf has what it needs.
 Result<GgufFile> read_gguf_header(const ReadInputFn& read, uint64_t file_size);
 
 // Writes the planned file: header, then every tensor (converted or copied) with its padding.
-Status write_quantized_model(const GgufFile& input, const QuantizationPlan& plan,
-                             const ReadInputFn& read, const WriteOutputFn& write,
-                             const QuantizeOptions& options);
+Status write_quantized_model(const GgufFile& input, const QuantizationPlan& plan, const ReadInputFn& read,
+                             const WriteOutputFn& write, const QuantizeOptions& options);
 
 // How one tensor is streamed: its rows, their bytes in and out, and how many rows one slab holds.
 struct TensorSlabPlan {
-  int64_t n_per_row = 0;        // ne[0]
-  int64_t n_rows = 0;           // product of ne[1..]
-  uint64_t row_in_bytes = 0;    // one row in the input type
-  uint64_t row_out_bytes = 0;   // one row in the output type
-  int64_t rows_per_slab = 0;    // at least 1 when the tensor has rows
-  bool converts = false;        // false: the bytes are copied unchanged
+  int64_t n_per_row = 0;       // ne[0]
+  int64_t n_rows = 0;          // product of ne[1..]
+  uint64_t row_in_bytes = 0;   // one row in the input type
+  uint64_t row_out_bytes = 0;  // one row in the output type
+  int64_t rows_per_slab = 0;   // at least 1 when the tensor has rows
+  bool converts = false;       // false: the bytes are copied unchanged
 };
 
 // Slabs sized so that the input, f32 and output rows of one slab stay under max_slab_bytes.
@@ -97,8 +95,8 @@ class SlabConverter {
 
   // `src` holds `rows` input rows starting at row `first_row` (which only names errors); `dst`
   // receives rows * slabs.row_out_bytes bytes. Fails on NaN/Inf rows as llama-quantize does.
-  Status convert(const GgufTensorInfo& in, GgmlType out_type, const TensorSlabPlan& slabs,
-                 int64_t first_row, int64_t rows, const uint8_t* src, uint8_t* dst);
+  Status convert(const GgufTensorInfo& in, GgmlType out_type, const TensorSlabPlan& slabs, int64_t first_row,
+                 int64_t rows, const uint8_t* src, uint8_t* dst);
 
  private:
   ThreadPool pool_;

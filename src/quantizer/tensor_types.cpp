@@ -12,11 +12,23 @@ using F = LlamaFileType;
 
 // llama-quant.cpp's tensor_category: broad roles recognised by name.
 enum class TensorRole {
-  TOKEN_EMBD, ATTENTION_Q, ATTENTION_V, ATTENTION_K, ATTENTION_QKV, ATTENTION_KV_B,
-  ATTENTION_OUTPUT, FFN_UP, FFN_GATE, FFN_DOWN, OUTPUT, OTHER,
+  TOKEN_EMBD,
+  ATTENTION_Q,
+  ATTENTION_V,
+  ATTENTION_K,
+  ATTENTION_QKV,
+  ATTENTION_KV_B,
+  ATTENTION_OUTPUT,
+  FFN_UP,
+  FFN_GATE,
+  FFN_DOWN,
+  OUTPUT,
+  OTHER,
 };
 
-bool contains(const std::string& s, const char* part) { return s.find(part) != std::string::npos; }
+bool contains(const std::string& s, const char* part) {
+  return s.find(part) != std::string::npos;
+}
 
 TensorRole tensor_role(const std::string& name) {
   if (name == "output.weight") return TensorRole::OUTPUT;
@@ -35,8 +47,7 @@ TensorRole tensor_role(const std::string& name) {
 
 // Attention-V-like tensors are the most sensitive to quantization and share one counter.
 bool is_attention_v_like(TensorRole role) {
-  return role == TensorRole::ATTENTION_V || role == TensorRole::ATTENTION_QKV ||
-         role == TensorRole::ATTENTION_KV_B;
+  return role == TensorRole::ATTENTION_V || role == TensorRole::ATTENTION_QKV || role == TensorRole::ATTENTION_KV_B;
 }
 
 // The block index of "blk.N.*" as sscanf(name, "blk.%d.") reads it; -1 when there is none.
@@ -74,8 +85,8 @@ struct RuleState {
 
 // llama_tensor_get_type_impl restricted to our presets (no importance matrix): starts from the
 // preset's default type and moves sensitive tensors to more bits.
-Result<GgmlType> mixed_type(RuleState& state, const QuantModelInfo& model, F ftype,
-                            const GgufTensorInfo& tensor, TensorRole role, GgmlType type) {
+Result<GgmlType> mixed_type(RuleState& state, const QuantModelInfo& model, F ftype, const GgufTensorInfo& tensor,
+                            TensorRole role, GgmlType type) {
   const bool falcon = model.architecture == "falcon";
   if (role == TensorRole::OUTPUT || (state.has_tied_embeddings && role == TensorRole::TOKEN_EMBD)) {
     if (falcon || tensor.ne[0] % block_size(type) != 0) return T::Q8_0;
@@ -114,15 +125,14 @@ Result<GgmlType> mixed_type(RuleState& state, const QuantModelInfo& model, F fty
       // Expert tensors are not in layer order: the layer comes from the name.
       i_layer = block_index(tensor.name);
       if (i_layer < 0 || i_layer >= n_layer) {
-        return Status::error(format("cannot tell the layer of tensor '%s' (expected blk.N. with N < %d)",
-                                    tensor.name.c_str(), n_layer));
+        return Status::error(
+            format("cannot tell the layer of tensor '%s' (expected blk.N. with N < %d)", tensor.name.c_str(), n_layer));
       }
     }
     const bool more_bits = use_more_bits(i_layer, n_layer);
     switch (ftype) {
       case F::MOSTLY_Q2_K: return T::Q3_K;
-      case F::MOSTLY_Q3_K_M:
-        return i_layer < n_layer / 16 ? T::Q5_K : (!falcon || more_bits) ? T::Q4_K : T::Q3_K;
+      case F::MOSTLY_Q3_K_M: return i_layer < n_layer / 16 ? T::Q5_K : (!falcon || more_bits) ? T::Q4_K : T::Q3_K;
       case F::MOSTLY_Q3_K_L: return falcon ? T::Q4_K : T::Q5_K;
       case F::MOSTLY_Q4_K_M:
         if (falcon) return i_layer < n_layer / 16 ? T::Q6_K : more_bits ? T::Q5_K : T::Q4_K;
@@ -137,9 +147,8 @@ Result<GgmlType> mixed_type(RuleState& state, const QuantModelInfo& model, F fty
   if (role == TensorRole::ATTENTION_OUTPUT) {
     if (falcon) return ftype == F::MOSTLY_Q3_K_L ? T::Q4_K : type;
     if (model.n_expert == 8) {
-      const bool bump = ftype == F::MOSTLY_Q2_K || ftype == F::MOSTLY_Q3_K_S ||
-                        ftype == F::MOSTLY_Q3_K_M || ftype == F::MOSTLY_IQ4_NL ||
-                        ftype == F::MOSTLY_Q4_K_S || ftype == F::MOSTLY_Q4_K_M ||
+      const bool bump = ftype == F::MOSTLY_Q2_K || ftype == F::MOSTLY_Q3_K_S || ftype == F::MOSTLY_Q3_K_M ||
+                        ftype == F::MOSTLY_IQ4_NL || ftype == F::MOSTLY_Q4_K_S || ftype == F::MOSTLY_Q4_K_M ||
                         ftype == F::MOSTLY_IQ4_XS;
       return bump ? T::Q5_K : type;
     }
@@ -228,15 +237,41 @@ bool tensor_allows_quantization(const GgufTensorInfo& tensor) {
   const size_t suffix = name.size() >= 6 ? name.size() - 6 : std::string::npos;
   if (suffix == std::string::npos || name.compare(suffix, 6, "weight") != 0) return false;
   static const char* const kKeptAsIs[] = {
-      "_norm.weight", "ffn_gate_inp.weight", "ffn_gate_tid2eid.weight", "altup", "laurel",
-      "per_layer_model_proj", "ssm_conv1d", "shortconv.conv.weight", "indexer.k_proj.weight",
-      "indexer.q_proj.weight", "time_mix_first.weight", "time_mix_w0.weight",
-      "time_mix_w1.weight", "time_mix_w2.weight", "time_mix_v0.weight", "time_mix_v1.weight",
-      "time_mix_v2.weight", "time_mix_a0.weight", "time_mix_a1.weight", "time_mix_a2.weight",
-      "time_mix_g1.weight", "time_mix_g2.weight", "time_mix_decay_w1.weight",
-      "time_mix_decay_w2.weight", "time_mix_lerp_fused.weight", "attn_rel_b.weight",
-      ".position_embd", "sam.pos_embd", "sam.neck.", "sam.net_", ".rel_pos", ".patch_embd",
-      ".patch_merger", "a.rvq.codebook", "mm.a.code_embd",
+      "_norm.weight",
+      "ffn_gate_inp.weight",
+      "ffn_gate_tid2eid.weight",
+      "altup",
+      "laurel",
+      "per_layer_model_proj",
+      "ssm_conv1d",
+      "shortconv.conv.weight",
+      "indexer.k_proj.weight",
+      "indexer.q_proj.weight",
+      "time_mix_first.weight",
+      "time_mix_w0.weight",
+      "time_mix_w1.weight",
+      "time_mix_w2.weight",
+      "time_mix_v0.weight",
+      "time_mix_v1.weight",
+      "time_mix_v2.weight",
+      "time_mix_a0.weight",
+      "time_mix_a1.weight",
+      "time_mix_a2.weight",
+      "time_mix_g1.weight",
+      "time_mix_g2.weight",
+      "time_mix_decay_w1.weight",
+      "time_mix_decay_w2.weight",
+      "time_mix_lerp_fused.weight",
+      "attn_rel_b.weight",
+      ".position_embd",
+      "sam.pos_embd",
+      "sam.neck.",
+      "sam.net_",
+      ".rel_pos",
+      ".patch_embd",
+      ".patch_merger",
+      "a.rvq.codebook",
+      "mm.a.code_embd",
   };
   for (const char* part : kKeptAsIs) {
     if (contains(name, part)) return false;
@@ -245,10 +280,8 @@ bool tensor_allows_quantization(const GgufTensorInfo& tensor) {
   return name != "position_embd.weight" && name != "token_types.weight";
 }
 
-Result<std::vector<GgmlType>> choose_tensor_types(const GgufFile& file,
-                                                  const std::vector<size_t>& order,
-                                                  const QuantPreset& preset,
-                                                  const QuantModelInfo& model, bool pure) {
+Result<std::vector<GgmlType>> choose_tensor_types(const GgufFile& file, const std::vector<size_t>& order,
+                                                  const QuantPreset& preset, const QuantModelInfo& model, bool pure) {
   RuleState state;
   state.n_ffn_down = static_cast<int>(model.n_layer);
   for (const GgufTensorInfo& tensor : file.tensors) {
@@ -265,8 +298,7 @@ Result<std::vector<GgmlType>> choose_tensor_types(const GgufFile& file,
       type = preset.default_type;
       if (is_quantized(type)) {
         if (!pure) {
-          Result<GgmlType> mixed =
-              mixed_type(state, model, preset.file_type, tensor, tensor_role(tensor.name), type);
+          Result<GgmlType> mixed = mixed_type(state, model, preset.file_type, tensor, tensor_role(tensor.name), type);
           if (!mixed.is_ok()) return mixed.status();
           type = mixed.value();
         }

@@ -43,9 +43,8 @@ bool tensor_allows_quantization(const GgufTensorInfo& tensor);
 // indexed like file.tensors. The rules count attention-V and FFN-down tensors as they go, so the
 // order matters. `pure` is llama-quantize's --pure: every quantizable tensor gets the preset's
 // default type (no mix rules), only the row-length fallback still applies.
-Result<std::vector<GgmlType>> choose_tensor_types(const GgufFile& file,
-                                                  const std::vector<size_t>& order,
-                                                  const QuantPreset& preset,
-                                                  const QuantModelInfo& model, bool pure = false);
+Result<std::vector<GgmlType>> choose_tensor_types(const GgufFile& file, const std::vector<size_t>& order,
+                                                  const QuantPreset& preset, const QuantModelInfo& model,
+                                                  bool pure = false);
 
 }  // namespace webgguf

@@ -84,9 +84,10 @@ std::string rule_name(const ParsedGrammar& g, uint32_t id) {
 }
 
 Status too_ambiguous() {
-  return Status::error(format("grammar error: the grammar is too ambiguous (more than %zu parse stacks "
-                              "at one position); simplify overlapping alternatives",
-                              kMaxGrammarStacks));
+  return Status::error(
+      format("grammar error: the grammar is too ambiguous (more than %zu parse stacks "
+             "at one position); simplify overlapping alternatives",
+             kMaxGrammarStacks));
 }
 
 }  // namespace
@@ -144,9 +145,10 @@ Result<Grammar> Grammar::compile(const std::string& text, const GrammarTokenReso
   const int64_t left_recursive = check.find();
   if (check.too_deep()) return Status::error("grammar error: rules reference each other too deeply");
   if (left_recursive >= 0) {
-    return Status::error(format("grammar error: rule '%s' is left-recursive, which llama.cpp's grammars "
-                                "do not support (rewrite x ::= x a | b as x ::= b a*)",
-                                rule_name(g, static_cast<uint32_t>(left_recursive)).c_str()));
+    return Status::error(
+        format("grammar error: rule '%s' is left-recursive, which llama.cpp's grammars "
+               "do not support (rewrite x ::= x a | b as x ::= b a*)",
+               rule_name(g, static_cast<uint32_t>(left_recursive)).c_str()));
   }
 
   Grammar grammar;

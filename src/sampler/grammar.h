@@ -13,7 +13,7 @@
 
 namespace webgguf {
 
-using GrammarStack = std::vector<uint32_t>;    // positions, top last
+using GrammarStack = std::vector<uint32_t>;  // positions, top last
 using GrammarStacks = std::vector<GrammarStack>;
 
 // A UTF-8 sequence cut at a token's end: n_remain more continuation bytes expected (-1: the bytes
@@ -59,8 +59,7 @@ class Grammar {
   // Whether the token element at pos accepts token id.
   bool match_token(uint32_t pos, int32_t token) const {
     const uint32_t id = static_cast<uint32_t>(token);
-    return elements_[pos].type == GrammarElementType::kToken ? elements_[pos].value == id
-                                                             : elements_[pos].value != id;
+    return elements_[pos].type == GrammarElementType::kToken ? elements_[pos].value == id : elements_[pos].value != id;
   }
 
   // Expands the top rule references of `stack` until every resulting stack has a terminal on

@@ -13,8 +13,12 @@ constexpr size_t kMaxStates = size_t{1} << 15;
 constexpr size_t kMaxTransitions = size_t{1} << 20;
 constexpr size_t kMaxMasks = 64;  // 64 x 262k tokens / 8 = 2 MB at most
 
-void set_bit(std::vector<uint64_t>& mask, size_t i) { mask[i >> 6] |= uint64_t{1} << (i & 63); }
-bool get_bit(const std::vector<uint64_t>& mask, size_t i) { return (mask[i >> 6] >> (i & 63)) & 1; }
+void set_bit(std::vector<uint64_t>& mask, size_t i) {
+  mask[i >> 6] |= uint64_t{1} << (i & 63);
+}
+bool get_bit(const std::vector<uint64_t>& mask, size_t i) {
+  return (mask[i >> 6] >> (i & 63)) & 1;
+}
 
 std::string state_key(const GrammarStacks& stacks) {
   std::string key;
@@ -45,7 +49,9 @@ void GrammarMatcher::reset() {
   partial_ = PartialUtf8{};
 }
 
-bool GrammarMatcher::can_end() const { return states_[current_].has_empty; }
+bool GrammarMatcher::can_end() const {
+  return states_[current_].has_empty;
+}
 
 uint32_t GrammarMatcher::intern(GrammarStacks stacks) {
   std::sort(stacks.begin(), stacks.end());
@@ -87,9 +93,10 @@ Result<uint32_t> GrammarMatcher::next_state(uint32_t state, uint32_t code_point)
   }
   const uint32_t id = intern(std::move(next));
   if (states_[id].stacks.size() > kMaxGrammarStacks) {
-    return Status::error(format("grammar error: the grammar is too ambiguous (more than %zu parse stacks "
-                                "at one position); simplify overlapping alternatives",
-                                kMaxGrammarStacks));
+    return Status::error(
+        format("grammar error: the grammar is too ambiguous (more than %zu parse stacks "
+               "at one position); simplify overlapping alternatives",
+               kMaxGrammarStacks));
   }
   if (ascii) {
     std::vector<int32_t>& table = states_[state].ascii_next;
@@ -235,7 +242,8 @@ Status GrammarMatcher::apply(CandidateList& candidates, size_t* n_allowed) {
   }
   size_t allowed = 0;
   for (TokenCandidate& c : candidates.items) {
-    const bool ok = c.id >= 0 && static_cast<size_t>(c.id) < vocabulary_->size() && get_bit(*mask, static_cast<size_t>(c.id));
+    const bool ok =
+        c.id >= 0 && static_cast<size_t>(c.id) < vocabulary_->size() && get_bit(*mask, static_cast<size_t>(c.id));
     if (ok) {
       ++allowed;
     } else {

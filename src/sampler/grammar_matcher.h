@@ -40,9 +40,9 @@ class GrammarMatcher {
   static constexpr uint32_t kDead = 0;  // the state with no stacks: nothing can follow
 
   struct State {
-    GrammarStacks stacks;        // sorted, unique
-    bool has_empty = false;      // some stack is empty: the grammar may end here
-    bool has_token_top = false;  // some stack expects a token reference
+    GrammarStacks stacks;             // sorted, unique
+    bool has_empty = false;           // some stack is empty: the grammar may end here
+    bool has_token_top = false;       // some stack expects a token reference
     std::vector<int32_t> ascii_next;  // [128] cached transitions, -1 unknown
   };
 
@@ -54,8 +54,7 @@ class GrammarMatcher {
   // Token elements on a stack top take a whole token while characters remain (llama.cpp's
   // llama_grammar_reject_candidates_for_stack): whether one of the state's accepts `token`.
   bool token_element_accepts(uint32_t state, int32_t token) const;
-  Result<bool> allows_code_points(uint32_t state, int32_t token, const uint32_t* cps, size_t n,
-                                  PartialUtf8 end);
+  Result<bool> allows_code_points(uint32_t state, int32_t token, const uint32_t* cps, size_t n, PartialUtf8 end);
   Status compute_allowed_from_clean_start(std::vector<uint64_t>* mask);
   Status compute_allowed_after_partial(std::vector<uint64_t>* mask);
   void trim_caches();

@@ -18,7 +18,9 @@ constexpr uint64_t kNoMax = UINT64_MAX;
 // 32 MB, far beyond any real grammar and well inside wasm memory.
 constexpr uint64_t kMaxRuleElements = uint64_t{1} << 22;
 
-bool is_digit_char(char c) { return '0' <= c && c <= '9'; }
+bool is_digit_char(char c) {
+  return '0' <= c && c <= '9';
+}
 bool is_word_char(char c) {
   return ('a' <= c && c <= 'z') || ('A' <= c && c <= 'Z') || c == '-' || is_digit_char(c);
 }
@@ -207,8 +209,7 @@ class GbnfParser {
   // S{m,n} -> S (m times) then n-m nested optional rules; S{m,} -> S (m times) then S' ::= S S' |
   // (llama.cpp's rewrite, which fixes the order and names of the generated rules).
   bool handle_repetitions(GrammarRule& rule, size_t last_sym_start, uint64_t* n_prev_rules,
-                          const std::string& rule_name, uint64_t min_times, uint64_t max_times,
-                          size_t at) {
+                          const std::string& rule_name, uint64_t min_times, uint64_t max_times, size_t at) {
     const bool no_max = max_times == kNoMax;
     if (last_sym_start == rule.size()) {
       fail(at, "expecting an item before */+/?/{");
@@ -257,8 +258,7 @@ class GbnfParser {
     return true;
   }
 
-  size_t parse_sequence(size_t pos, const std::string& rule_name, GrammarRule& rule, bool is_nested,
-                        int depth) {
+  size_t parse_sequence(size_t pos, const std::string& rule_name, GrammarRule& rule, bool is_nested, int depth) {
     size_t last_sym_start = rule.size();
     uint64_t n_prev_rules = 1;
     while (!failed() && src_[pos] != '\0') {
@@ -332,7 +332,8 @@ class GbnfParser {
         n_prev_rules = std::max<uint64_t>(1, grammar_.symbol_ids.size() - n_rules_before);
         last_sym_start = rule.size();
         rule.push_back({GrammarElementType::kRuleRef, sub_rule_id});
-        if (src_[pos] != ')') return fail(pos, format("expecting ')' to close the group opened at %s", line_column(open).c_str()));
+        if (src_[pos] != ')')
+          return fail(pos, format("expecting ')' to close the group opened at %s", line_column(open).c_str()));
         pos = parse_space(pos + 1, is_nested);
       } else if (c == '.') {  // any character
         last_sym_start = rule.size();
@@ -378,8 +379,7 @@ class GbnfParser {
     return pos;
   }
 
-  size_t parse_alternates(size_t pos, const std::string& rule_name, uint32_t rule_id, bool is_nested,
-                          int depth) {
+  size_t parse_alternates(size_t pos, const std::string& rule_name, uint32_t rule_id, bool is_nested, int depth) {
     GrammarRule rule;
     pos = parse_sequence(pos, rule_name, rule, is_nested, depth);
     while (!failed() && src_[pos] == '|') {

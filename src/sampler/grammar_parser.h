@@ -15,16 +15,16 @@
 namespace webgguf {
 
 enum class GrammarElementType : uint8_t {
-  kEnd,           // end of a rule definition
-  kAlternate,     // start of another alternative of the same rule
-  kRuleRef,       // value: rule id
-  kChar,          // value: code point; starts a character set
-  kCharNot,       // value: code point; starts a negated character set
+  kEnd,             // end of a rule definition
+  kAlternate,       // start of another alternative of the same rule
+  kRuleRef,         // value: rule id
+  kChar,            // value: code point; starts a character set
+  kCharNot,         // value: code point; starts a negated character set
   kCharRangeUpper,  // value: upper bound of the range started by the previous char element
   kCharAlternate,   // value: another code point (or range start) of the current set
-  kCharAny,       // `.`: any code point
-  kToken,         // value: token id
-  kTokenNot,      // value: token id that must not come
+  kCharAny,         // `.`: any code point
+  kToken,           // value: token id
+  kTokenNot,        // value: token id that must not come
 };
 
 struct GrammarElement {
@@ -36,7 +36,7 @@ struct GrammarElement {
 using GrammarRule = std::vector<GrammarElement>;
 
 struct ParsedGrammar {
-  std::vector<GrammarRule> rules;             // indexed by rule id, each ends with kEnd
+  std::vector<GrammarRule> rules;              // indexed by rule id, each ends with kEnd
   std::map<std::string, uint32_t> symbol_ids;  // rule name (generated ones as name_N) -> id
 };
 

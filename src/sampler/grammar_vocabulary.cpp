@@ -55,7 +55,9 @@ void GrammarVocabulary::build_trie() {
     const uint32_t d = depth[node];
     uint32_t i = trie_[node].begin;
     const uint32_t end = trie_[node].end;
-    auto length_of = [this](int32_t id) { return offsets_[static_cast<size_t>(id) + 1] - offsets_[static_cast<size_t>(id)]; };
+    auto length_of = [this](int32_t id) {
+      return offsets_[static_cast<size_t>(id) + 1] - offsets_[static_cast<size_t>(id)];
+    };
     while (i < end && length_of(sorted_[i]) == d) ++i;
     trie_[node].n_ending = i - trie_[node].begin;
     trie_[node].first_child = static_cast<uint32_t>(trie_.size());

@@ -17,11 +17,11 @@ class GrammarVocabulary {
   GrammarVocabulary(std::vector<std::string> pieces, std::vector<bool> end_of_generation);
 
   struct TrieNode {
-    uint32_t code_point;      // the character that leads here from the parent (root: unused)
-    uint32_t first_child;     // children are nodes [first_child, first_child + n_children)
+    uint32_t code_point;   // the character that leads here from the parent (root: unused)
+    uint32_t first_child;  // children are nodes [first_child, first_child + n_children)
     uint32_t n_children;
-    uint32_t begin, end;      // the subtree's tokens: sorted_tokens()[begin, end)
-    uint32_t n_ending;        // of which the first n_ending end exactly at this node
+    uint32_t begin, end;  // the subtree's tokens: sorted_tokens()[begin, end)
+    uint32_t n_ending;    // of which the first n_ending end exactly at this node
   };
 
   size_t size() const { return pieces_.size(); }
@@ -52,7 +52,7 @@ class GrammarVocabulary {
   std::vector<uint32_t> code_points_;  // every token's code points, back to back
   std::vector<size_t> offsets_;        // [n_vocab + 1]
   std::vector<PartialUtf8> end_partial_;
-  std::vector<int32_t> sorted_;        // trie tokens by code point sequence (then id)
+  std::vector<int32_t> sorted_;  // trie tokens by code point sequence (then id)
   std::vector<uint32_t> sorted_index_;
   std::vector<TrieNode> trie_;
 };

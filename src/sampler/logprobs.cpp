@@ -19,8 +19,8 @@ void compute_logprobs(const float* logits, size_t n_vocab, int32_t token, int n_
   for (size_t i = 0; i < n_vocab; ++i) sum += std::exp(static_cast<double>(logits[i] - max_logit));
   const double log_norm = static_cast<double>(max_logit) + std::log(sum);
   auto logprob_of = [&](size_t i) { return static_cast<float>(static_cast<double>(logits[i]) - log_norm); };
-  *sampled_logprob = token >= 0 && static_cast<size_t>(token) < n_vocab ? logprob_of(static_cast<size_t>(token))
-                                                                         : -INFINITY;
+  *sampled_logprob =
+      token >= 0 && static_cast<size_t>(token) < n_vocab ? logprob_of(static_cast<size_t>(token)) : -INFINITY;
   const size_t k = std::min<size_t>(static_cast<size_t>(std::max(0, std::min(n_top, kMaxTopLogprobs))), n_vocab);
   if (k == 0) return;
   // One pass keeping the k best in a small sorted array (k <= 20).

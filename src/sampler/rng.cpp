@@ -5,7 +5,7 @@
 namespace webgguf {
 
 namespace {
-constexpr int kShift = 397;          // MT19937 middle word offset (m)
+constexpr int kShift = 397;  // MT19937 middle word offset (m)
 constexpr uint32_t kMatrixA = 0x9908b0dfu;
 constexpr uint32_t kUpperMask = 0x80000000u;
 constexpr uint32_t kLowerMask = 0x7fffffffu;

@@ -31,8 +31,7 @@ Status validate_sampler_params(const SamplerParams& p) {
 
 Sampler::Sampler(const SamplerParams& params) : params_(params) {
   stages_.push_back(std::make_unique<PenaltyStage>(params.repeat_last_n, params.repeat_penalty,
-                                                   params.frequency_penalty,
-                                                   params.presence_penalty));
+                                                   params.frequency_penalty, params.presence_penalty));
   if (params.temperature <= 0.0f) {
     stages_.push_back(std::make_unique<GreedyStage>());
     return;

@@ -33,15 +33,13 @@ class PenaltyStage final : public SamplerStage {
   void apply(CandidateList& candidates) override;
   void accept(int32_t token) override;
   void reset() override;
-  bool is_disabled() const {
-    return last_n_ == 0 || (repeat_ == 1.0f && frequency_ == 0.0f && presence_ == 0.0f);
-  }
+  bool is_disabled() const { return last_n_ == 0 || (repeat_ == 1.0f && frequency_ == 0.0f && presence_ == 0.0f); }
 
  private:
   int last_n_;
   float repeat_, frequency_, presence_;
-  std::deque<int32_t> window_;                 // the last last_n_ tokens, oldest first
-  std::unordered_map<int32_t, int> counts_;    // occurrences of each token in window_
+  std::deque<int32_t> window_;               // the last last_n_ tokens, oldest first
+  std::unordered_map<int32_t, int> counts_;  // occurrences of each token in window_
 };
 
 // Keeps the k highest logits (k <= 0 keeps everything) and leaves them sorted.

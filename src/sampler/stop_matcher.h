@@ -13,9 +13,9 @@ class StopStringMatcher {
   explicit StopStringMatcher(std::vector<std::string> stop_strings);
 
   struct Output {
-    std::string text;     // safe to show now
-    bool stopped = false; // a stop string completed; text ends right before it
-    std::string matched;  // which one
+    std::string text;      // safe to show now
+    bool stopped = false;  // a stop string completed; text ends right before it
+    std::string matched;   // which one
   };
   // Feeds the next piece of (UTF-8 complete) text.
   Output push(const std::string& text);

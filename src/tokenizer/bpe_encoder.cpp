@@ -51,8 +51,7 @@ class WordMerger {
       size_t n = 1;
       int32_t id = vocab_.byte_to_token[static_cast<uint8_t>(word[offset])];
       if (!byte_encode_) {
-        n = std::min(unicode::utf8_sequence_length(static_cast<uint8_t>(word[offset])),
-                     word.size() - offset);
+        n = std::min(unicode::utf8_sequence_length(static_cast<uint8_t>(word[offset])), word.size() - offset);
         id = vocab_.find(std::string_view(word.data() + offset, n));
       }
       const int index = static_cast<int>(symbols_.size());

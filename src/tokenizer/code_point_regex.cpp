@@ -11,8 +11,12 @@ namespace {
 // turns every other White_Space code point into U+000B before matching).
 constexpr uint8_t kSpace = 1, kNotSpace = 2, kDigit = 4, kNotDigit = 8, kWord = 16, kNotWord = 32;
 
-bool is_space(uint32_t c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
-bool is_digit(uint32_t c) { return c >= '0' && c <= '9'; }
+bool is_space(uint32_t c) {
+  return c == ' ' || (c >= '\t' && c <= '\r');
+}
+bool is_digit(uint32_t c) {
+  return c >= '0' && c <= '9';
+}
 bool is_word(uint32_t c) {
   return is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
 }
@@ -59,8 +63,7 @@ bool CodePointRegex::CharClass::contains(uint32_t c) const {
 // Recursive-descent parser and code generator.
 class RegexCompiler {
  public:
-  RegexCompiler(const std::vector<uint32_t>& pattern, CodePointRegex& regex)
-      : p_(pattern), regex_(regex) {}
+  RegexCompiler(const std::vector<uint32_t>& pattern, CodePointRegex& regex) : p_(pattern), regex_(regex) {}
 
   Status compile() {
     std::unique_ptr<Node> root;
@@ -125,8 +128,7 @@ class RegexCompiler {
     }
     ++pos_;
     if (at('?') || at('+')) return error("lazy and possessive quantifiers are not supported");
-    if (atom->kind == Node::LookAhead || atom->kind == Node::NegativeLookAhead ||
-        atom->kind == Node::End) {
+    if (atom->kind == Node::LookAhead || atom->kind == Node::NegativeLookAhead || atom->kind == Node::End) {
       return error("quantified assertion");
     }
     if (max < 0 && can_be_empty(*atom)) return error("unbounded loop over a body that can be empty");
@@ -356,8 +358,7 @@ class RegexCompiler {
         const size_t sub = code.size();
         code.emplace_back();
         WEBGGUF_RETURN_IF_ERROR(emit_program(*node.children[0], sub));
-        emit(program, node.kind == Node::LookAhead ? Op::LookAhead : Op::NegativeLookAhead,
-             static_cast<int32_t>(sub));
+        emit(program, node.kind == Node::LookAhead ? Op::LookAhead : Op::NegativeLookAhead, static_cast<int32_t>(sub));
         return Status::ok();
       }
     }
@@ -376,8 +377,8 @@ Result<CodePointRegex> CodePointRegex::compile(const std::vector<uint32_t>& patt
   return regex;
 }
 
-bool CodePointRegex::run(size_t program, const Cursor& cursor, size_t start, bool not_null,
-                         size_t* match_end, std::vector<std::pair<int32_t, size_t>>& stack) const {
+bool CodePointRegex::run(size_t program, const Cursor& cursor, size_t start, bool not_null, size_t* match_end,
+                         std::vector<std::pair<int32_t, size_t>>& stack) const {
   const std::vector<Instruction>& code = programs_[program];
   const size_t base = stack.size();  // lookaheads run on top of the caller's entries
   stack.push_back({0, start});
@@ -426,8 +427,8 @@ bool CodePointRegex::run(size_t program, const Cursor& cursor, size_t start, boo
   return false;
 }
 
-bool CodePointRegex::search(const Cursor& cursor, size_t from, size_t* match_begin,
-                            size_t* match_end, std::vector<std::pair<int32_t, size_t>>& stack) const {
+bool CodePointRegex::search(const Cursor& cursor, size_t from, size_t* match_begin, size_t* match_end,
+                            std::vector<std::pair<int32_t, size_t>>& stack) const {
   for (size_t start = from; start <= cursor.end; ++start) {
     if (run(0, cursor, start, false, match_end, stack)) {
       *match_begin = start;

@@ -23,8 +23,7 @@ class CodePointRegex {
   // As llama.cpp's unicode_regex_split_stl over one piece text[begin, end): every match and every
   // gap between matches becomes a word (std::regex_iterator's rules for empty matches); appends
   // the non-zero word lengths.
-  void split(const std::vector<uint32_t>& text, size_t begin, size_t end,
-             std::vector<size_t>& lengths) const;
+  void split(const std::vector<uint32_t>& text, size_t begin, size_t end, std::vector<size_t>& lengths) const;
 
   struct CharClass {
     std::vector<std::pair<uint32_t, uint32_t>> ranges;  // sorted, inclusive

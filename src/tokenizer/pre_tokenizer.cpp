@@ -29,8 +29,7 @@ struct CategoryStandIn {
 const CategoryStandIn kCategories[] = {
     {"\\p{N}", kNumber, '\xD1', "\x30-\x39"},
     {"\\p{L}", kLetter, '\xD2', "\x41-\x5A\x61-\x7A"},
-    {"\\p{P}", kPunctuation, '\xD3',
-     "\x21-\x23\x25-\x2A\x2C-\x2F\x3A-\x3B\x3F-\x40\\\x5B-\\\x5D\x5F\\\x7B\\\x7D"},
+    {"\\p{P}", kPunctuation, '\xD3', "\x21-\x23\x25-\x2A\x2C-\x2F\x3A-\x3B\x3F-\x40\\\x5B-\\\x5D\x5F\\\x7B\\\x7D"},
     {"\\p{M}", kMark, '\xD4', ""},
     {"\\p{S}", kSymbol, '\xD5', "\\\x24\\\x2B\x3C-\x3E\x5E\x60\\\x7C\\\x7E"},
     {"\\p{Lu}", kLetter, '\xD2', "\x41-\x5A\x61-\x7A"},
@@ -120,8 +119,8 @@ Result<std::shared_ptr<const PreTokenizer>> PreTokenizer::create(const PreTokeni
       Result<CodePointRegex> compiled =
           CodePointRegex::compile(regex_symbols_as_llama_cpp_runs(regex, &stage.collapsed));
       if (!compiled.is_ok()) {
-        return Status::error(format("pre-tokenizer '%s', regex #%zu: %s", spec.name, i,
-                                    compiled.status().message().c_str()));
+        return Status::error(
+            format("pre-tokenizer '%s', regex #%zu: %s", spec.name, i, compiled.status().message().c_str()));
       }
       stage.regex = compiled.take();
     }
@@ -145,8 +144,8 @@ std::vector<size_t> PreTokenizer::split(const std::vector<uint32_t>& cpts) const
         view.resize(cpts.size());
         for (size_t i = 0; i < cpts.size(); ++i) {
           const bool foreign_space = cpts[i] > 0x7F && (classes[i] & kWhitespace);
-          view[i] = stage.collapsed ? collapsed_symbol(cpts[i], classes[i])
-                                    : (foreign_space ? kWhitespaceStandIn : cpts[i]);
+          view[i] =
+              stage.collapsed ? collapsed_symbol(cpts[i], classes[i]) : (foreign_space ? kWhitespaceStandIn : cpts[i]);
         }
       }
       text = &view;

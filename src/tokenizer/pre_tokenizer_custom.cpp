@@ -14,8 +14,7 @@ constexpr uint32_t kOutOfRange = 0xFFFFFFFFu;
 // classes() is 0, as llama.cpp's _get_cpt/_get_flags.
 class PieceView {
  public:
-  PieceView(const std::vector<uint32_t>& cpts, const std::vector<uint8_t>& classes, size_t begin,
-            size_t end)
+  PieceView(const std::vector<uint32_t>& cpts, const std::vector<uint8_t>& classes, size_t begin, size_t end)
       : cpts_(cpts), classes_(classes), begin_(begin), end_(end) {}
   uint32_t cpt(size_t pos) const { return inside(pos) ? cpts_[pos] : kOutOfRange; }
   uint8_t classes(size_t pos) const { return inside(pos) ? classes_[pos] : 0; }
@@ -45,15 +44,15 @@ class WordSink {
   size_t previous_end_;
 };
 
-bool is_line_break(uint32_t c) { return c == '\r' || c == '\n'; }
+bool is_line_break(uint32_t c) {
+  return c == '\r' || c == '\n';
+}
 
 // llama.cpp's unicode_cpt_is_han.
 bool is_han(uint32_t c) {
-  return (c >= 0x4E00 && c <= 0x9FFF) || (c >= 0x3400 && c <= 0x4DBF) ||
-         (c >= 0x20000 && c <= 0x2A6DF) || (c >= 0x2A700 && c <= 0x2B73F) ||
-         (c >= 0x2B740 && c <= 0x2B81F) || (c >= 0x2B820 && c <= 0x2CEAF) ||
-         (c >= 0x2CEB0 && c <= 0x2EBEF) || (c >= 0xF900 && c <= 0xFAFF) ||
-         (c >= 0x2F800 && c <= 0x2FA1F);
+  return (c >= 0x4E00 && c <= 0x9FFF) || (c >= 0x3400 && c <= 0x4DBF) || (c >= 0x20000 && c <= 0x2A6DF) ||
+         (c >= 0x2A700 && c <= 0x2B73F) || (c >= 0x2B740 && c <= 0x2B81F) || (c >= 0x2B820 && c <= 0x2CEAF) ||
+         (c >= 0x2CEB0 && c <= 0x2EBEF) || (c >= 0xF900 && c <= 0xFAFF) || (c >= 0x2F800 && c <= 0x2FA1F);
 }
 
 // 's|'t|'re|'ve|'m|'ll|'d at pos (lowercasing the letters when case_insensitive): match length.
@@ -64,8 +63,7 @@ size_t match_contraction(const PieceView& v, size_t pos, bool case_insensitive) 
   if (next == 's' || next == 't' || next == 'm' || next == 'd') return 2;
   if (pos + 2 >= v.end()) return 0;
   const uint32_t after = letter(pos + 2);
-  if ((next == 'r' && after == 'e') || (next == 'v' && after == 'e') ||
-      (next == 'l' && after == 'l')) {
+  if ((next == 'r' && after == 'e') || (next == 'v' && after == 'e') || (next == 'l' && after == 'l')) {
     return 3;
   }
   return 0;
@@ -103,8 +101,8 @@ void split_whitespace_tail(const PieceView& v, WordSink& sink, size_t& pos, bool
 // ' ?[^\s WORD]+[\r\n]*' at pos, else \s*[\r\n]+|\s+(?!\S)|\s+. Before the run llama.cpp tests
 // that the code point at pos is in the piece (llama3-like) or, for Kimi-K2, the one it looks at
 // (after a space).
-void split_symbols_then_whitespace(const PieceView& v, WordSink& sink, size_t& pos,
-                                   uint8_t word_classes, bool guard_on_looked_at) {
+void split_symbols_then_whitespace(const PieceView& v, WordSink& sink, size_t& pos, uint8_t word_classes,
+                                   bool guard_on_looked_at) {
   const uint32_t c = v.cpt(pos);
   uint8_t next = c == ' ' ? v.classes(pos + 1) : v.classes(pos);
   const uint8_t guard = guard_on_looked_at ? next : v.classes(pos);
@@ -175,8 +173,7 @@ void split_llama3_like(const PieceView& v, WordSink& sink, uint8_t letters, size
       continue;
     }
     // '[^\r\n\p{L}\p{N}]?LETTERS+'
-    if (!is_line_break(c) && !(classes & kNumber) &&
-        ((classes & letters) || (v.classes(pos + 1) & letters))) {
+    if (!is_line_break(c) && !(classes & kNumber) && ((classes & letters) || (v.classes(pos + 1) & letters))) {
       ++pos;
       while (v.classes(pos) & letters) ++pos;
       sink.add(pos);
@@ -269,8 +266,7 @@ CustomSplitter custom_splitter_for(const std::string& regex) {
     const char* regex;
     CustomSplitter splitter;
   } kCustom[] = {
-      {"'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)",
-       CustomSplitter::Gpt2},
+      {"'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)", CustomSplitter::Gpt2},
       {"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| "
        "?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+",
        CustomSplitter::Llama3},
@@ -308,9 +304,8 @@ uint8_t classify_codepoint(uint32_t cpt) {
   return classes;
 }
 
-void split_custom(CustomSplitter splitter, const std::vector<uint32_t>& cpts,
-                  const std::vector<uint8_t>& classes, size_t begin, size_t end,
-                  std::vector<size_t>& lengths) {
+void split_custom(CustomSplitter splitter, const std::vector<uint32_t>& cpts, const std::vector<uint8_t>& classes,
+                  size_t begin, size_t end, std::vector<size_t>& lengths) {
   const PieceView view(cpts, classes, begin, end);
   WordSink sink(lengths, begin);
   switch (splitter) {

@@ -38,8 +38,7 @@ uint8_t classify_codepoint(uint32_t cpt);
 
 // Splits the piece [begin, end) of `cpts` (classes[i] = classify_codepoint(cpts[i])), appending
 // the non-zero word lengths.
-void split_custom(CustomSplitter splitter, const std::vector<uint32_t>& cpts,
-                  const std::vector<uint8_t>& classes, size_t begin, size_t end,
-                  std::vector<size_t>& lengths);
+void split_custom(CustomSplitter splitter, const std::vector<uint32_t>& cpts, const std::vector<uint8_t>& classes,
+                  size_t begin, size_t end, std::vector<size_t>& lengths);
 
 }  // namespace webgguf

@@ -8,6 +8,8 @@ namespace webgguf {
 
 namespace {
 
+// The regexes are llama.cpp's byte for byte (a test checks it): the formatter must not split them.
+// clang-format off
 // Regex lists, named after llama.cpp's LLAMA_VOCAB_PRE_TYPE_* that use them.
 const char* const kDefault[] = {
     "[\\p{P}\\$\\+<=>\\^~\\|]+",
@@ -140,6 +142,7 @@ enum Flag : uint16_t {
   kForceBos = 256,       // add_bos forced on (llama.cpp's Gemma 4 workaround)
 };
 
+// clang-format on
 struct Row {
   const char* name;
   const char* const* regexes;
@@ -276,9 +279,10 @@ Result<const PreTokenizerSpec*> find_pre_tokenizer(const std::string& name) {
   for (const PreTokenizerSpec& spec : specs()) {
     if (name == spec.name) return &spec;
   }
-  return Status::error(format("tokenizer: unknown pre-tokenizer '%s' (tokenizer.ggml.pre); "
-                              "webgguf knows the %zu names llama.cpp knows",
-                              name.c_str(), specs().size()));
+  return Status::error(
+      format("tokenizer: unknown pre-tokenizer '%s' (tokenizer.ggml.pre); "
+             "webgguf knows the %zu names llama.cpp knows",
+             name.c_str(), specs().size()));
 }
 
 std::vector<std::string> pre_tokenizer_names() {

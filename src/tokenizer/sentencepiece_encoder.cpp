@@ -36,8 +36,8 @@ class SentencePieceSession {
 
   void encode(std::vector<int32_t>& out) {
     for (size_t offset = 0; offset < text_.size();) {
-      const size_t n = std::min(unicode::utf8_sequence_length(static_cast<uint8_t>(text_[offset])),
-                                text_.size() - offset);
+      const size_t n =
+          std::min(unicode::utf8_sequence_length(static_cast<uint8_t>(text_[offset])), text_.size() - offset);
       const int index = static_cast<int>(symbols_.size());
       symbols_.push_back({index - 1, offset + n == text_.size() ? -1 : index + 1, offset, n});
       offset += n;
@@ -62,9 +62,7 @@ class SentencePieceSession {
   }
 
  private:
-  std::string_view text_of(size_t begin, size_t n) const {
-    return std::string_view(text_.data() + begin, n);
-  }
+  std::string_view text_of(size_t begin, size_t n) const { return std::string_view(text_.data() + begin, n); }
 
   void try_add_bigram(int left, int right) {
     if (left == -1 || right == -1) return;

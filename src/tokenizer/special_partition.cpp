@@ -12,8 +12,8 @@ bool is_ascii_space(char c) {
 }
 
 // Splits one raw fragment on every occurrence of `token_id`, appending the pieces to `out`.
-void split_fragment(const Vocab& vocab, const std::string& text, const TextFragment& fragment,
-                    int32_t token_id, std::vector<TextFragment>& out) {
+void split_fragment(const Vocab& vocab, const std::string& text, const TextFragment& fragment, int32_t token_id,
+                    std::vector<TextFragment>& out) {
   const TokenData& token = vocab.tokens[token_id];
   size_t base = fragment.offset;
   size_t length = fragment.length;
@@ -45,8 +45,7 @@ void split_fragment(const Vocab& vocab, const std::string& text, const TextFragm
 
 }  // namespace
 
-std::vector<TextFragment> partition_special_tokens(const Vocab& vocab, const std::string& text,
-                                                   bool parse_special) {
+std::vector<TextFragment> partition_special_tokens(const Vocab& vocab, const std::string& text, bool parse_special) {
   std::vector<TextFragment> fragments;
   if (text.empty()) return fragments;
   fragments.push_back({-1, 0, text.size()});

@@ -17,7 +17,6 @@ struct TextFragment {
   size_t length = 0;
 };
 
-std::vector<TextFragment> partition_special_tokens(const Vocab& vocab, const std::string& text,
-                                                   bool parse_special);
+std::vector<TextFragment> partition_special_tokens(const Vocab& vocab, const std::string& text, bool parse_special);
 
 }  // namespace webgguf

@@ -134,8 +134,7 @@ Result<std::unique_ptr<Tokenizer>> Tokenizer::from_gguf(const GgufFile& file) {
   return std::unique_ptr<Tokenizer>(new Tokenizer(vocab.take()));
 }
 
-std::vector<int32_t> Tokenizer::encode(const std::string& text, bool add_special,
-                                       bool parse_special) const {
+std::vector<int32_t> Tokenizer::encode(const std::string& text, bool add_special, bool parse_special) const {
   const Vocab& vocab = *vocab_;
   std::vector<int32_t> ids;
   if (add_special && vocab.add_bos) ids.push_back(vocab.bos);
@@ -166,18 +165,14 @@ std::string Tokenizer::token_to_piece(int32_t id, bool render_special) const {
   const TokenData& token = vocab.tokens[id];
   switch (token.type) {
     case TokenType::Control:
-    case TokenType::Unknown:
-      return render_special ? token.text : "";
-    case TokenType::UserDefined:
-      return token.text;
+    case TokenType::Unknown: return render_special ? token.text : "";
+    case TokenType::UserDefined: return token.text;
     case TokenType::Normal:
       return vocab.model == VocabModel::SentencePiece || vocab.pre.escape_whitespaces
                  ? unescape_spaces(token.text)
                  : decode_byte_alphabet(token.text);
-    case TokenType::Byte:
-      return byte_token_piece(token.text);
-    case TokenType::Unused:
-      return "";
+    case TokenType::Byte: return byte_token_piece(token.text);
+    case TokenType::Unused: return "";
   }
   return "";
 }
@@ -196,11 +191,21 @@ std::string Tokenizer::decode(const std::vector<int32_t>& ids, bool render_speci
   return text;
 }
 
-int32_t Tokenizer::n_vocab() const { return static_cast<int32_t>(vocab_->tokens.size()); }
-int32_t Tokenizer::bos() const { return vocab_->bos; }
-int32_t Tokenizer::eos() const { return vocab_->eos; }
-int32_t Tokenizer::eot() const { return vocab_->eot; }
-bool Tokenizer::adds_bos() const { return vocab_->add_bos; }
+int32_t Tokenizer::n_vocab() const {
+  return static_cast<int32_t>(vocab_->tokens.size());
+}
+int32_t Tokenizer::bos() const {
+  return vocab_->bos;
+}
+int32_t Tokenizer::eos() const {
+  return vocab_->eos;
+}
+int32_t Tokenizer::eot() const {
+  return vocab_->eot;
+}
+bool Tokenizer::adds_bos() const {
+  return vocab_->add_bos;
+}
 
 bool Tokenizer::is_end_of_generation(int32_t id) const {
   const std::vector<int32_t>& eog = vocab_->end_of_generation;

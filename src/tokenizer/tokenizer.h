@@ -41,7 +41,7 @@ class Tokenizer {
   int32_t eot() const;
   bool is_end_of_generation(int32_t id) const;  // eos, eot, eom and other EOG tokens
   bool adds_bos() const;
-  TokenType token_type(int32_t id) const;          // Unused for an invalid id
+  TokenType token_type(int32_t id) const;           // Unused for an invalid id
   const std::string& token_text(int32_t id) const;  // empty for an invalid id
 
  private:

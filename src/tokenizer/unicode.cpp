@@ -30,8 +30,8 @@ bool is_whitespace(uint32_t cpt) {
 uint32_t to_lower(uint32_t cpt) {
   const tables::LowercaseRun* begin = tables::kLowercaseRuns;
   const tables::LowercaseRun* end = begin + tables::kLowercaseRunCount;
-  const tables::LowercaseRun* it = std::upper_bound(
-      begin, end, cpt, [](uint32_t c, const tables::LowercaseRun& run) { return c < run.first; });
+  const tables::LowercaseRun* it =
+      std::upper_bound(begin, end, cpt, [](uint32_t c, const tables::LowercaseRun& run) { return c < run.first; });
   if (it == begin) return cpt;
   --it;
   const uint32_t offset = cpt - it->first;
@@ -40,8 +40,7 @@ uint32_t to_lower(uint32_t cpt) {
 }
 
 size_t utf8_sequence_length(uint8_t lead) {
-  static constexpr uint8_t kLengthByHighNibble[16] = {1, 1, 1, 1, 1, 1, 1, 1,
-                                                      1, 1, 1, 1, 2, 2, 3, 4};
+  static constexpr uint8_t kLengthByHighNibble[16] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 3, 4};
   return kLengthByHighNibble[lead >> 4];
 }
 
@@ -64,10 +63,9 @@ std::vector<uint32_t> decode_utf8_lenient(const std::string& text) {
     } else if ((lead & 0xF0) == 0xE0 && continuation(i + 1) && continuation(i + 2)) {
       cpt = ((lead & 0x0Fu) << 12) | ((byte(i + 1) & 0x3Fu) << 6) | (byte(i + 2) & 0x3Fu);
       length = 3;
-    } else if ((lead & 0xF8) == 0xF0 && continuation(i + 1) && continuation(i + 2) &&
-               continuation(i + 3)) {
-      cpt = ((lead & 0x07u) << 18) | ((byte(i + 1) & 0x3Fu) << 12) |
-            ((byte(i + 2) & 0x3Fu) << 6) | (byte(i + 3) & 0x3Fu);
+    } else if ((lead & 0xF8) == 0xF0 && continuation(i + 1) && continuation(i + 2) && continuation(i + 3)) {
+      cpt =
+          ((lead & 0x07u) << 18) | ((byte(i + 1) & 0x3Fu) << 12) | ((byte(i + 2) & 0x3Fu) << 6) | (byte(i + 3) & 0x3Fu);
       length = 4;
       // F5..F7 leads decode past U+10FFFF, which no encoder can write back: invalid.
       if (cpt > kMaxCodepoint) {
@@ -127,7 +125,9 @@ const Gpt2ByteAlphabet& gpt2_alphabet() {
 
 }  // namespace
 
-const std::string& gpt2_byte_to_text(uint8_t byte) { return gpt2_alphabet().text_of_byte[byte]; }
+const std::string& gpt2_byte_to_text(uint8_t byte) {
+  return gpt2_alphabet().text_of_byte[byte];
+}
 
 int gpt2_codepoint_to_byte(uint32_t cpt) {
   if (cpt >= Gpt2ByteAlphabet::kCodepointLimit) return -1;

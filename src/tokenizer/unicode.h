@@ -14,11 +14,17 @@ constexpr uint32_t kMaxCodepoint = 0x10FFFF;
 
 // Groups of general categories (\p{L}, \p{N}, ...); values match unicode_tables.cpp.
 enum class Category : uint8_t {
-  Undefined = 0, Number = 1, Letter = 2, Separator = 3, Mark = 4, Punctuation = 5, Symbol = 6,
+  Undefined = 0,
+  Number = 1,
+  Letter = 2,
+  Separator = 3,
+  Mark = 4,
+  Punctuation = 5,
+  Symbol = 6,
   Control = 7,
 };
 
-Category category(uint32_t cpt);  // Undefined beyond U+10FFFF
+Category category(uint32_t cpt);   // Undefined beyond U+10FFFF
 bool is_whitespace(uint32_t cpt);  // the White_Space property (\s)
 uint32_t to_lower(uint32_t cpt);   // simple lowercase mapping; cpt itself when none
 

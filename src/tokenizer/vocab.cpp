@@ -42,8 +42,7 @@ Status load_tokens(const GgufFile& file, Vocab& vocab) {
   if (n == 0 || n > 0x7FFFFFFF) return Status::error(format("tokenizer: %zu tokens", n));
 
   const GgufValue* scores = file.find(kKeyScores);
-  if (scores && !is_array_of(scores, GgufValueType::FLOAT32) &&
-      !is_array_of(scores, GgufValueType::INT32)) {
+  if (scores && !is_array_of(scores, GgufValueType::FLOAT32) && !is_array_of(scores, GgufValueType::INT32)) {
     return Status::error(format("tokenizer: %s must be an array of float32 or int32", kKeyScores));
   }
   if (scores && scores->array_count < n) {
@@ -78,8 +77,7 @@ Status load_merges(const GgufFile& file, Vocab& vocab) {
   const GgufValue* merges = file.find(kKeyMerges);
   if (!merges && vocab.pre.merges_optional) return Status::ok();
   if (!is_array_of(merges, GgufValueType::STRING)) {
-    return Status::error(format("tokenizer: a BPE vocabulary needs %s (array of strings)",
-                                kKeyMerges));
+    return Status::error(format("tokenizer: a BPE vocabulary needs %s (array of strings)", kKeyMerges));
   }
   vocab.merges.reserve(merges->array_strings.size());
   std::string joined;
@@ -95,15 +93,15 @@ Status load_merges(const GgufFile& file, Vocab& vocab) {
     const int32_t left_id = vocab.find(left);
     const int32_t right_id = vocab.find(right);
     if (left_id < 0 || right_id < 0) {
-      return Status::error(format("tokenizer: merge #%zu '%s' references a token not in the vocabulary",
-                                  rank, merge.c_str()));
+      return Status::error(
+          format("tokenizer: merge #%zu '%s' references a token not in the vocabulary", rank, merge.c_str()));
     }
     joined.assign(left);
     joined.append(right);
     const int32_t result_id = vocab.find(joined);
     if (result_id < 0) {
-      return Status::error(format("tokenizer: merge #%zu '%s' makes '%s', which is not in the vocabulary",
-                                  rank, merge.c_str(), joined.c_str()));
+      return Status::error(format("tokenizer: merge #%zu '%s' makes '%s', which is not in the vocabulary", rank,
+                                  merge.c_str(), joined.c_str()));
     }
     vocab.merges.insert(left_id, right_id, BpeMerge{static_cast<int32_t>(rank), result_id});
   }
@@ -141,12 +139,9 @@ void load_special_ids(const GgufFile& file, Vocab& vocab) {
     int32_t* id;
   };
   const SpecialKey keys[] = {
-      {"tokenizer.ggml.bos_token_id", &vocab.bos},
-      {"tokenizer.ggml.eos_token_id", &vocab.eos},
-      {"tokenizer.ggml.eot_token_id", &vocab.eot},
-      {"tokenizer.ggml.eom_token_id", &vocab.eom},
-      {"tokenizer.ggml.unknown_token_id", &vocab.unk},
-      {"tokenizer.ggml.padding_token_id", &vocab.pad},
+      {"tokenizer.ggml.bos_token_id", &vocab.bos},     {"tokenizer.ggml.eos_token_id", &vocab.eos},
+      {"tokenizer.ggml.eot_token_id", &vocab.eot},     {"tokenizer.ggml.eom_token_id", &vocab.eom},
+      {"tokenizer.ggml.unknown_token_id", &vocab.unk}, {"tokenizer.ggml.padding_token_id", &vocab.pad},
   };
   for (const SpecialKey& k : keys) {
     if (!vocab.valid(*k.id)) *k.id = -1;
@@ -183,20 +178,31 @@ void detect_control_tokens(const GgufFile& file, Vocab& vocab) {
   int32_t fim_rep = id_from_key(file, vocab, "tokenizer.ggml.fim_rep_token_id");
   int32_t fim_sep = id_from_key(file, vocab, "tokenizer.ggml.fim_sep_token_id");
   const TextRole roles[] = {
-      {&vocab.eot, {"<|eot_id|>", "<|im_end|>", "<|end|>", "<end_of_turn>", "<|endoftext|>",
-                    "<|end_of_text|>", "<EOT>", "_<EOT>", "[EOT]",
-                    "<\xEF\xBD\x9C" "end\xE2\x96\x81of\xE2\x96\x81sentence\xEF\xBD\x9C>",
-                    "<end_of_utterance>"}},
+      {&vocab.eot,
+       {"<|eot_id|>", "<|im_end|>", "<|end|>", "<end_of_turn>", "<|endoftext|>", "<|end_of_text|>", "<EOT>", "_<EOT>",
+        "[EOT]",
+        "<\xEF\xBD\x9C"
+        "end\xE2\x96\x81of\xE2\x96\x81sentence\xEF\xBD\x9C>",
+        "<end_of_utterance>"}},
       {&vocab.eom, {"<|eom_id|>"}},
-      {&fim_pre, {"<|fim_prefix|>", "<fim-prefix>", "<fim_prefix>",
-                  "<\xEF\xBD\x9C" "fim\xE2\x96\x81" "begin\xEF\xBD\x9C>", "<PRE>", "\xE2\x96\x81<PRE>",
-                  "<|code_prefix|>", "<|prefix|>"}},
-      {&fim_suf, {"<|fim_suffix|>", "<fim-suffix>", "<fim_suffix>",
-                  "<\xEF\xBD\x9C" "fim\xE2\x96\x81" "hole\xEF\xBD\x9C>", "<SUF>", "\xE2\x96\x81<SUF>",
-                  "<|code_suffix|>", "<|suffix|>"}},
-      {&fim_mid, {"<|fim_middle|>", "<fim-middle>", "<fim_middle>",
-                  "<\xEF\xBD\x9C" "fim\xE2\x96\x81" "end\xEF\xBD\x9C>", "<MID>", "\xE2\x96\x81<MID>",
-                  "<|code_middle|>", "<|middle|>"}},
+      {&fim_pre,
+       {"<|fim_prefix|>", "<fim-prefix>", "<fim_prefix>",
+        "<\xEF\xBD\x9C"
+        "fim\xE2\x96\x81"
+        "begin\xEF\xBD\x9C>",
+        "<PRE>", "\xE2\x96\x81<PRE>", "<|code_prefix|>", "<|prefix|>"}},
+      {&fim_suf,
+       {"<|fim_suffix|>", "<fim-suffix>", "<fim_suffix>",
+        "<\xEF\xBD\x9C"
+        "fim\xE2\x96\x81"
+        "hole\xEF\xBD\x9C>",
+        "<SUF>", "\xE2\x96\x81<SUF>", "<|code_suffix|>", "<|suffix|>"}},
+      {&fim_mid,
+       {"<|fim_middle|>", "<fim-middle>", "<fim_middle>",
+        "<\xEF\xBD\x9C"
+        "fim\xE2\x96\x81"
+        "end\xEF\xBD\x9C>",
+        "<MID>", "\xE2\x96\x81<MID>", "<|code_middle|>", "<|middle|>"}},
       {&fim_pad, {"<|fim_pad|>", "<fim-pad>", "<fim_pad>", "<PAD>", "[PAD]"}},
       {&fim_rep, {"<|fim_repo|>", "<|repo_name|>", "<fim-repo>", "<REPO>", "<reponame>"}},
       {&fim_sep, {"<|file_sep|>"}},
@@ -210,11 +216,29 @@ void detect_control_tokens(const GgufFile& file, Vocab& vocab) {
   std::vector<int32_t> eog = {fim_pad, fim_rep, fim_sep, vocab.eos, vocab.eot, vocab.eom};
   detect_by_text(vocab,
                  {nullptr,
-                  {"<|eot_id|>", "<|im_end|>", "<|end|>", "<|return|>", "<|call|>", "<|flush|>",
-                   "<|calls|>", "<end_of_turn>", "<|endoftext|>", "</s>", "<|eom_id|>", "<EOT>",
-                   "_<EOT>", "[EOT]", "[EOS]", "<|end_of_text|>", "<end_of_utterance>", "<eos>",
-                   "<turn|>", "<|tool_response>",
-                   "<\xEF\xBD\x9C" "end\xE2\x96\x81of\xE2\x96\x81sentence\xEF\xBD\x9C>", "[e~["}},
+                  {"<|eot_id|>",
+                   "<|im_end|>",
+                   "<|end|>",
+                   "<|return|>",
+                   "<|call|>",
+                   "<|flush|>",
+                   "<|calls|>",
+                   "<end_of_turn>",
+                   "<|endoftext|>",
+                   "</s>",
+                   "<|eom_id|>",
+                   "<EOT>",
+                   "_<EOT>",
+                   "[EOT]",
+                   "[EOS]",
+                   "<|end_of_text|>",
+                   "<end_of_utterance>",
+                   "<eos>",
+                   "<turn|>",
+                   "<|tool_response>",
+                   "<\xEF\xBD\x9C"
+                   "end\xE2\x96\x81of\xE2\x96\x81sentence\xEF\xBD\x9C>",
+                   "[e~["}},
                  &eog);
   // gpt-oss: these markers are always rendered.
   for (const char* text : {"<|channel|>", "<|message|>", "<|start|>", "<|constrain|>"}) {
@@ -227,8 +251,7 @@ void detect_control_tokens(const GgufFile& file, Vocab& vocab) {
   };
   // o200k_harmony and solar-open: "<|end|>" ends a message, not the generation.
   const bool has_call = has_eog_text("<|call|>") || has_eog_text("<|calls|>");
-  if (has_eog_text("<|end|>") && has_call &&
-      (has_eog_text("<|return|>") || has_eog_text("<|flush|>"))) {
+  if (has_eog_text("<|end|>") && has_call && (has_eog_text("<|return|>") || has_eog_text("<|flush|>"))) {
     const int32_t end = vocab.find("<|end|>");
     eog.erase(std::remove(eog.begin(), eog.end(), end), eog.end());
     vocab.tokens[end].type = TokenType::UserDefined;
@@ -253,9 +276,7 @@ void collect_special_tokens(Vocab& vocab) {
     }
   }
   std::stable_sort(vocab.special_tokens.begin(), vocab.special_tokens.end(),
-                   [&](int32_t a, int32_t b) {
-                     return vocab.tokens[a].text.size() > vocab.tokens[b].text.size();
-                   });
+                   [&](int32_t a, int32_t b) { return vocab.tokens[a].text.size() > vocab.tokens[b].text.size(); });
 }
 
 // Per-token attributes llama.cpp keys on the pre-tokenizer, architecture or model name: a mask
@@ -297,14 +318,9 @@ const char* unsupported_model_kind(const std::string& model) {
     const char* model;
     const char* kind;
   } kKinds[] = {
-      {"bert", "WordPiece (WPM)"},
-      {"t5", "Unigram (UGM)"},
-      {"rwkv", "RWKV"},
-      {"plamo2", "PLaMo-2"},
-      {"hybriddna", "HybridDNA BPE"},
-      {"whitespace", "whitespace-split BPE"},
-      {"none", "no vocabulary"},
-      {"no_vocab", "no vocabulary"},
+      {"bert", "WordPiece (WPM)"}, {"t5", "Unigram (UGM)"},        {"rwkv", "RWKV"},
+      {"plamo2", "PLaMo-2"},       {"hybriddna", "HybridDNA BPE"}, {"whitespace", "whitespace-split BPE"},
+      {"none", "no vocabulary"},   {"no_vocab", "no vocabulary"},
   };
   for (const auto& entry : kKinds) {
     if (model == entry.model) return entry.kind;
@@ -342,15 +358,15 @@ Status apply_model_defaults(const GgufFile& file, const std::string& model, Voca
     return Status::ok();
   }
   if (const char* kind = unsupported_model_kind(model)) {
-    return Status::error(format(
-        "tokenizer: tokenizer model '%s' (%s, %s) is not supported; supported: 'llama' "
-        "(SentencePiece), 'gpt2' and 'gemma4' (BPE)",
-        model.c_str(), kind, kKeyModel));
+    return Status::error(
+        format("tokenizer: tokenizer model '%s' (%s, %s) is not supported; supported: 'llama' "
+               "(SentencePiece), 'gpt2' and 'gemma4' (BPE)",
+               model.c_str(), kind, kKeyModel));
   }
-  return Status::error(format(
-      "tokenizer: unknown tokenizer model '%s' (%s); supported: 'llama' (SentencePiece), "
-      "'gpt2' and 'gemma4' (BPE)",
-      model.c_str(), kKeyModel));
+  return Status::error(
+      format("tokenizer: unknown tokenizer model '%s' (%s); supported: 'llama' (SentencePiece), "
+             "'gpt2' and 'gemma4' (BPE)",
+             model.c_str(), kKeyModel));
 }
 
 }  // namespace

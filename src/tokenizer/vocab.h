@@ -28,7 +28,7 @@ struct TokenData {
 
 struct Vocab {
   VocabModel model = VocabModel::SentencePiece;
-  PreTokenizerSpec pre;  // BPE only: the name's flags
+  PreTokenizerSpec pre;                               // BPE only: the name's flags
   std::shared_ptr<const PreTokenizer> pre_tokenizer;  // BPE only: its compiled regexes
   std::vector<TokenData> tokens;
   TokenTextIndex text_to_id;  // views the texts in `tokens`, which never change after loading
@@ -39,9 +39,9 @@ struct Vocab {
   int32_t bos = -1, eos = -1, eot = -1, eom = -1, unk = -1, pad = -1;
   bool add_bos = false;
   bool add_eos = false;
-  bool add_space_prefix = false;  // SentencePiece: a space before text that starts a fragment
-  bool clean_spaces = false;      // decode() tidies spaces before punctuation
-  std::vector<int32_t> special_tokens;  // control, user-defined and unknown; longest text first
+  bool add_space_prefix = false;           // SentencePiece: a space before text that starts a fragment
+  bool clean_spaces = false;               // decode() tidies spaces before punctuation
+  std::vector<int32_t> special_tokens;     // control, user-defined and unknown; longest text first
   std::vector<int32_t> end_of_generation;  // sorted
 
   int32_t find(std::string_view text) const { return text_to_id.find(text); }

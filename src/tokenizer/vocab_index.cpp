@@ -70,8 +70,7 @@ void BpeMergeTable::reserve(size_t n_merges) {
     size_ = 0;
     for (const Slot& slot : old) {
       if (slot.key != kEmpty) {
-        insert(static_cast<int32_t>(slot.key >> 32), static_cast<int32_t>(slot.key & 0xFFFFFFFFu),
-               slot.merge);
+        insert(static_cast<int32_t>(slot.key >> 32), static_cast<int32_t>(slot.key & 0xFFFFFFFFu), slot.merge);
       }
     }
   }

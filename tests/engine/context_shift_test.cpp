@@ -68,8 +68,9 @@ TEST(ContextShift, AReplyLongerThanTheContextKeepsGoingOnlyWhenEnabled) {
   // The chat model's greedy answer to its question is longer than a 32-token context leaves it.
   auto engine = load_lexi("lexi-28m-chat-f16.gguf", 32);
   std::vector<int32_t> prompt;
-  ASSERT_TRUE(engine->tokenize("<|im_start|>user\nWhat is a river?<|im_end|>\n<|im_start|>assistant\n", true, true,
-                               &prompt).ok());
+  ASSERT_TRUE(
+      engine->tokenize("<|im_start|>user\nWhat is a river?<|im_end|>\n<|im_start|>assistant\n", true, true, &prompt)
+          .ok());
   PromptResult p;
   ASSERT_TRUE(engine->set_prompt(prompt, &p).ok());
   int steps = 0;
@@ -133,7 +134,8 @@ TEST(ContextShift, NKeepPastHalfTheContextIsRefused) {
   auto engine = load_lexi();
   const EngineError e = engine->set_context_shift(true, 49);
   EXPECT_EQ(e.code, ErrorCode::kBadRequest);
-  EXPECT_NE(e.message.find("n_keep 49 must be between 0 and half the context (48 tokens)"), std::string::npos) << e.message;
+  EXPECT_NE(e.message.find("n_keep 49 must be between 0 and half the context (48 tokens)"), std::string::npos)
+      << e.message;
   EXPECT_TRUE(engine->set_context_shift(true, 48).ok());
 }
 

@@ -180,12 +180,12 @@ TEST(EngineLexi, GreedyChatAnswerEqualsTheReference) {
   std::string text;
   const auto start = std::chrono::steady_clock::now();
   generate(*engine, 100, &out, &text);
-  std::printf("chat: prefill %d tokens %.1f ms, %zu tokens generated in %.1f ms\n", r.n_evaluated, r.ms,
-              out.size(), seconds_since(start) * 1e3);
+  std::printf("chat: prefill %d tokens %.1f ms, %zu tokens generated in %.1f ms\n", r.n_evaluated, r.ms, out.size(),
+              seconds_since(start) * 1e3);
   // lexi-28m-chat.reference.json, prompts.chat.greedy_ids / greedy_text
-  EXPECT_EQ(out, (std::vector<int32_t>{35, 2113, 284, 276, 738, 1999, 1508, 322, 306, 834, 386, 78, 263,
-                                       1120, 823, 276, 294, 1960, 547, 349, 350, 28, 302, 471, 2113, 556,
-                                       352, 404, 373, 488, 377, 2452, 18, 1071, 286, 403, 2}));
+  EXPECT_EQ(out, (std::vector<int32_t>{35,   2113, 284, 276, 738,  1999, 1508, 322,  306, 834, 386, 78,   263,
+                                       1120, 823,  276, 294, 1960, 547,  349,  350,  28,  302, 471, 2113, 556,
+                                       352,  404,  373, 488, 377,  2452, 18,   1071, 286, 403, 2}));
   EXPECT_EQ(text,
             "A river is a large natural stream of water (larger than a creek). For example: \"the river "
             "was navigable for 50 miles\".");
@@ -196,8 +196,9 @@ TEST(EngineLexi, StopStringEndsGenerationBeforeIt) {
   std::unique_ptr<Engine> engine = load_engine("lexi-28m-chat-f16.gguf", 256);
   ASSERT_NE(engine, nullptr);
   std::vector<int32_t> ids;
-  ASSERT_TRUE(engine->tokenize("<|im_start|>user\nWhat is a river?<|im_end|>\n<|im_start|>assistant\n",
-                               false, true, &ids).ok());
+  ASSERT_TRUE(
+      engine->tokenize("<|im_start|>user\nWhat is a river?<|im_end|>\n<|im_start|>assistant\n", false, true, &ids)
+          .ok());
   ASSERT_TRUE(engine->set_sampler(greedy(), {"(larger"}).ok());
   PromptResult r;
   ASSERT_TRUE(engine->set_prompt(ids, &r).ok());

@@ -48,7 +48,8 @@ std::string read_text(const std::string& path) {
 // allowed token.
 void expect_mask_equals_single_checks(const std::shared_ptr<const GrammarVocabulary>& vocab,
                                       const std::string& grammar_name, int steps, uint32_t seed) {
-  Result<Grammar> grammar = Grammar::compile(read_text(source_path("node_modules/node-llama-cpp/llama/grammars/" + grammar_name)), {});
+  Result<Grammar> grammar =
+      Grammar::compile(read_text(source_path("node_modules/node-llama-cpp/llama/grammars/" + grammar_name)), {});
   ASSERT_TRUE(grammar.is_ok()) << grammar.status().message();
   GrammarMatcher matcher(std::make_shared<const Grammar>(grammar.take()), vocab);
   std::mt19937 rng(seed);

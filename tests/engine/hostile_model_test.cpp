@@ -177,7 +177,9 @@ size_t after_string(const std::vector<uint8_t>& bytes, const std::string& text) 
   return 0;
 }
 
-void put_u64(std::vector<uint8_t>& bytes, size_t at, uint64_t v) { std::memcpy(bytes.data() + at, &v, 8); }
+void put_u64(std::vector<uint8_t>& bytes, size_t at, uint64_t v) {
+  std::memcpy(bytes.data() + at, &v, 8);
+}
 uint64_t get_u64(const std::vector<uint8_t>& bytes, size_t at) {
   uint64_t v;
   std::memcpy(&v, bytes.data() + at, 8);
@@ -263,8 +265,7 @@ const HostileCase kCases[] = {
     {Hostile::kEmptyTokenList, "empty_token_list", ErrorCode::kInvalidModel, "tokenizer: 0 tokens"},
     {Hostile::kTokenTypeWrongLength, "token_type_wrong_length", ErrorCode::kInvalidModel,
      "tokenizer.ggml.token_type has 258 entries for 259 tokens"},
-    {Hostile::kZeroHeads, "zero_heads", ErrorCode::kInvalidModel,
-     "'llama.attention.head_count' = 0 is out of range"},
+    {Hostile::kZeroHeads, "zero_heads", ErrorCode::kInvalidModel, "'llama.attention.head_count' = 0 is out of range"},
     {Hostile::kHeadsNotDividingEmbd, "heads_not_dividing_embd", ErrorCode::kInvalidModel,
      "embedding_length 64 is not a multiple of head_count 6"},
     {Hostile::kZeroTrainingContext, "zero_training_context", ErrorCode::kInvalidModel,
@@ -403,7 +404,9 @@ void expect_usable(Engine& engine) {
 }
 
 // Test names say the case; gtest would print the struct's bytes.
-void PrintTo(const HostileCase& c, std::ostream* os) { *os << c.name; }
+void PrintTo(const HostileCase& c, std::ostream* os) {
+  *os << c.name;
+}
 
 class HostileModelTest : public ::testing::TestWithParam<HostileCase> {};
 
@@ -420,7 +423,9 @@ TEST_P(HostileModelTest, FailsAtLoadWithItsErrorAndTheEngineStaysUsable) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Table, HostileModelTest, ::testing::ValuesIn(kCases),
-                         [](const ::testing::TestParamInfo<HostileCase>& info) { return std::string(info.param.name); });
+                         [](const ::testing::TestParamInfo<HostileCase>& info) {
+                           return std::string(info.param.name);
+                         });
 
 TEST(HostileModelTest, TheGeneratedModelIsValid) {
   Engine engine;

@@ -27,7 +27,8 @@ std::string read_text(const std::string& path) {
 // Runs the CLI with its stdout and stderr captured in `scratch`.
 CliRun run_cli_in(const testing::ScratchDir& scratch, const std::string& args) {
   const std::string out = scratch.file("cli.out"), err = scratch.file("cli.err");
-  const int status = std::system((std::string("'") + WEBGGUF_CLI_PATH + "' " + args + " >'" + out + "' 2>'" + err + "'").c_str());
+  const int status =
+      std::system((std::string("'") + WEBGGUF_CLI_PATH + "' " + args + " >'" + out + "' 2>'" + err + "'").c_str());
   CliRun run;
   run.signalled = WIFSIGNALED(status);
   if (WIFEXITED(status)) run.exit_code = WEXITSTATUS(status);
@@ -41,7 +42,9 @@ std::string write_file(const std::string& path, const std::vector<uint8_t>& byte
   return path;
 }
 
-size_t line_count(const std::string& s) { return static_cast<size_t>(std::count(s.begin(), s.end(), '\n')); }
+size_t line_count(const std::string& s) {
+  return static_cast<size_t>(std::count(s.begin(), s.end(), '\n'));
+}
 
 class CliTest : public ::testing::Test {
  protected:
@@ -78,9 +81,12 @@ TEST_F(CliTest, BrokenFilesGiveOneLineAndExitCode1) {
   WEBGGUF_NEEDS_FIXTURE_MODELS();
   const std::vector<uint8_t> model = testing::read_prefix(testing::shared_path("models/lexi-28m-f16.gguf"), 200000);
   const std::string data_cut = write_temp("lexi_data_cut.gguf", model);
-  const std::string header_cut = write_temp("lexi_header_cut.gguf", std::vector<uint8_t>(model.begin(), model.begin() + 1000));
+  const std::string header_cut =
+      write_temp("lexi_header_cut.gguf", std::vector<uint8_t>(model.begin(), model.begin() + 1000));
   const std::string not_gguf = write_temp("not_a.gguf", {'h', 'e', 'l', 'l', 'o', '\n'});
-  const struct { std::string file, message; } cases[] = {
+  const struct {
+    std::string file, message;
+  } cases[] = {
       {data_cut, "tensor 'token_embd.weight': data [offset 130624, 4194304 bytes] lies past end of file (size 200000)"},
       {header_cut, "past end of file (size 1000)"},
       {not_gguf, "bad magic 'hell' at offset 0, expected 'GGUF' (not a GGUF file)"},
@@ -111,11 +117,13 @@ TEST_F(CliTest, EveryHostileKindGivesItsSpecificError) {
     EXPECT_EQ(line_count(run.err), 1u) << c.name << ": " << run.err;
     EXPECT_NE(run.err.find(c.error_with_size(layout)), std::string::npos) << c.name << ": " << run.err;
   }
-  const std::string header = std::string(WEBGGUF_SOURCE_DIR) + "/tests/fuzz_regressions/gguf_reader/oom-alignment-2e30-668-bytes.gguf";
+  const std::string header =
+      std::string(WEBGGUF_SOURCE_DIR) + "/tests/fuzz_regressions/gguf_reader/oom-alignment-2e30-668-bytes.gguf";
   const CliRun run = run_cli("info '" + header + "'");
   EXPECT_EQ(run.exit_code, 1);
-  EXPECT_NE(run.err.find("key 'general.alignment' at offset 660: 1073741824 is larger than the largest supported alignment"),
-            std::string::npos)
+  EXPECT_NE(
+      run.err.find("key 'general.alignment' at offset 660: 1073741824 is larger than the largest supported alignment"),
+      std::string::npos)
       << run.err;
 }
 

@@ -25,9 +25,10 @@ Layout small_file_layout() {
   return l;
 }
 
-
 namespace {
-std::string u(uint64_t v) { return std::to_string(v); }
+std::string u(uint64_t v) {
+  return std::to_string(v);
+}
 auto same = [](const Layout&) { return std::string(); };
 auto need_more = [](const Layout&) { return std::string("need_more"); };
 auto ok = [](const Layout&) { return std::string("ok"); };
@@ -44,10 +45,14 @@ const std::vector<CorruptCase>& corrupt_cases() {
       {Corruption::HugeTensorCount, "huge tensor count", [](auto&, auto& b) { patch_le(b, 8, 1ull << 40, 8); },
        [](const Layout& l) {
          return "tensor count 1099511627776 at offset 8: tensor infos at offset 24: 26388279066624 bytes run past "
-                "end of file (size " + u(l.bytes.size()) + ")";
+                "end of file (size " +
+                u(l.bytes.size()) + ")";
        },
-       [](auto&) { return std::string("tensor count 1099511627776 at offset 8: tensor infos at offset 24: the "
-                                      "header would need at least 26388279066648 bytes, more than the 1073741824-byte limit"); }},
+       [](auto&) {
+         return std::string(
+             "tensor count 1099511627776 at offset 8: tensor infos at offset 24: the "
+             "header would need at least 26388279066648 bytes, more than the 1073741824-byte limit");
+       }},
       {Corruption::HugeKvCount, "huge kv count", [](auto&, auto& b) { patch_le(b, 16, 1ull << 40, 8); },
        [](auto&) { return std::string("key/value count 1099511627776 at offset 16: key/value pairs at offset 24"); },
        [](auto&) { return std::string("more than the 1073741824-byte limit"); }},
@@ -63,15 +68,21 @@ const std::vector<CorruptCase>& corrupt_cases() {
                 ": 1000000 bytes run past end of file (size " + u(l.bytes.size()) + ")";
        },
        need_more},
-      {Corruption::UnknownValueType, "unknown value type", [](const Layout& l, auto& b) { patch_le(b, l.key_a + 18, 13, 4); },
-       [](const Layout& l) { return "key 'tiny.key_a' at offset " + u(l.key_a + 18) + ": unknown value type 13"; }, same},
+      {Corruption::UnknownValueType, "unknown value type",
+       [](const Layout& l, auto& b) { patch_le(b, l.key_a + 18, 13, 4); },
+       [](const Layout& l) { return "key 'tiny.key_a' at offset " + u(l.key_a + 18) + ": unknown value type 13"; },
+       same},
       {Corruption::NestedArray, "nested array", [](const Layout& l, auto& b) { patch_le(b, l.tokens + 4, 9, 4); },
        [](const Layout& l) {
-         return "key 'tiny.tokens': array element type at offset " + u(l.tokens + 4) + ": nested arrays are not supported";
+         return "key 'tiny.tokens': array element type at offset " + u(l.tokens + 4) +
+                ": nested arrays are not supported";
        },
        same},
-      {Corruption::ArrayCountPastEnd, "array count past end", [](const Layout& l, auto& b) { patch_le(b, l.tokens + 8, 1ull << 40, 8); },
-       [](const Layout& l) { return "key 'tiny.tokens': array count 1099511627776 at offset " + u(l.tokens + 8) + ": strings"; },
+      {Corruption::ArrayCountPastEnd, "array count past end",
+       [](const Layout& l, auto& b) { patch_le(b, l.tokens + 8, 1ull << 40, 8); },
+       [](const Layout& l) {
+         return "key 'tiny.tokens': array count 1099511627776 at offset " + u(l.tokens + 8) + ": strings";
+       },
        [](auto&) { return std::string("more than the 1073741824-byte limit"); }},
       {Corruption::NDims5, "n_dims 5", [](const Layout& l, auto& b) { patch_le(b, l.tensor_b, 5, 4); },
        [](const Layout& l) { return "tensor 'b.weight': n_dims 5 at offset " + u(l.tensor_b) + " exceeds 4"; }, same},
@@ -85,47 +96,65 @@ const std::vector<CorruptCase>& corrupt_cases() {
                 ": shape [4294967296, 4294967296, 1, 1] has more than INT64_MAX elements";
        },
        same},
-      {Corruption::DimensionNegative, "dimension above INT64_MAX", [](const Layout& l, auto& b) { patch_le(b, l.tensor_a + 12, 1ull << 63, 8); },
+      {Corruption::DimensionNegative, "dimension above INT64_MAX",
+       [](const Layout& l, auto& b) { patch_le(b, l.tensor_a + 12, 1ull << 63, 8); },
        [](const Layout& l) {
          return "tensor 'a.weight': dimension 1 at offset " + u(l.tensor_a + 12) +
                 " is 9223372036854775808, more than INT64_MAX";
        },
        same},
-      {Corruption::UnknownGgmlType, "unknown ggml type", [](const Layout& l, auto& b) { patch_le(b, l.tensor_b + 12, 99, 4); },
-       [](const Layout& l) { return "tensor 'b.weight': unknown ggml type id 99 at offset " + u(l.tensor_b + 12); }, same},
-      {Corruption::RemovedGgmlType, "removed ggml type (Q4_2)", [](const Layout& l, auto& b) { patch_le(b, l.tensor_b + 12, 4, 4); },
+      {Corruption::UnknownGgmlType, "unknown ggml type",
+       [](const Layout& l, auto& b) { patch_le(b, l.tensor_b + 12, 99, 4); },
+       [](const Layout& l) { return "tensor 'b.weight': unknown ggml type id 99 at offset " + u(l.tensor_b + 12); },
+       same},
+      {Corruption::RemovedGgmlType, "removed ggml type (Q4_2)",
+       [](const Layout& l, auto& b) { patch_le(b, l.tensor_b + 12, 4, 4); },
        [](auto&) { return std::string("tensor 'b.weight': unknown ggml type id 4"); }, same},
-      {Corruption::RowNotWholeBlocks, "row not whole blocks", [](const Layout& l, auto& b) { patch_le(b, l.tensor_b + 4, 33, 8); },
+      {Corruption::RowNotWholeBlocks, "row not whole blocks",
+       [](const Layout& l, auto& b) { patch_le(b, l.tensor_b + 4, 33, 8); },
        [](const Layout& l) {
          return "tensor 'b.weight': shape at offset " + u(l.tensor_b) +
                 ": row length 33 is not a multiple of the q8_0 block size 32";
        },
        same},
-      {Corruption::MisalignedOffset, "misaligned offset", [](const Layout& l, auto& b) { patch_le(b, l.tensor_b + 16, 36, 8); },
+      {Corruption::MisalignedOffset, "misaligned offset",
+       [](const Layout& l, auto& b) { patch_le(b, l.tensor_b + 16, 36, 8); },
        [](const Layout& l) {
-         return "tensor 'b.weight': data offset 36 at offset " + u(l.tensor_b + 16) + " is not a multiple of the alignment 32";
+         return "tensor 'b.weight': data offset 36 at offset " + u(l.tensor_b + 16) +
+                " is not a multiple of the alignment 32";
        },
        same},
-      {Corruption::OffsetPastEnd, "offset past end of file", [](const Layout& l, auto& b) { patch_le(b, l.tensor_b + 16, 1024, 8); },
+      {Corruption::OffsetPastEnd, "offset past end of file",
+       [](const Layout& l, auto& b) { patch_le(b, l.tensor_b + 16, 1024, 8); },
        [](const Layout& l) {
          return "tensor 'b.weight': data [offset " + u(l.file.data_offset + 1024) +
                 ", 34 bytes] lies past end of file (size " + u(l.bytes.size()) + ")";
        },
        ok},
-      {Corruption::OffsetOverflow, "offset overflows 64 bits", [](const Layout& l, auto& b) { patch_le(b, l.tensor_b + 16, ~0ull - 31, 8); },
-       [](auto&) { return std::string("tensor 'b.weight': data [offset 18446744073709551584 in the data section, 34 bytes] overflows 64 bits"); },
+      {Corruption::OffsetOverflow, "offset overflows 64 bits",
+       [](const Layout& l, auto& b) { patch_le(b, l.tensor_b + 16, ~0ull - 31, 8); },
+       [](auto&) {
+         return std::string(
+             "tensor 'b.weight': data [offset 18446744073709551584 in the data section, 34 bytes] overflows 64 bits");
+       },
        same},
-      {Corruption::OverlappingTensors, "overlapping tensors", [](const Layout& l, auto& b) { patch_le(b, l.tensor_b + 16, 0, 8); },
+      {Corruption::OverlappingTensors, "overlapping tensors",
+       [](const Layout& l, auto& b) { patch_le(b, l.tensor_b + 16, 0, 8); },
        [](const Layout& l) {
          const std::string d = u(l.file.data_offset);
-         return "tensor 'b.weight': data [offset " + d + ", 34 bytes] overlaps tensor 'a.weight' [offset " + d + ", 32 bytes]";
+         return "tensor 'b.weight': data [offset " + d + ", 34 bytes] overlaps tensor 'a.weight' [offset " + d +
+                ", 32 bytes]";
        },
        same},
       {Corruption::DuplicateKey, "duplicate key", [](const Layout& l, auto& b) { b[l.key_b + 8 + 9] = 'a'; },
-       [](const Layout& l) { return "key 'tiny.key_a' at offset " + u(l.key_b) + ": duplicate key (first is key #2)"; }, same},
-      {Corruption::DuplicateTensorName, "duplicate tensor name", [](const Layout& l, auto& b) { b[l.tensor_b_name + 8] = 'a'; },
-       [](auto&) { return std::string("tensor 'a.weight' (tensor #1): duplicate tensor name (first is tensor #0)"); }, same},
-      {Corruption::AlignmentNotPowerOfTwo, "alignment 48", [](const Layout& l, auto& b) { patch_le(b, l.alignment + 4, 48, 4); },
+       [](const Layout& l) { return "key 'tiny.key_a' at offset " + u(l.key_b) + ": duplicate key (first is key #2)"; },
+       same},
+      {Corruption::DuplicateTensorName, "duplicate tensor name",
+       [](const Layout& l, auto& b) { b[l.tensor_b_name + 8] = 'a'; },
+       [](auto&) { return std::string("tensor 'a.weight' (tensor #1): duplicate tensor name (first is tensor #0)"); },
+       same},
+      {Corruption::AlignmentNotPowerOfTwo, "alignment 48",
+       [](const Layout& l, auto& b) { patch_le(b, l.alignment + 4, 48, 4); },
        [](const Layout& l) {
          return "key 'general.alignment' at offset " + u(l.alignment) + ": 48 is not a nonzero power of two";
        },
@@ -135,13 +164,15 @@ const std::vector<CorruptCase>& corrupt_cases() {
          return "key 'general.alignment' at offset " + u(l.alignment) + ": 0 is not a nonzero power of two";
        },
        same},
-      {Corruption::AlignmentWrongType, "alignment INT32", [](const Layout& l, auto& b) { patch_le(b, l.alignment, 5, 4); },
+      {Corruption::AlignmentWrongType, "alignment INT32",
+       [](const Layout& l, auto& b) { patch_le(b, l.alignment, 5, 4); },
        [](const Layout& l) {
          return "key 'general.alignment' at offset " + u(l.alignment) + ": must be UINT32, not INT32";
        },
        same},
       // The 2^30 alignment the fuzzer found: a power of two, but padding to it costs a GiB.
-      {Corruption::AlignmentTooLarge, "alignment 2^30", [](const Layout& l, auto& b) { patch_le(b, l.alignment + 4, 1u << 30, 4); },
+      {Corruption::AlignmentTooLarge, "alignment 2^30",
+       [](const Layout& l, auto& b) { patch_le(b, l.alignment + 4, 1u << 30, 4); },
        [](const Layout& l) {
          return "key 'general.alignment' at offset " + u(l.alignment) +
                 ": 1073741824 is larger than the largest supported alignment 1048576 (real files use 32)";
@@ -156,9 +187,9 @@ const std::vector<CorruptCase>& corrupt_cases() {
 namespace webgguf {
 namespace {
 
-using testing::Corruption;
-using testing::CorruptCase;
 using testing::corrupt_cases;
+using testing::CorruptCase;
+using testing::Corruption;
 using testing::Layout;
 using testing::offset_after_string;
 using testing::patch_le;
@@ -277,7 +308,7 @@ TEST(CorruptFile, MagicIsCheckedOnTheFirstBytes) {
   EXPECT_EQ(r.status().message(), "bad magic 'GX' at offset 0, expected 'GGUF' (not a GGUF file)");
   const Result<GgufFile> empty = parse_gguf(nullptr, 0, kUnknownFileSize);
   EXPECT_TRUE(empty.status().needs_more());
-  EXPECT_GE(empty.status().bytes_needed(), 24u);  // at least the fixed header
+  EXPECT_GE(empty.status().bytes_needed(), 24u);                         // at least the fixed header
   EXPECT_EQ(parse_gguf(nullptr, 0, 100).status().bytes_needed(), 100u);  // never past the file
 }
 

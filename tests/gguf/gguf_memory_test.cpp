@@ -54,7 +54,8 @@ TEST(GgufMemory, KeyCountIsBounded) {
   for (size_t i = 0; i <= kMaxGgufKeyCount; ++i) f.metadata.emplace_back(std::to_string(i), u8);
   std::vector<uint8_t> bytes = serialize_gguf_header(f).take();
   const Result<GgufFile> r = parse_gguf(bytes.data(), bytes.size(), bytes.size());
-  EXPECT_EQ(r.status().message(), "key/value count 65537 at offset 16 is more than 65536 (real files have fewer than 100 keys)");
+  EXPECT_EQ(r.status().message(),
+            "key/value count 65537 at offset 16 is more than 65536 (real files have fewer than 100 keys)");
   f.metadata.pop_back();
   bytes = serialize_gguf_header(f).take();
   EXPECT_TRUE(parse_gguf(bytes.data(), bytes.size(), bytes.size()).is_ok());

@@ -44,7 +44,9 @@ void expect_valid_gguf_headers(const std::vector<std::string>& paths) {
   }
 }
 
-TEST(SharedGguf, VocabFilesParse) { expect_valid_gguf_headers(testing::vocab_gguf_paths()); }
+TEST(SharedGguf, VocabFilesParse) {
+  expect_valid_gguf_headers(testing::vocab_gguf_paths());
+}
 
 TEST(SharedGguf, EveryFileInTheFixturesFolderParses) {
   WEBGGUF_NEEDS_FIXTURE_MODELS();
@@ -60,7 +62,8 @@ TEST(SharedGguf, EveryFileInTheFixturesFolderParses) {
 TEST(SharedGguf, VocabFilesHoldTheirTokenizers) {
   for (const VocabExpectation& v : kVocabs) {
     SCOPED_TRACE(v.file);
-    const testing::ParsedPrefix& header = parse_shared_header(shared_path(std::string("fixtures/tokenizers/") + v.file));
+    const testing::ParsedPrefix& header =
+        parse_shared_header(shared_path(std::string("fixtures/tokenizers/") + v.file));
     ASSERT_TRUE(header.parsed.is_ok()) << header.parsed.status().message();
     const GgufFile& f = header.parsed.value();
     EXPECT_EQ(f.get_string("general.architecture", ""), v.architecture);

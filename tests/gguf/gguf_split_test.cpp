@@ -79,9 +79,7 @@ TEST(GgufSplit, BrokenSetsAreRejected) {
       {"missing middle part", {good[0], good[2]}, "part 2 of 3 is missing"},
       {"missing last part", {good[0], good[1]}, "part 3 of 3 is missing"},
       {"part given twice", {good[0], good[1], good[1]}, "part 2 of 3 is given twice"},
-      {"duplicate tensor",
-       {good[0], split_part(1, 3, 5, {"c", "a"}), good[2]},
-       "tensor 'a' is in part 1 and part 2"},
+      {"duplicate tensor", {good[0], split_part(1, 3, 5, {"c", "a"}), good[2]}, "tensor 'a' is in part 1 and part 2"},
       {"wrong part count",
        {good[0], split_part(1, 4, 5, {"c", "d"}), good[2]},
        "part 2 says 4 parts and 5 tensors, part 1 says 3 parts and 5 tensors"},
@@ -119,9 +117,9 @@ TEST(GgufSplit, PartNamesFollowLlamaCppsPattern) {
   EXPECT_EQ(gguf_split_part_names("m-00002-of-00002.gguf"),
             (std::vector<std::string>{"m-00001-of-00002.gguf", "m-00002-of-00002.gguf"}));
   EXPECT_EQ(gguf_split_part_names("-00001-of-00001.gguf"), (std::vector<std::string>{"-00001-of-00001.gguf"}));
-  for (const char* not_split : {"model.gguf", "m-00001-of-00003.bin", "m-0001-of-0003.gguf", "m-00004-of-00003.gguf",
-                                "m-00000-of-00003.gguf", "m-00001-of-00000.gguf", "m-0000a-of-00003.gguf",
-                                "m_00001-of-00003.gguf", ""}) {
+  for (const char* not_split :
+       {"model.gguf", "m-00001-of-00003.bin", "m-0001-of-0003.gguf", "m-00004-of-00003.gguf", "m-00000-of-00003.gguf",
+        "m-00001-of-00000.gguf", "m-0000a-of-00003.gguf", "m_00001-of-00003.gguf", ""}) {
     EXPECT_TRUE(gguf_split_part_names(not_split).empty()) << not_split;
   }
 }

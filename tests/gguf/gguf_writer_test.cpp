@@ -69,11 +69,14 @@ GgufFile file_with_every_value_type() {
   f.metadata.emplace_back("general.alignment", GgufValue::of_u32(64));
   f.alignment = 64;
 
-  const struct { const char* name; GgmlType type; uint32_t n_dims; uint64_t ne[4]; } tensors[] = {
-      {"f32.scalar", GgmlType::F32, 0, {1, 1, 1, 1}},
-      {"q4_k.matrix", GgmlType::Q4_K, 2, {512, 3, 1, 1}},
-      {"bf16.4d", GgmlType::BF16, 4, {3, 5, 7, 2}},
-      {"q8_0.vector", GgmlType::Q8_0, 1, {96, 1, 1, 1}},
+  const struct {
+    const char* name;
+    GgmlType type;
+    uint32_t n_dims;
+    uint64_t ne[4];
+  } tensors[] = {
+      {"f32.scalar", GgmlType::F32, 0, {1, 1, 1, 1}},       {"q4_k.matrix", GgmlType::Q4_K, 2, {512, 3, 1, 1}},
+      {"bf16.4d", GgmlType::BF16, 4, {3, 5, 7, 2}},         {"q8_0.vector", GgmlType::Q8_0, 1, {96, 1, 1, 1}},
       {"iq4_nl.empty", GgmlType::IQ4_NL, 2, {32, 0, 1, 1}},
   };
   for (const auto& t : tensors) {
@@ -203,11 +206,12 @@ TEST(GgufWriter, RefusesWhatTheReaderWouldReject) {
       {"alignment 24", [](GgufFile& f) { f.alignment = 24; }, "alignment 24 is not a power of two"},
       {"alignment 2^21", [](GgufFile& f) { f.alignment = kMaxGgufAlignment * 2; },
        "alignment 2097152 is not a power of two up to 1048576"},
-      {"nested array",
-       [](GgufFile& f) { f.metadata.emplace_back("x", raw_array(GgufValueType::ARRAY, 0, {})); },
+      {"nested array", [](GgufFile& f) { f.metadata.emplace_back("x", raw_array(GgufValueType::ARRAY, 0, {})); },
        "key 'x': nested arrays are not supported"},
       {"array bytes disagree with count",
-       [](GgufFile& f) { f.metadata.emplace_back("x", raw_array(GgufValueType::UINT16, 2, {1, 2, 3})); },
+       [](GgufFile& f) {
+         f.metadata.emplace_back("x", raw_array(GgufValueType::UINT16, 2, {1, 2, 3}));
+       },
        "key 'x': array_count 2 of UINT16 does not match 3 element bytes"},
       {"string count disagrees",
        [](GgufFile& f) {

@@ -30,16 +30,23 @@ struct LowBitKernel {
   VecDotFn simd;
 };
 
-void PrintTo(const LowBitKernel& k, std::ostream* os) { *os << k.name; }
+void PrintTo(const LowBitKernel& k, std::ostream* os) {
+  *os << k.name;
+}
 
 const LowBitKernel kKernels[] = {
-    {GgmlType::IQ2_XXS, "iq2_xxs", vec_dot_iq2_xxs_q8_K_simd}, {GgmlType::IQ2_XS, "iq2_xs", vec_dot_iq2_xs_q8_K_simd},
-    {GgmlType::IQ2_S, "iq2_s", vec_dot_iq2_s_q8_K_simd},       {GgmlType::IQ3_XXS, "iq3_xxs", vec_dot_iq3_xxs_q8_K_simd},
-    {GgmlType::IQ3_S, "iq3_s", vec_dot_iq3_s_q8_K_simd},       {GgmlType::IQ1_S, "iq1_s", vec_dot_iq1_s_q8_K_simd},
+    {GgmlType::IQ2_XXS, "iq2_xxs", vec_dot_iq2_xxs_q8_K_simd},
+    {GgmlType::IQ2_XS, "iq2_xs", vec_dot_iq2_xs_q8_K_simd},
+    {GgmlType::IQ2_S, "iq2_s", vec_dot_iq2_s_q8_K_simd},
+    {GgmlType::IQ3_XXS, "iq3_xxs", vec_dot_iq3_xxs_q8_K_simd},
+    {GgmlType::IQ3_S, "iq3_s", vec_dot_iq3_s_q8_K_simd},
+    {GgmlType::IQ1_S, "iq1_s", vec_dot_iq1_s_q8_K_simd},
     {GgmlType::IQ1_M, "iq1_m", vec_dot_iq1_m_q8_K_simd},
 };
 
-std::string fixture(const std::string& file) { return testing::shared_path("fixtures/quants/" + file); }
+std::string fixture(const std::string& file) {
+  return testing::shared_path("fixtures/quants/" + file);
+}
 
 uint32_t bits_of(float f) {
   uint32_t u;
@@ -144,7 +151,9 @@ TEST_P(IQLowBitKernelTest, EdgeScalesAndSaturatingActivationsStayFinite) {
 }
 
 INSTANTIATE_TEST_SUITE_P(LowBit, IQLowBitKernelTest, ::testing::ValuesIn(kKernels),
-                         [](const ::testing::TestParamInfo<LowBitKernel>& info) { return std::string(info.param.name); });
+                         [](const ::testing::TestParamInfo<LowBitKernel>& info) {
+                           return std::string(info.param.name);
+                         });
 
 }  // namespace
 }  // namespace webgguf

@@ -67,8 +67,10 @@ TEST_P(DotTokensTest, EqualsSingleRowDotForEveryTokenCount) {
   const struct {
     ScaleMode scales;
     ActMode acts;
-  } modes[] = {{ScaleMode::kRandom, ActMode::kRandom}, {ScaleMode::kMax, ActMode::kMinNeg},
-               {ScaleMode::kUnit, ActMode::kAlternate}, {ScaleMode::kTiny, ActMode::kMaxPos}};
+  } modes[] = {{ScaleMode::kRandom, ActMode::kRandom},
+               {ScaleMode::kMax, ActMode::kMinNeg},
+               {ScaleMode::kUnit, ActMode::kAlternate},
+               {ScaleMode::kTiny, ActMode::kMaxPos}};
   for (int64_t n : lengths_for(type)) {
     for (const auto& mode : modes) {
       const std::vector<uint8_t> weights = testing::make_weight_row(type, n, mode.scales, rng);
@@ -103,7 +105,8 @@ TEST_P(DotTokensTest, MatmulWithTokenKernelEqualsReference) {
     const std::vector<uint8_t> row = testing::make_weight_row(type, n_cols, ScaleMode::kRandom, rng);
     weight_bytes.insert(weight_bytes.end(), row.begin(), row.end());
   }
-  MatmulWeights plain{weight_bytes.data(), static_cast<size_t>(ggml_row_bytes(type, n_cols)), n_rows, n_cols, traits.vec_dot};
+  MatmulWeights plain{weight_bytes.data(), static_cast<size_t>(ggml_row_bytes(type, n_cols)), n_rows, n_cols,
+                      traits.vec_dot};
   MatmulWeights tiled = plain;
   tiled.dot_tokens = tokens_dot_for(type);
   const int kMaxTokens = 9;

@@ -19,11 +19,11 @@ namespace webgguf::testing {
 
 // How the float scale fields of generated blocks are chosen.
 enum class ScaleMode {
-  kRandom,   // random normal values of moderate size
-  kUnit,     // exactly 1: the dot product is then the exact integer sum
-  kMax,      // the largest finite half (65504); MXFP4 exponent 230 (2^102, 254 overflows any sum)
-  kTiny,     // the smallest subnormal half, MXFP4 exponent 0
-  kZero,     // zero
+  kRandom,  // random normal values of moderate size
+  kUnit,    // exactly 1: the dot product is then the exact integer sum
+  kMax,     // the largest finite half (65504); MXFP4 exponent 230 (2^102, 254 overflows any sum)
+  kTiny,    // the smallest subnormal half, MXFP4 exponent 0
+  kZero,    // zero
 };
 
 // Byte offsets of the fp16 scale fields inside one block of `type`.
@@ -182,8 +182,8 @@ class OffsetCopy {
 
 // Sum over elements of |w_i * a_i| in double, from the dequantized rows: the scale that float
 // rounding errors of a dot product are measured against.
-inline double sum_abs_products(GgmlType weight_type, const void* weights, GgmlType act_type,
-                               const void* acts, int64_t n, double* exact_dot = nullptr) {
+inline double sum_abs_products(GgmlType weight_type, const void* weights, GgmlType act_type, const void* acts,
+                               int64_t n, double* exact_dot = nullptr) {
   std::vector<float> w(n), a(n);
   quant_traits(weight_type)->dequantize(weights, w.data(), n);
   quant_traits(act_type)->dequantize(acts, a.data(), n);

@@ -55,7 +55,7 @@ TEST(OpsAttention, CausalGroupedQueryMatchesReferenceAndThreads) {
   shape.kv_rows = n_ctx;
   shape.keys = shape.values = KvRowFormat::f16_rows(shape.head_dim);
   const int64_t head_stride = static_cast<int64_t>(n_ctx) * shape.head_dim;  // elements of one kv head's cache
-  shape.q_token_stride = shape.n_head * shape.head_dim + 3;  // queries sit inside wider rows
+  shape.q_token_stride = shape.n_head * shape.head_dim + 3;                  // queries sit inside wider rows
   const std::vector<float> q = random_floats(static_cast<size_t>(n_tokens) * shape.q_token_stride, 9);
   const std::vector<uint16_t> k = random_f16(static_cast<size_t>(shape.n_head_kv) * n_ctx * shape.head_dim, 10);
   const std::vector<uint16_t> v = random_f16(static_cast<size_t>(shape.n_head_kv) * n_ctx * shape.head_dim, 11);
@@ -70,9 +70,8 @@ TEST(OpsAttention, CausalGroupedQueryMatchesReferenceAndThreads) {
     for (int h = 0; h < shape.n_head; ++h) {
       const int g = h / 3;
       std::vector<float> expect(shape.head_dim);
-      attention_head_ref(q.data() + t * shape.q_token_stride + h * shape.head_dim,
-                         k.data() + g * head_stride, v.data() + g * head_stride,
-                         pos + t + 1, shape.head_dim, scale, scores.data(), expect.data());
+      attention_head_ref(q.data() + t * shape.q_token_stride + h * shape.head_dim, k.data() + g * head_stride,
+                         v.data() + g * head_stride, pos + t + 1, shape.head_dim, scale, scores.data(), expect.data());
       for (int i = 0; i < shape.head_dim; ++i) {
         EXPECT_EQ(ref[(static_cast<size_t>(t) * shape.n_head + h) * shape.head_dim + i], expect[i]);
       }
@@ -85,8 +84,8 @@ TEST(OpsAttention, CausalGroupedQueryMatchesReferenceAndThreads) {
     const int64_t stride = attention_scratch_floats(shape, n_ctx);
     std::vector<float> thread_scratch(static_cast<size_t>(pool.n_threads() * stride));
     pool.run([&](int i, int n) {
-      attention_causal(shape, q.data(), n_tokens, pos, k.data(), v.data(), scale,
-                       thread_scratch.data() + i * stride, out.data(), i, n);
+      attention_causal(shape, q.data(), n_tokens, pos, k.data(), v.data(), scale, thread_scratch.data() + i * stride,
+                       out.data(), i, n);
     });
     for (size_t i = 0; i < out_size; ++i) EXPECT_TRUE(close_relative(out[i], ref[i], 2e-5f)) << i;
     // A group's heads share each converted cached row, and each head's result is bit-identical
@@ -96,8 +95,7 @@ TEST(OpsAttention, CausalGroupedQueryMatchesReferenceAndThreads) {
         const int g = h / 3;
         std::vector<float> alone(shape.head_dim), scores(n_ctx);
         attention_head(q.data() + t * shape.q_token_stride + h * shape.head_dim, k.data() + g * head_stride,
-                       v.data() + g * head_stride, pos + t + 1, shape.head_dim, scale, scores.data(),
-                       alone.data());
+                       v.data() + g * head_stride, pos + t + 1, shape.head_dim, scale, scores.data(), alone.data());
         for (int i = 0; i < shape.head_dim; ++i) {
           EXPECT_EQ(out[(static_cast<size_t>(t) * shape.n_head + h) * shape.head_dim + i], alone[i]);
         }
@@ -142,12 +140,15 @@ TEST(OpsAttention, SlidingWindowRingAndSoftcapMatchContiguousReference) {
               }
             }
           }
-          const std::vector<float> q = random_floats(static_cast<size_t>(n_tokens) * shape.q_token_stride, 30 + pos, 3.0f);
+          const std::vector<float> q =
+              random_floats(static_cast<size_t>(n_tokens) * shape.q_token_stride, 30 + pos, 3.0f);
           const size_t out_size = static_cast<size_t>(n_tokens) * n_head * head_dim;
           std::vector<float> ref(out_size), out(out_size, NAN), scores(kv_rows + n_tokens);
-          attention_causal_ref(shape, q.data(), n_tokens, pos, k_ring.data(), v_ring.data(), 0.3f, scores.data(), ref.data());
+          attention_causal_ref(shape, q.data(), n_tokens, pos, k_ring.data(), v_ring.data(), 0.3f, scores.data(),
+                               ref.data());
           std::vector<float> scratch(static_cast<size_t>(attention_scratch_floats(shape, kv_rows + n_tokens)));
-          attention_causal(shape, q.data(), n_tokens, pos, k_ring.data(), v_ring.data(), 0.3f, scratch.data(), out.data(), 0, 1);
+          attention_causal(shape, q.data(), n_tokens, pos, k_ring.data(), v_ring.data(), 0.3f, scratch.data(),
+                           out.data(), 0, 1);
           for (int t = 0; t < n_tokens; ++t) {
             const int first = std::max(0, pos + t - window + 1), n_kv = pos + t - first + 1;
             for (int h = 0; h < n_head; ++h) {
@@ -213,20 +214,24 @@ TEST(OpsAttention, QuantizedCachesMatchReference) {
       std::vector<uint8_t> kq(static_cast<size_t>(n_head_kv) * n_ctx * shape.keys.row_bytes + 64, 0xFF);
       std::vector<uint8_t> vq(static_cast<size_t>(n_head_kv) * n_ctx * shape.values.row_bytes + 64, 0xFF);
       for (int r = 0; r < n_head_kv * n_ctx; ++r) {
-        quant_traits(key_type)->quantize(k.data() + r * head_dim, kq.data() + r * shape.keys.row_bytes, head_dim, nullptr);
-        quant_traits(value_type)->quantize(v.data() + r * head_dim, vq.data() + r * shape.values.row_bytes, head_dim, nullptr);
+        quant_traits(key_type)->quantize(k.data() + r * head_dim, kq.data() + r * shape.keys.row_bytes, head_dim,
+                                         nullptr);
+        quant_traits(value_type)
+            ->quantize(v.data() + r * head_dim, vq.data() + r * shape.values.row_bytes, head_dim, nullptr);
       }
       for (int n_tokens : {1, 3}) {
         for (int pos : {0, 17, n_ctx - n_tokens}) {
-          const std::vector<float> q = random_floats(static_cast<size_t>(n_tokens) * shape.q_token_stride, 43 + pos, 2.0f);
+          const std::vector<float> q =
+              random_floats(static_cast<size_t>(n_tokens) * shape.q_token_stride, 43 + pos, 2.0f);
           const size_t out_size = static_cast<size_t>(n_tokens) * n_head * head_dim;
           std::vector<float> ref(out_size), out(out_size, NAN), scores(n_ctx);
           attention_causal_ref(shape, q.data(), n_tokens, pos, kq.data(), vq.data(), 0.125f, scores.data(), ref.data());
           std::vector<float> scratch(static_cast<size_t>(attention_scratch_floats(shape, n_ctx)));
-          attention_causal(shape, q.data(), n_tokens, pos, kq.data(), vq.data(), 0.125f, scratch.data(), out.data(), 0, 1);
+          attention_causal(shape, q.data(), n_tokens, pos, kq.data(), vq.data(), 0.125f, scratch.data(), out.data(), 0,
+                           1);
           for (size_t i = 0; i < out_size; ++i) {
-            EXPECT_NEAR(out[i], ref[i], 2e-5f * (1.0f + std::fabs(ref[i]))) << ggml_type_name(key_type) << "/"
-                                                                          << ggml_type_name(value_type) << " " << pos;
+            EXPECT_NEAR(out[i], ref[i], 2e-5f * (1.0f + std::fabs(ref[i])))
+                << ggml_type_name(key_type) << "/" << ggml_type_name(value_type) << " " << pos;
           }
         }
       }

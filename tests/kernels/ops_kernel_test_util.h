@@ -8,7 +8,9 @@
 namespace webgguf::testing {
 
 // Lengths around the vector width (4 f32 lanes) and its multiples, plus tails.
-inline std::vector<int> sweep_lengths() { return {1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 33, 64, 66, 255, 256, 257}; }
+inline std::vector<int> sweep_lengths() {
+  return {1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 33, 64, 66, 255, 256, 257};
+}
 
 inline std::vector<float> random_floats(size_t n, uint32_t seed, float scale = 1.0f) {
   std::mt19937 rng(seed);

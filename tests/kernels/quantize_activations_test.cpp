@@ -28,7 +28,9 @@ struct QuantizerCase {
   QuantizeRowFn reference;
 };
 
-std::ostream& operator<<(std::ostream& os, const QuantizerCase& c) { return os << ggml_type_name(c.type); }
+std::ostream& operator<<(std::ostream& os, const QuantizerCase& c) {
+  return os << ggml_type_name(c.type);
+}
 
 const QuantizerCase kQuantizers[] = {
     {GgmlType::Q8_0, quantize_row_q8_0_fast, quantize_row_q8_0},
@@ -102,8 +104,8 @@ TEST_P(QuantizeActivationsTest, FirstLargestMagnitudeWins) {
 
 TEST_P(QuantizeActivationsTest, MatchesGgmlFixture) {
   const auto input = testing::read_file_bytes(testing::shared_path("fixtures/quants/act.f32"));
-  const auto expected = testing::read_file_bytes(
-      testing::shared_path(std::string("fixtures/quants/act.") + traits().name + ".bin"));
+  const auto expected =
+      testing::read_file_bytes(testing::shared_path(std::string("fixtures/quants/act.") + traits().name + ".bin"));
   ASSERT_EQ(input.size(), 512 * sizeof(float));
   std::vector<float> values(512);
   std::memcpy(values.data(), input.data(), input.size());

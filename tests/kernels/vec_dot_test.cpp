@@ -30,18 +30,20 @@ struct KernelCase {
   VecDotFn simd;
 };
 
-std::ostream& operator<<(std::ostream& os, const KernelCase& c) { return os << ggml_type_name(c.type); }
+std::ostream& operator<<(std::ostream& os, const KernelCase& c) {
+  return os << ggml_type_name(c.type);
+}
 
 const KernelCase kCases[] = {
-    {GgmlType::F32, vec_dot_f32_f32_simd},       {GgmlType::F16, vec_dot_f16_f16_simd},
-    {GgmlType::BF16, vec_dot_bf16_bf16_simd},    {GgmlType::Q4_0, vec_dot_q4_0_q8_0_simd},
-    {GgmlType::Q4_1, vec_dot_q4_1_q8_1_simd},    {GgmlType::Q5_0, vec_dot_q5_0_q8_0_simd},
-    {GgmlType::Q5_1, vec_dot_q5_1_q8_1_simd},    {GgmlType::Q8_0, vec_dot_q8_0_q8_0_simd},
-    {GgmlType::Q2_K, vec_dot_q2_K_q8_K_simd},    {GgmlType::Q3_K, vec_dot_q3_K_q8_K_simd},
-    {GgmlType::Q4_K, vec_dot_q4_K_q8_K_simd},    {GgmlType::Q5_K, vec_dot_q5_K_q8_K_simd},
-    {GgmlType::Q6_K, vec_dot_q6_K_q8_K_simd},    {GgmlType::IQ4_NL, vec_dot_iq4_nl_q8_0_simd},
+    {GgmlType::F32, vec_dot_f32_f32_simd},        {GgmlType::F16, vec_dot_f16_f16_simd},
+    {GgmlType::BF16, vec_dot_bf16_bf16_simd},     {GgmlType::Q4_0, vec_dot_q4_0_q8_0_simd},
+    {GgmlType::Q4_1, vec_dot_q4_1_q8_1_simd},     {GgmlType::Q5_0, vec_dot_q5_0_q8_0_simd},
+    {GgmlType::Q5_1, vec_dot_q5_1_q8_1_simd},     {GgmlType::Q8_0, vec_dot_q8_0_q8_0_simd},
+    {GgmlType::Q2_K, vec_dot_q2_K_q8_K_simd},     {GgmlType::Q3_K, vec_dot_q3_K_q8_K_simd},
+    {GgmlType::Q4_K, vec_dot_q4_K_q8_K_simd},     {GgmlType::Q5_K, vec_dot_q5_K_q8_K_simd},
+    {GgmlType::Q6_K, vec_dot_q6_K_q8_K_simd},     {GgmlType::IQ4_NL, vec_dot_iq4_nl_q8_0_simd},
     {GgmlType::IQ4_XS, vec_dot_iq4_xs_q8_K_simd}, {GgmlType::TQ1_0, vec_dot_tq1_0_q8_K_simd},
-    {GgmlType::TQ2_0, vec_dot_tq2_0_q8_K_simd},  {GgmlType::MXFP4, vec_dot_mxfp4_q8_0_simd},
+    {GgmlType::TQ2_0, vec_dot_tq2_0_q8_K_simd},   {GgmlType::MXFP4, vec_dot_mxfp4_q8_0_simd},
 };
 
 class VecDotTest : public ::testing::TestWithParam<KernelCase> {
@@ -112,8 +114,9 @@ TEST_P(VecDotTest, EdgeScalesAndSaturatingActivations) {
       for (ActMode am : act_modes) {
         const auto w = testing::make_weight_row(GetParam().type, n, sm, rng);
         const auto a = testing::make_activation_row(act_type(), n, am, false, rng);
-        ExpectMatchesReference(w, a, n, "scale mode " + std::to_string(static_cast<int>(sm)) +
-                                            " act mode " + std::to_string(static_cast<int>(am)));
+        ExpectMatchesReference(
+            w, a, n,
+            "scale mode " + std::to_string(static_cast<int>(sm)) + " act mode " + std::to_string(static_cast<int>(am)));
       }
     }
   }

@@ -12,8 +12,8 @@ namespace {
 
 struct Variant {
   std::string arch = "llama";
-  bool fuse = false;            // phi3 layout: attn_qkv and ffn_up = [gate | up]
-  bool unit_rope_freqs = false; // add rope_freqs.weight = 1
+  bool fuse = false;             // phi3 layout: attn_qkv and ffn_up = [gate | up]
+  bool unit_rope_freqs = false;  // add rope_freqs.weight = 1
 };
 
 // lexi-28m-f16 rewritten as `v` (a complete GGUF in memory).
@@ -27,7 +27,11 @@ std::vector<uint8_t> build_variant(const Variant& v) {
     if (key == "general.architecture") value = GgufValue::of_string(v.arch);
     file.metadata.emplace_back(key, value);
   }
-  struct Piece { GgufTensorInfo info; std::vector<std::pair<const uint8_t*, uint64_t>> parts; std::vector<float> owned; };
+  struct Piece {
+    GgufTensorInfo info;
+    std::vector<std::pair<const uint8_t*, uint64_t>> parts;
+    std::vector<float> owned;
+  };
   std::vector<Piece> pieces;
   auto bytes_of = [&](const std::string& name) {
     const GgufTensorInfo* t = src.find_tensor(name);
@@ -48,7 +52,8 @@ std::vector<uint8_t> build_variant(const Variant& v) {
     const std::string prefix = t.name.substr(0, blk_end), rest = t.name.substr(blk_end);
     if (v.fuse && (rest == "attn_k.weight" || rest == "attn_v.weight" || rest == "ffn_gate.weight")) continue;
     if (v.fuse && rest == "attn_q.weight") {
-      pieces.push_back(fused(prefix + "attn_qkv.weight", {prefix + "attn_q.weight", prefix + "attn_k.weight", prefix + "attn_v.weight"}));
+      pieces.push_back(fused(prefix + "attn_qkv.weight",
+                             {prefix + "attn_q.weight", prefix + "attn_k.weight", prefix + "attn_v.weight"}));
     } else if (v.fuse && rest == "ffn_up.weight") {
       pieces.push_back(fused(prefix + "ffn_up.weight", {prefix + "ffn_gate.weight", prefix + "ffn_up.weight"}));
     } else {

@@ -82,8 +82,10 @@ void measure(const char* label, const std::vector<uint8_t>& bytes, int n_threads
     ASSERT_TRUE(model.forward(&next, 1, 128 + i, false, logits.data()).is_ok());
   }
   const double decode_wall = n_decode / decode.wall_seconds(), decode_cpu = n_decode / decode.cpu_seconds();
-  std::printf("%-5s threads=%d  prefill(128) %7.1f tok/s (per CPU-second %7.1f)  decode(64) %7.1f tok/s (per CPU-second %7.1f)\n",
-              label, n_threads, prefill_wall, prefill_cpu, decode_wall, decode_cpu);
+  std::printf(
+      "%-5s threads=%d  prefill(128) %7.1f tok/s (per CPU-second %7.1f)  decode(64) %7.1f tok/s (per CPU-second "
+      "%7.1f)\n",
+      label, n_threads, prefill_wall, prefill_cpu, decode_wall, decode_cpu);
 }
 
 TEST(ModelSpeed, DISABLED_LexiPrefillAndDecode) {

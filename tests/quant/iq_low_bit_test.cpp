@@ -31,7 +31,9 @@ struct LowBitType {
   size_t block_bytes;
 };
 
-void PrintTo(const LowBitType& t, std::ostream* os) { *os << t.name; }
+void PrintTo(const LowBitType& t, std::ostream* os) {
+  *os << t.name;
+}
 
 const LowBitType kTypes[] = {
     {GgmlType::IQ2_XXS, "iq2_xxs", sizeof(BlockIQ2_XXS)}, {GgmlType::IQ2_XS, "iq2_xs", sizeof(BlockIQ2_XS)},

@@ -16,8 +16,8 @@
 namespace webgguf {
 namespace {
 
-using testing::QuantFixtureType;
 using testing::quant_fixture_path;
+using testing::QuantFixtureType;
 using testing::read_f32_file;
 using testing::read_file_bytes;
 
@@ -28,7 +28,9 @@ const testing::QuantFixtureIndex& fixture_index() {
   return index;
 }
 
-std::vector<QuantFixtureType> fixture_types() { return fixture_index().types; }
+std::vector<QuantFixtureType> fixture_types() {
+  return fixture_index().types;
+}
 
 bool same_bits(float a, float b) {
   uint32_t ua, ub;
@@ -58,7 +60,9 @@ class QuantFixtureTest : public ::testing::TestWithParam<QuantFixtureType> {
   }
 
   const float* input_row(int r) const { return input_.data() + static_cast<size_t>(r) * n_; }
-  const uint8_t* quantized_row(int r) const { return quantized_.data() + static_cast<size_t>(r) * GetParam().row_bytes; }
+  const uint8_t* quantized_row(int r) const {
+    return quantized_.data() + static_cast<size_t>(r) * GetParam().row_bytes;
+  }
   const float* dequantized_row(int r) const { return dequantized_.data() + static_cast<size_t>(r) * n_; }
 
   const QuantTraits* traits_ = nullptr;
@@ -153,7 +157,8 @@ TEST_P(QuantFixtureTest, EdgeRowsStayFinite) {
   std::vector<float> values(n_);
   for (int r = kFirstEdgeRow; r < rows_; ++r) {
     traits_->dequantize(quantized_row(r), values.data(), n_);
-    for (int i = 0; i < n_; ++i) ASSERT_TRUE(std::isfinite(values[i])) << GetParam().name << " row " << r << " [" << i << "]";
+    for (int i = 0; i < n_; ++i)
+      ASSERT_TRUE(std::isfinite(values[i])) << GetParam().name << " row " << r << " [" << i << "]";
     EXPECT_TRUE(std::isfinite(traits_->vec_dot_reference(n_, quantized_row(r), activation.data()))) << "row " << r;
   }
 }
@@ -179,8 +184,11 @@ TEST_P(ActivationFixtureTest, QuantizeIsByteIdenticalToGgml) {
 }
 
 INSTANTIATE_TEST_SUITE_P(AllActivationTypes, ActivationFixtureTest,
-                         ::testing::Values(GgmlType::Q8_0, GgmlType::Q8_1, GgmlType::Q8_K, GgmlType::F16, GgmlType::BF16),
-                         [](const ::testing::TestParamInfo<GgmlType>& info) { return std::string(ggml_type_name(info.param)); });
+                         ::testing::Values(GgmlType::Q8_0, GgmlType::Q8_1, GgmlType::Q8_K, GgmlType::F16,
+                                           GgmlType::BF16),
+                         [](const ::testing::TestParamInfo<GgmlType>& info) {
+                           return std::string(ggml_type_name(info.param));
+                         });
 
 // The importance-matrix path has no fixture files; these digests (FNV-1a 64 of the 24 fixture rows
 // quantized back to back) come from ggml's quantize_<type>(rows, dst, 24, 512, importance), built
@@ -191,7 +199,9 @@ struct ImportanceDigest {
   uint64_t fnv1a;
 };
 
-void PrintTo(const ImportanceDigest& digest, std::ostream* os) { *os << ggml_type_name(digest.type); }
+void PrintTo(const ImportanceDigest& digest, std::ostream* os) {
+  *os << ggml_type_name(digest.type);
+}
 
 class ImportanceFixtureTest : public ::testing::TestWithParam<ImportanceDigest> {};
 
@@ -224,20 +234,21 @@ TEST_P(ImportanceFixtureTest, QuantizeIsByteIdenticalToGgml) {
   EXPECT_EQ(fnv1a_64(quantized), GetParam().fnv1a) << traits->name;
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    ImportanceQuantizers, ImportanceFixtureTest,
-    ::testing::Values(ImportanceDigest{GgmlType::Q4_0, 0xefdfd1a4968dbdbeULL},
-                      ImportanceDigest{GgmlType::Q4_1, 0x83efc037f917cb77ULL},
-                      ImportanceDigest{GgmlType::Q5_0, 0xbdea01cd5c360bfbULL},
-                      ImportanceDigest{GgmlType::Q5_1, 0xa59ef8f70a74e8a4ULL},
-                      ImportanceDigest{GgmlType::Q2_K, 0x606dfbcf7c9cd617ULL},
-                      ImportanceDigest{GgmlType::Q3_K, 0x4d35fad2c4fbfbaaULL},
-                      ImportanceDigest{GgmlType::Q4_K, 0x11447355ba161ddeULL},
-                      ImportanceDigest{GgmlType::Q5_K, 0xd9efa7f10b94fda5ULL},
-                      ImportanceDigest{GgmlType::Q6_K, 0xf44e64c9e0ed342cULL},
-                      ImportanceDigest{GgmlType::IQ4_NL, 0x4f0038875d35f959ULL},
-                      ImportanceDigest{GgmlType::IQ4_XS, 0x30a1c7eecc1da37dULL}),
-    [](const ::testing::TestParamInfo<ImportanceDigest>& info) { return std::string(ggml_type_name(info.param.type)); });
+INSTANTIATE_TEST_SUITE_P(ImportanceQuantizers, ImportanceFixtureTest,
+                         ::testing::Values(ImportanceDigest{GgmlType::Q4_0, 0xefdfd1a4968dbdbeULL},
+                                           ImportanceDigest{GgmlType::Q4_1, 0x83efc037f917cb77ULL},
+                                           ImportanceDigest{GgmlType::Q5_0, 0xbdea01cd5c360bfbULL},
+                                           ImportanceDigest{GgmlType::Q5_1, 0xa59ef8f70a74e8a4ULL},
+                                           ImportanceDigest{GgmlType::Q2_K, 0x606dfbcf7c9cd617ULL},
+                                           ImportanceDigest{GgmlType::Q3_K, 0x4d35fad2c4fbfbaaULL},
+                                           ImportanceDigest{GgmlType::Q4_K, 0x11447355ba161ddeULL},
+                                           ImportanceDigest{GgmlType::Q5_K, 0xd9efa7f10b94fda5ULL},
+                                           ImportanceDigest{GgmlType::Q6_K, 0xf44e64c9e0ed342cULL},
+                                           ImportanceDigest{GgmlType::IQ4_NL, 0x4f0038875d35f959ULL},
+                                           ImportanceDigest{GgmlType::IQ4_XS, 0x30a1c7eecc1da37dULL}),
+                         [](const ::testing::TestParamInfo<ImportanceDigest>& info) {
+                           return std::string(ggml_type_name(info.param.type));
+                         });
 
 TEST(QuantTraits, CoverEveryComputableTypeButTheIq1To3Families) {
   for (uint32_t id = 0; id < static_cast<uint32_t>(GgmlType::COUNT); ++id) {

@@ -12,7 +12,7 @@
 namespace webgguf::testing {
 
 struct QuantFixtureType {
-  std::string name;          // "q4_K"; also the file stem
+  std::string name;  // "q4_K"; also the file stem
   uint32_t ggml_type = 0;
   uint32_t block_size = 0;
   uint32_t type_size = 0;
@@ -22,7 +22,9 @@ struct QuantFixtureType {
 };
 
 // gtest prints parameters with this instead of a byte dump.
-inline void PrintTo(const QuantFixtureType& t, std::ostream* os) { *os << t.name; }
+inline void PrintTo(const QuantFixtureType& t, std::ostream* os) {
+  *os << t.name;
+}
 
 struct QuantFixtureIndex {
   int rows = 0;
@@ -47,7 +49,9 @@ inline std::string json_field(const std::string& text, size_t begin, size_t end,
   return text.substr(value, stop - value);
 }
 
-inline uint32_t to_u32(const std::string& s) { return s.empty() ? 0 : static_cast<uint32_t>(std::stoul(s)); }
+inline uint32_t to_u32(const std::string& s) {
+  return s.empty() ? 0 : static_cast<uint32_t>(std::stoul(s));
+}
 
 }  // namespace detail
 

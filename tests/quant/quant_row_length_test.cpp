@@ -52,16 +52,16 @@ struct TypeBound {
 // Ternary types only fit ternary weights: on normal data they keep about the signs of the
 // largest values, hence the loose bound.
 const TypeBound kTypeBounds[] = {
-    {GgmlType::F32, 0.0},      {GgmlType::F16, 0.0004},   {GgmlType::BF16, 0.004},
-    {GgmlType::Q4_0, 0.12},    {GgmlType::Q4_1, 0.11},    {GgmlType::Q5_0, 0.06},
-    {GgmlType::Q5_1, 0.055},   {GgmlType::Q8_0, 0.008},   {GgmlType::Q8_1, 0.008},
-    {GgmlType::Q2_K, 0.4},     {GgmlType::Q3_K, 0.2},     {GgmlType::Q4_K, 0.1},
-    {GgmlType::Q5_K, 0.05},    {GgmlType::Q6_K, 0.025},   {GgmlType::Q8_K, 0.01},
-    {GgmlType::IQ4_NL, 0.1},   {GgmlType::IQ4_XS, 0.1},   {GgmlType::TQ1_0, 0.9},
-    {GgmlType::TQ2_0, 0.9},    {GgmlType::MXFP4, 0.17},
+    {GgmlType::F32, 0.0},    {GgmlType::F16, 0.0004}, {GgmlType::BF16, 0.004}, {GgmlType::Q4_0, 0.12},
+    {GgmlType::Q4_1, 0.11},  {GgmlType::Q5_0, 0.06},  {GgmlType::Q5_1, 0.055}, {GgmlType::Q8_0, 0.008},
+    {GgmlType::Q8_1, 0.008}, {GgmlType::Q2_K, 0.4},   {GgmlType::Q3_K, 0.2},   {GgmlType::Q4_K, 0.1},
+    {GgmlType::Q5_K, 0.05},  {GgmlType::Q6_K, 0.025}, {GgmlType::Q8_K, 0.01},  {GgmlType::IQ4_NL, 0.1},
+    {GgmlType::IQ4_XS, 0.1}, {GgmlType::TQ1_0, 0.9},  {GgmlType::TQ2_0, 0.9},  {GgmlType::MXFP4, 0.17},
 };
 
-void PrintTo(const TypeBound& bound, std::ostream* os) { *os << ggml_type_name(bound.type); }
+void PrintTo(const TypeBound& bound, std::ostream* os) {
+  *os << ggml_type_name(bound.type);
+}
 
 std::vector<int64_t> row_lengths(uint32_t block_size) {
   return {block_size, 2 * int64_t{block_size}, 3 * int64_t{block_size}, 4 * int64_t{block_size}, 4096};

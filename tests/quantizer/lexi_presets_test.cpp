@@ -27,7 +27,9 @@ struct PresetCase {
   const char* file_sha256;  // llama-quantize's output, whole file
 };
 
-void PrintTo(const PresetCase& c, std::ostream* os) { *os << c.name; }
+void PrintTo(const PresetCase& c, std::ostream* os) {
+  *os << c.name;
+}
 
 constexpr PresetCase kCases[] = {
     {"Q8_0", true, "a37064dc0eb36bbbaa56d5052e7f690ebcb2ad5e7e49d0a853085ee4be54b1ec"},
@@ -97,8 +99,7 @@ TEST_P(LexiPreset, MatchesLlamaQuantize) {
   const GgufFile& file = parsed.value();
   EXPECT_EQ(file.get_uint("general.quantization_version", 0), 2u);
   EXPECT_EQ(file.metadata.back().first, "general.file_type");
-  EXPECT_EQ(file.get_uint("general.file_type", 999),
-            static_cast<uint32_t>(find_quant_preset(c.name)->file_type));
+  EXPECT_EQ(file.get_uint("general.file_type", 999), static_cast<uint32_t>(find_quant_preset(c.name)->file_type));
 
   if (c.has_manifest) {
     const testing::Manifest manifest = load_manifest(c.name);

@@ -51,8 +51,7 @@ class ManifestParser {
       std::string name;
       ManifestTensor t;
       uint64_t type = 0;
-      if (!string(&name) || !expect(':') || !expect('[') || !number(&type) || !expect(',') ||
-          !expect('[')) {
+      if (!string(&name) || !expect(':') || !expect('[') || !number(&type) || !expect(',') || !expect('[')) {
         return false;
       }
       t.type = static_cast<uint32_t>(type);

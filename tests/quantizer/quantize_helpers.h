@@ -19,8 +19,8 @@ inline const std::vector<uint8_t>& lexi_f16_bytes() {
 inline ReadInputFn read_from(const std::vector<uint8_t>& file) {
   return [&file](uint64_t offset, uint64_t size, uint8_t* dst) -> Status {
     if (offset > file.size() || size > file.size() - offset) {
-      return Status::error(format("read of %llu bytes at %llu is past the end", (unsigned long long)size,
-                                  (unsigned long long)offset));
+      return Status::error(
+          format("read of %llu bytes at %llu is past the end", (unsigned long long)size, (unsigned long long)offset));
     }
     std::memcpy(dst, file.data() + offset, size);
     return Status::ok();

@@ -30,7 +30,9 @@ struct SyntheticTensor {
 };
 
 // Deterministic smooth-ish weights in [-1, 1].
-float weight_value(size_t i) { return std::sin(0.37f * static_cast<float>(i)) * (1.0f + (i % 7) * 0.1f) / 1.6f; }
+float weight_value(size_t i) {
+  return std::sin(0.37f * static_cast<float>(i)) * (1.0f + (i % 7) * 0.1f) / 1.6f;
+}
 
 // A one-block llama-like GGUF whose tensors hold weight_value() in their own type (quantized
 // types get arbitrary block bytes: they are only ever copied).
@@ -59,9 +61,20 @@ std::vector<uint8_t> make_gguf(const std::vector<SyntheticTensor>& specs, uint32
       const float v = weight_value(i);
       uint8_t raw[4];
       size_t width = 0;
-      if (t.type == GgmlType::F32) { std::memcpy(raw, &v, 4); width = 4; }
-      if (t.type == GgmlType::F16) { const uint16_t h = fp32_to_fp16(v); std::memcpy(raw, &h, 2); width = 2; }
-      if (t.type == GgmlType::BF16) { const uint16_t h = fp32_to_bf16(v); std::memcpy(raw, &h, 2); width = 2; }
+      if (t.type == GgmlType::F32) {
+        std::memcpy(raw, &v, 4);
+        width = 4;
+      }
+      if (t.type == GgmlType::F16) {
+        const uint16_t h = fp32_to_fp16(v);
+        std::memcpy(raw, &h, 2);
+        width = 2;
+      }
+      if (t.type == GgmlType::BF16) {
+        const uint16_t h = fp32_to_bf16(v);
+        std::memcpy(raw, &h, 2);
+        width = 2;
+      }
       bytes.insert(bytes.end(), raw, raw + width);
     }
     if (t.type != GgmlType::F32 && t.type != GgmlType::F16 && t.type != GgmlType::BF16) {
@@ -101,8 +114,9 @@ TEST(QuantizeModel, ReportsProgressUpToTheFileSize) {
   QuantizeOptions options;
   options.on_progress = [&](const QuantizeProgress& p) { reports.push_back(p); };
   std::vector<uint8_t> out;
-  ASSERT_TRUE(write_quantized_model(header.value(), plan.value(), testing::read_from(input),
-                                    testing::append_to(&out), options).is_ok());
+  ASSERT_TRUE(
+      write_quantized_model(header.value(), plan.value(), testing::read_from(input), testing::append_to(&out), options)
+          .is_ok());
   EXPECT_EQ(out.size(), plan.value().file_size);
   ASSERT_GE(reports.size(), 76u);  // the header, then at least one per tensor
   EXPECT_EQ(reports.front().bytes_written, plan.value().header_bytes.size());
@@ -193,7 +207,8 @@ TEST(QuantizeModel, ReadsF32AndBf16Inputs) {
     }
     EXPECT_EQ(std::vector<uint8_t>(bytes.begin() + file.data_offset + t->offset,
                                    bytes.begin() + file.data_offset + t->offset + t->size_bytes),
-              expected) << t->name;
+              expected)
+        << t->name;
   }
 }
 
@@ -222,8 +237,8 @@ TEST(QuantizeModel, PureLexiIsOneTypeWithTheAliasFileType) {
 }
 
 TEST(QuantizeModel, RefusesToRequantize) {
-  const std::vector<uint8_t> input = make_gguf({{"token_embd.weight", {64, 8}, GgmlType::F16},
-                                                {"blk.0.attn_q.weight", {64, 4}, GgmlType::Q8_0}});
+  const std::vector<uint8_t> input =
+      make_gguf({{"token_embd.weight", {64, 8}, GgmlType::F16}, {"blk.0.attn_q.weight", {64, 4}, GgmlType::Q8_0}});
   Result<std::vector<uint8_t>> out = quantize_to_memory(input, "Q4_0");
   ASSERT_FALSE(out.is_ok());
   EXPECT_NE(out.status().message().find("blk.0.attn_q.weight"), std::string::npos) << out.status().message();
@@ -245,7 +260,8 @@ TEST(QuantizeModel, RefusesToRequantize) {
 TEST(QuantizeModel, RefusesAHugeAlignmentBeforeWritingAnything) {
   std::vector<uint8_t> input = make_gguf({{"token_embd.weight", {64, 8}, GgmlType::F16}}, 64);
   const std::string key = "general.alignment";  // then a u32 type and the u32 value
-  const size_t value_at = std::search(input.begin(), input.end(), key.begin(), key.end()) - input.begin() + key.size() + 4;
+  const size_t value_at =
+      std::search(input.begin(), input.end(), key.begin(), key.end()) - input.begin() + key.size() + 4;
   for (int i = 0; i < 4; ++i) input.at(value_at + i) = static_cast<uint8_t>((1u << 30) >> (8 * i));
   std::vector<uint8_t> out;
   const Status status = quantize_model(testing::read_from(input), input.size(), *find_quant_preset("Q8_0"),
@@ -271,8 +287,8 @@ TEST(QuantizeModel, PadsTheLargestAlignmentInSmallWrites) {
     out.insert(out.end(), data, data + size);
     return Status::ok();
   };
-  const Status status = quantize_model(testing::read_from(input), input.size(), *find_quant_preset("Q8_0"), write,
-                                       QuantizeOptions());
+  const Status status =
+      quantize_model(testing::read_from(input), input.size(), *find_quant_preset("Q8_0"), write, QuantizeOptions());
   ASSERT_TRUE(status.is_ok()) << status.message();
   const Result<GgufFile> parsed = parse_gguf(out.data(), out.size(), out.size());
   ASSERT_TRUE(parsed.is_ok()) << parsed.status().message();

@@ -20,8 +20,8 @@ struct TensorSpec {
   GgmlType type = T::F16;
 };
 
-GgufFile make_model(const std::vector<TensorSpec>& specs, uint32_t n_layer, uint32_t n_head = 8,
-                    uint32_t n_head_kv = 2, uint32_t n_expert = 0, const std::string& arch = "llama") {
+GgufFile make_model(const std::vector<TensorSpec>& specs, uint32_t n_layer, uint32_t n_head = 8, uint32_t n_head_kv = 2,
+                    uint32_t n_expert = 0, const std::string& arch = "llama") {
   GgufFile file;
   file.metadata.emplace_back("general.architecture", GgufValue::of_string(arch));
   file.metadata.emplace_back(arch + ".block_count", GgufValue::of_u32(n_layer));
@@ -95,15 +95,17 @@ TEST(QuantPresets, TableHasEveryLlamaPresetOnce) {
 }
 
 TEST(TensorTypes, OrderIsOutsideBlocksFirstThenByBlockNumber) {
-  const GgufFile file = make_model({{"token_embd.weight", {64, 10}}, {"blk.10.attn_q.weight", {64, 64}},
-                                    {"blk.2.ffn_up.weight", {64, 64}}, {"output_norm.weight", {64}},
-                                    {"blk.2.attn_k.weight", {64, 64}}, {"output.weight", {64, 10}}},
+  const GgufFile file = make_model({{"token_embd.weight", {64, 10}},
+                                    {"blk.10.attn_q.weight", {64, 64}},
+                                    {"blk.2.ffn_up.weight", {64, 64}},
+                                    {"output_norm.weight", {64}},
+                                    {"blk.2.attn_k.weight", {64, 64}},
+                                    {"output.weight", {64, 10}}},
                                    11);
   std::vector<std::string> names;
   for (size_t i : llama_quantize_tensor_order(file)) names.push_back(file.tensors[i].name);
   EXPECT_EQ(names, (std::vector<std::string>{"output.weight", "output_norm.weight", "token_embd.weight",
-                                             "blk.2.attn_k.weight", "blk.2.ffn_up.weight",
-                                             "blk.10.attn_q.weight"}));
+                                             "blk.2.attn_k.weight", "blk.2.ffn_up.weight", "blk.10.attn_q.weight"}));
 }
 
 TEST(TensorTypes, OnlyWeightMatricesAreQuantized) {
@@ -128,8 +130,10 @@ TEST(TensorTypes, OnlyWeightMatricesAreQuantized) {
 
 TEST(TensorTypes, RowLengthsOffTheBlockFallBack) {
   // Rows of 96 (not a multiple of 256) and of 48 (not even of 32).
-  const GgufFile file = make_model({{"output.weight", {96, 100}}, {"token_embd.weight", {96, 100}},
-                                    {"blk.0.attn_q.weight", {96, 96}}, {"blk.0.attn_k.weight", {48, 96}}},
+  const GgufFile file = make_model({{"output.weight", {96, 100}},
+                                    {"token_embd.weight", {96, 100}},
+                                    {"blk.0.attn_q.weight", {96, 96}},
+                                    {"blk.0.attn_k.weight", {48, 96}}},
                                    1);
   EXPECT_EQ(types_for(file, "Q4_K_M").at("blk.0.attn_q.weight"), T::Q5_0);
   EXPECT_EQ(types_for(file, "Q4_K_M").at("blk.0.attn_k.weight"), T::F16);
@@ -162,9 +166,8 @@ TEST(TensorTypes, LayerRulesFollowUseMoreBits) {
   // 16 layers: use_more_bits = i < 2 || i >= 14 || (i - 2) % 3 == 2.
   const GgufFile file = make_model(llama_tensors(16, 256, 64, 512, true), 16, 8, 8);
   const auto q4km = types_for(file, "Q4_K_M");
-  const std::vector<GgmlType> expected = {T::Q6_K, T::Q6_K, T::Q4_K, T::Q4_K, T::Q6_K, T::Q4_K,
-                                          T::Q4_K, T::Q6_K, T::Q4_K, T::Q4_K, T::Q6_K, T::Q4_K,
-                                          T::Q4_K, T::Q6_K, T::Q6_K, T::Q6_K};
+  const std::vector<GgmlType> expected = {T::Q6_K, T::Q6_K, T::Q4_K, T::Q4_K, T::Q6_K, T::Q4_K, T::Q4_K, T::Q6_K,
+                                          T::Q4_K, T::Q4_K, T::Q6_K, T::Q4_K, T::Q4_K, T::Q6_K, T::Q6_K, T::Q6_K};
   EXPECT_EQ(per_layer(q4km, "attn_v.weight", 16), expected);
   EXPECT_EQ(per_layer(q4km, "ffn_down.weight", 16), expected);
   // Q3_K_M: the first two attn_v get Q5_K; ffn_down Q5_K for the first 16th, then Q4_K.
@@ -230,9 +233,8 @@ TEST(TensorTypes, PureGivesEveryMatrixTheOneType) {
     }
   }
   // The row-length fallbacks still apply: 96 columns fit 32-blocks only, 48 columns none.
-  const GgufFile odd = make_model({{"output.weight", {96, 100}}, {"blk.0.attn_q.weight", {96, 96}},
-                                   {"blk.0.attn_k.weight", {48, 96}}},
-                                  1);
+  const GgufFile odd = make_model(
+      {{"output.weight", {96, 100}}, {"blk.0.attn_q.weight", {96, 96}}, {"blk.0.attn_k.weight", {48, 96}}}, 1);
   const auto q4k = types_for(odd, "Q4_K", true);
   EXPECT_EQ(q4k.at("output.weight"), T::Q5_0);  // not the Q8_0 of the output rule
   EXPECT_EQ(q4k.at("blk.0.attn_q.weight"), T::Q5_0);

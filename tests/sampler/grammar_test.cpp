@@ -35,10 +35,16 @@ std::string compile_error(const std::string& text) {
 TEST(GrammarParser, RuleTablesAsLlamaCpp) {
   ParsedGrammar g = parse_ok("root  ::= \"a\" | [bdx-z] | [^1-3]\n");
   ASSERT_EQ(g.rules.size(), 1u);
-  EXPECT_EQ(g.rules[0], (GrammarRule{{T::kChar, 'a'}, {T::kAlternate, 0}, {T::kChar, 'b'},
-                                     {T::kCharAlternate, 'd'}, {T::kCharAlternate, 'x'},
-                                     {T::kCharRangeUpper, 'z'}, {T::kAlternate, 0}, {T::kCharNot, '1'},
-                                     {T::kCharRangeUpper, '3'}, {T::kEnd, 0}}));
+  EXPECT_EQ(g.rules[0], (GrammarRule{{T::kChar, 'a'},
+                                     {T::kAlternate, 0},
+                                     {T::kChar, 'b'},
+                                     {T::kCharAlternate, 'd'},
+                                     {T::kCharAlternate, 'x'},
+                                     {T::kCharRangeUpper, 'z'},
+                                     {T::kAlternate, 0},
+                                     {T::kCharNot, '1'},
+                                     {T::kCharRangeUpper, '3'},
+                                     {T::kEnd, 0}}));
 
   g = parse_ok("root  ::= a+\na     ::= \"a\"\n");
   EXPECT_EQ(g.symbol_ids, (std::map<std::string, uint32_t>{{"root", 0}, {"a", 1}, {"root_2", 2}}));
@@ -47,7 +53,8 @@ TEST(GrammarParser, RuleTablesAsLlamaCpp) {
 
   // {3,5000}: the maximum above 2000 means no maximum.
   g = parse_ok("root ::= \"a\"{3,5000}");
-  EXPECT_EQ(g.rules[0], (GrammarRule{{T::kChar, 'a'}, {T::kChar, 'a'}, {T::kChar, 'a'}, {T::kRuleRef, 1}, {T::kEnd, 0}}));
+  EXPECT_EQ(g.rules[0],
+            (GrammarRule{{T::kChar, 'a'}, {T::kChar, 'a'}, {T::kChar, 'a'}, {T::kRuleRef, 1}, {T::kEnd, 0}}));
   EXPECT_EQ(g.rules[1], (GrammarRule{{T::kChar, 'a'}, {T::kRuleRef, 1}, {T::kAlternate, 0}, {T::kEnd, 0}}));
 
   // {1,3}: nested optional rules, the innermost generated first.
@@ -58,9 +65,16 @@ TEST(GrammarParser, RuleTablesAsLlamaCpp) {
 
   // Escapes, Unicode, `.`, token references and comments.
   g = parse_ok("# comment\nroot ::= \"\\x41\\u00e9\\U0001F600\\n\" [ぁ-ゟ] . <[7]> !<[8]> # trailing\n");
-  EXPECT_EQ(g.rules[0], (GrammarRule{{T::kChar, 'A'}, {T::kChar, 0xE9}, {T::kChar, 0x1F600}, {T::kChar, '\n'},
-                                     {T::kChar, 0x3041}, {T::kCharRangeUpper, 0x309F}, {T::kCharAny, 0},
-                                     {T::kToken, 7}, {T::kTokenNot, 8}, {T::kEnd, 0}}));
+  EXPECT_EQ(g.rules[0], (GrammarRule{{T::kChar, 'A'},
+                                     {T::kChar, 0xE9},
+                                     {T::kChar, 0x1F600},
+                                     {T::kChar, '\n'},
+                                     {T::kChar, 0x3041},
+                                     {T::kCharRangeUpper, 0x309F},
+                                     {T::kCharAny, 0},
+                                     {T::kToken, 7},
+                                     {T::kTokenNot, 8},
+                                     {T::kEnd, 0}}));
 }
 
 TEST(GrammarParser, AcceptsEveryGrammarOfLlamaCpp) {
@@ -96,30 +110,42 @@ TEST(GrammarParser, AcceptsTheReadmeSyntax) {
 }
 
 TEST(GrammarParser, ErrorsNameLineColumnAndProblem) {
-  EXPECT_EQ(compile_error("root ::= \"a\"\nitem = \"b\""), "grammar error at 2:6: expecting '::=' after the rule name 'item'");
+  EXPECT_EQ(compile_error("root ::= \"a\"\nitem = \"b\""),
+            "grammar error at 2:6: expecting '::=' after the rule name 'item'");
   EXPECT_EQ(compile_error("root ::= item"), "grammar error at 1:10: undefined rule 'item'");
-  EXPECT_EQ(compile_error("root ::= (\"a\" | \"b\"\n"), "grammar error at 2:1: expecting ')' to close the group opened at 1:10");
-  EXPECT_EQ(compile_error("item ::= \"a\""), "grammar error: no rule named 'root' (the grammar starts at root ::= ...)");
+  EXPECT_EQ(compile_error("root ::= (\"a\" | \"b\"\n"),
+            "grammar error at 2:1: expecting ')' to close the group opened at 1:10");
+  EXPECT_EQ(compile_error("item ::= \"a\""),
+            "grammar error: no rule named 'root' (the grammar starts at root ::= ...)");
   EXPECT_EQ(compile_error(""), "grammar error: the grammar defines no rules");
   EXPECT_NE(compile_error("root ::= root \"a\" | \"b\"").find("'root' is left-recursive"), std::string::npos);
-  EXPECT_NE(compile_error("root ::= x\nx ::= y? x \"a\" | \"b\"\ny ::= \"c\"").find("left-recursive"), std::string::npos);
-  EXPECT_EQ(compile_error("root ::= \"a\"{3,1}"), "grammar error at 1:13: the maximum of a repetition {m,n} is smaller than its minimum");
+  EXPECT_NE(compile_error("root ::= x\nx ::= y? x \"a\" | \"b\"\ny ::= \"c\"").find("left-recursive"),
+            std::string::npos);
+  EXPECT_EQ(compile_error("root ::= \"a\"{3,1}"),
+            "grammar error at 1:13: the maximum of a repetition {m,n} is smaller than its minimum");
   EXPECT_EQ(compile_error("root ::= \"a\"{2001}"), "grammar error at 1:13: more than 2000 repetitions");
   EXPECT_NE(compile_error("root ::= (\"a\"{1,50}){50}").find("too many rules"), std::string::npos);
-  EXPECT_EQ(compile_error("root ::= \"\\q\""), "grammar error at 1:11: unknown escape (use \\x, \\u, \\U, \\t, \\r, \\n, \\\\, \\\", \\[, \\], \\-)");
+  EXPECT_EQ(compile_error("root ::= \"\\q\""),
+            "grammar error at 1:11: unknown escape (use \\x, \\u, \\U, \\t, \\r, \\n, \\\\, \\\", \\[, \\], \\-)");
   EXPECT_EQ(compile_error("root ::= \"\\x4\""), "grammar error at 1:13: expecting 2 hex digits");
   EXPECT_EQ(compile_error("root ::= [a-"), "grammar error at 1:13: unexpected end of input in a character range");
-  EXPECT_EQ(compile_error("root ::= \"abc"), "grammar error at 1:14: unexpected end of input in a string literal (missing '\"')");
+  EXPECT_EQ(compile_error("root ::= \"abc"),
+            "grammar error at 1:14: unexpected end of input in a string literal (missing '\"')");
   EXPECT_EQ(compile_error("root ::= *"), "grammar error at 1:10: expecting an item before */+/?/{");
-  EXPECT_EQ(compile_error("root ::= \"a\" )"), "grammar error at 1:14: unexpected ')': expecting a newline or the end of the grammar");
-  EXPECT_EQ(compile_error("root ::= <think>"), "grammar error at 1:10: a token reference <text> needs the model's vocabulary");
+  EXPECT_EQ(compile_error("root ::= \"a\" )"),
+            "grammar error at 1:14: unexpected ')': expecting a newline or the end of the grammar");
+  EXPECT_EQ(compile_error("root ::= <think>"),
+            "grammar error at 1:10: a token reference <text> needs the model's vocabulary");
 }
 
 TEST(GrammarParser, HostileGrammarsFailWithoutExhaustingMemory) {
-  EXPECT_EQ(compile_error("root ::= " + std::string(300, '(') + "\"a\"" + std::string(300, ')')), "grammar error at 1:266: groups nested deeper than 256");
+  EXPECT_EQ(compile_error("root ::= " + std::string(300, '(') + "\"a\"" + std::string(300, ')')),
+            "grammar error at 1:266: groups nested deeper than 256");
   // 2^16 ways to start: more stacks than the bound.
   std::string exploding = "root ::= x0\n";
-  for (int i = 0; i < 16; ++i) exploding += "x" + std::to_string(i) + " ::= x" + std::to_string(i + 1) + " \"a\" | x" + std::to_string(i + 1) + " \"b\"\n";
+  for (int i = 0; i < 16; ++i)
+    exploding +=
+        "x" + std::to_string(i) + " ::= x" + std::to_string(i + 1) + " \"a\" | x" + std::to_string(i + 1) + " \"b\"\n";
   exploding += "x16 ::= \"c\"\n";
   EXPECT_NE(compile_error(exploding).find("too ambiguous"), std::string::npos);
   // Repeating a long literal 1999 times would make a rule of 8M elements.
@@ -133,8 +159,8 @@ TEST(GrammarParser, HostileGrammarsFailWithoutExhaustingMemory) {
 
 // A small vocabulary: id 0 ends the generation; 5 and 6 are the two halves of "é" (C3 A9).
 std::shared_ptr<const GrammarVocabulary> small_vocabulary() {
-  std::vector<std::string> pieces = {"</s>", "a", "b", "ab", "ba", "\xC3", "\xA9", "\xC3\xA9", "x\xC3",
-                                     "{", "}", "\"", " ", "1", "12", "", "\x80", "aaa"};
+  std::vector<std::string> pieces = {"</s>", "a", "b",  "ab", "ba", "\xC3", "\xA9", "\xC3\xA9", "x\xC3",
+                                     "{",    "}", "\"", " ",  "1",  "12",   "",     "\x80",     "aaa"};
   std::vector<bool> eog(pieces.size(), false);
   eog[0] = true;
   return std::make_shared<const GrammarVocabulary>(std::move(pieces), std::move(eog));

@@ -35,8 +35,8 @@ std::vector<size_t> split_with_std_regex(const std::basic_string<Char>& text, co
 // The table's regexes llama.cpp runs through std::regex, and small ones for the matcher's corners
 // (ordered alternation, empty matches, repeated class escapes, '$').
 std::set<std::string> table_regexes() {
-  std::set<std::string> regexes = {"a|ab", "(a|ab)(c|bcd)?", "x*", "(?=a)", "\\S+$", "[\\s\\s\\d]+",
-                                   "[^\\s\\S]|z{2,3}", "'?[sS]{1,2}(?!\\d)"};
+  std::set<std::string> regexes = {
+      "a|ab", "(a|ab)(c|bcd)?", "x*", "(?=a)", "\\S+$", "[\\s\\s\\d]+", "[^\\s\\S]|z{2,3}", "'?[sS]{1,2}(?!\\d)"};
   for (const std::string& name : pre_tokenizer_names()) {
     const PreTokenizerSpec& spec = *find_pre_tokenizer(name).value();
     for (size_t i = 0; i < spec.n_regexes; ++i) {
@@ -47,18 +47,17 @@ std::set<std::string> table_regexes() {
 }
 
 TEST(CodePointRegexTest, SplitsAsStdRegexOnRandomTexts) {
-  const auto flags = std::regex_constants::ECMAScript | std::regex_constants::optimize |
-                     std::regex_constants::nosubs;
+  const auto flags = std::regex_constants::ECMAScript | std::regex_constants::optimize | std::regex_constants::nosubs;
   // Collapsed texts hold ASCII and the stand-ins (0x0B space, 0xD0-0xD5 categories); wide texts
   // also the non-ASCII code points the wide regexes name.
-  const std::vector<uint32_t> ascii = {'a', 'b', 'c', 'x', 'B', 'z', 'Z', '0', '7', ' ', ' ', '\n', '\r', '\t', '\'',
-                                       's', 'S', 'l', 'L', 'd', 'r', 'e', '!', ',', '.', '$', '`',
-                                       '<', '>', ':', '/', '_', '(', '|', 'I', 'M', 'G', 'A', '-'};
+  const std::vector<uint32_t> ascii = {'a',  'b',  'c', 'x', 'B', 'z', 'Z', '0', '7', ' ', ' ', '\n', '\r',
+                                       '\t', '\'', 's', 'S', 'l', 'L', 'd', 'r', 'e', '!', ',', '.',  '$',
+                                       '`',  '<',  '>', ':', '/', '_', '(', '|', 'I', 'M', 'G', 'A',  '-'};
   std::vector<uint32_t> collapsed_symbols = ascii;
   for (uint32_t c : {0x0Bu, 0xD0u, 0xD1u, 0xD2u, 0xD3u, 0xD4u, 0xD5u}) collapsed_symbols.push_back(c);
   std::vector<uint32_t> wide_symbols = ascii;
-  for (uint32_t c : {0x0Bu, 0xB5u, 0xC0u, 0x3002u, 0x4E00u, 0x4E2Du, 0x3042u, 0xAC00u, 0xFF01u,
-                     0x2018u, 0x0E01u, 0x1100u, 0x1F600u, 0x0964u, 0x2026u}) {
+  for (uint32_t c : {0x0Bu, 0xB5u, 0xC0u, 0x3002u, 0x4E00u, 0x4E2Du, 0x3042u, 0xAC00u, 0xFF01u, 0x2018u, 0x0E01u,
+                     0x1100u, 0x1F600u, 0x0964u, 0x2026u}) {
     wide_symbols.push_back(c);
   }
   constexpr int kRounds = 300;  // 20000 rounds (700k texts) also agree; this keeps the run short
@@ -82,9 +81,9 @@ TEST(CodePointRegexTest, SplitsAsStdRegexOnRandomTexts) {
       for (uint32_t& c : text) c = symbols[rng() % symbols.size()];
       std::vector<size_t> ours_lengths;
       ours.value().split(text, 0, text.size(), ours_lengths);
-      const std::vector<size_t> expected =
-          collapsed ? split_with_std_regex(std::string(text.begin(), text.end()), narrow)
-                    : split_with_std_regex(std::wstring(text.begin(), text.end()), wide);
+      const std::vector<size_t> expected = collapsed
+                                               ? split_with_std_regex(std::string(text.begin(), text.end()), narrow)
+                                               : split_with_std_regex(std::wstring(text.begin(), text.end()), wide);
       ASSERT_EQ(ours_lengths, expected) << "regex " << regex << " round " << round;
       ++texts;
     }

@@ -47,8 +47,7 @@ TEST_P(LexiReferenceTest, PromptsTokenizeAndGreedyIdsDecodeAsReference) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Models, LexiReferenceTest,
-                         ::testing::Values("lexi-28m", "lexi-28m-chat"),
+INSTANTIATE_TEST_SUITE_P(Models, LexiReferenceTest, ::testing::Values("lexi-28m", "lexi-28m-chat"),
                          [](const ::testing::TestParamInfo<const char*>& info) {
                            return std::string(info.param) == "lexi-28m" ? "base" : "chat";
                          });

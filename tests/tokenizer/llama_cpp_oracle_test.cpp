@@ -10,9 +10,9 @@
 namespace webgguf {
 namespace {
 
-using testing::read_vocab_vectors;
 using testing::load_tokenizer;
 using testing::read_gguf_header;
+using testing::read_vocab_vectors;
 using testing::source_path;
 
 class LlamaCppOracleTest : public ::testing::TestWithParam<const char*> {};
@@ -48,8 +48,8 @@ TEST_P(LlamaCppOracleTest, MatchesWithAndWithoutSpecialParsing) {
   ASSERT_NE(tok, nullptr) << error;
   const std::string data = source_path("tests/tokenizer/data/llama_cpp_oracle");
   for (const bool parse_special : {false, true}) {
-    const auto vectors = read_vocab_vectors(
-        data + ".inp", data + "." + GetParam() + (parse_special ? ".special.out" : ".plain.out"));
+    const auto vectors =
+        read_vocab_vectors(data + ".inp", data + "." + GetParam() + (parse_special ? ".special.out" : ".plain.out"));
     ASSERT_EQ(vectors.size(), 10u);
     for (const auto& vector : vectors) {
       EXPECT_EQ(tok->encode(vector.text, false, parse_special), vector.ids)
@@ -59,10 +59,9 @@ TEST_P(LlamaCppOracleTest, MatchesWithAndWithoutSpecialParsing) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Fixtures, LlamaCppOracleTest,
-                         ::testing::Values("llama-spm", "phi-3", "llama-bpe", "qwen2", "gpt-2",
-                                           "command-r", "deepseek-coder", "deepseek-llm", "falcon",
-                                           "gemma-4", "mpt", "qwen35", "refact", "starcoder",
-                                           "llama-spm-no-space-prefix"),
+                         ::testing::Values("llama-spm", "phi-3", "llama-bpe", "qwen2", "gpt-2", "command-r",
+                                           "deepseek-coder", "deepseek-llm", "falcon", "gemma-4", "mpt", "qwen35",
+                                           "refact", "starcoder", "llama-spm-no-space-prefix"),
                          [](const ::testing::TestParamInfo<const char*>& info) {
                            std::string name = info.param;
                            for (char& c : name) {

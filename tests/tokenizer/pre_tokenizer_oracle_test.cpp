@@ -61,8 +61,7 @@ TEST(PreTokenizerOracleTest, EveryNameTokenizesAsLlamaCpp) {
   // All names but "whitespace", which llama.cpp aborts on with a gpt2 model (see the script).
   ASSERT_EQ(oracle.size() + 1, pre_tokenizer_names().size());
 
-  Result<GgufFile> gpt2 =
-      read_gguf_header(std::string(WEBGGUF_LLAMA_CPP_DIR) + "/models/ggml-vocab-gpt-2.gguf");
+  Result<GgufFile> gpt2 = read_gguf_header(std::string(WEBGGUF_LLAMA_CPP_DIR) + "/models/ggml-vocab-gpt-2.gguf");
   ASSERT_TRUE(gpt2.is_ok()) << gpt2.status().message();
   size_t total = 0, matched = 0;
   for (const auto& [name, expected] : oracle) {
@@ -78,14 +77,12 @@ TEST(PreTokenizerOracleTest, EveryNameTokenizesAsLlamaCpp) {
     for (size_t i = 0; i < strings.size(); ++i) {
       const std::vector<int32_t> ids = tokenizer.value()->encode(strings[i], false, false);
       name_matched += ids == expected[i];
-      EXPECT_EQ(ids, expected[i]) << "pre-tokenizer " << name << ", string #" << i << ": '"
-                                  << strings[i] << "'";
+      EXPECT_EQ(ids, expected[i]) << "pre-tokenizer " << name << ", string #" << i << ": '" << strings[i] << "'";
     }
     total += strings.size();
     matched += name_matched;
   }
-  std::printf("pre-tokenizer oracle: %zu/%zu strings match over %zu names\n", matched, total,
-              oracle.size());
+  std::printf("pre-tokenizer oracle: %zu/%zu strings match over %zu names\n", matched, total, oracle.size());
 }
 
 }  // namespace

@@ -132,13 +132,12 @@ TEST(PreTokenizerTest, EveryNameCompiles) {
 TEST(PreTokenizerTest, TableHoldsEveryNameLlamaCppKnows) {
   const std::vector<uint8_t> bytes =
       testing::read_file_bytes(std::string(WEBGGUF_LLAMA_CPP_DIR) + "/src/llama-vocab.cpp");
-  ASSERT_FALSE(bytes.empty()) << "cannot read llama.cpp's src/llama-vocab.cpp under "
-                              << WEBGGUF_LLAMA_CPP_DIR << " (run scripts/llama_cpp_source.sh)";
+  ASSERT_FALSE(bytes.empty()) << "cannot read llama.cpp's src/llama-vocab.cpp under " << WEBGGUF_LLAMA_CPP_DIR
+                              << " (run scripts/llama_cpp_source.sh)";
   const std::string source(bytes.begin(), bytes.end());
   std::set<std::string> llama_names;
   const std::regex pattern("tokenizer_pre == \"([^\"]+)\"");
-  for (auto it = std::sregex_iterator(source.begin(), source.end(), pattern);
-       it != std::sregex_iterator(); ++it) {
+  for (auto it = std::sregex_iterator(source.begin(), source.end(), pattern); it != std::sregex_iterator(); ++it) {
     llama_names.insert((*it)[1]);
   }
   const std::vector<std::string> ours = pre_tokenizer_names();

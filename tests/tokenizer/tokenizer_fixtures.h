@@ -16,8 +16,7 @@
 namespace webgguf::testing {
 
 // Up to `max_bytes` from the start of a file (fewer when the file is shorter).
-inline std::vector<uint8_t> read_file_prefix(const std::string& path, size_t max_bytes,
-                                             uint64_t* file_size) {
+inline std::vector<uint8_t> read_file_prefix(const std::string& path, size_t max_bytes, uint64_t* file_size) {
   std::ifstream in(path, std::ios::binary | std::ios::ate);
   if (!in) return {};
   *file_size = static_cast<uint64_t>(in.tellg());
@@ -70,8 +69,7 @@ struct VocabVector {
 
 // As llama.cpp's test-tokenizer-0: strings separated by "\n__ggml_vocab_test__\n" (the file ends
 // with one), ids one line per string separated by spaces.
-inline std::vector<VocabVector> read_vocab_vectors(const std::string& inp_path,
-                                                   const std::string& out_path) {
+inline std::vector<VocabVector> read_vocab_vectors(const std::string& inp_path, const std::string& out_path) {
   const std::vector<uint8_t> inp_bytes = read_file_bytes(inp_path);
   const std::vector<uint8_t> out_bytes = read_file_bytes(out_path);
   const std::string inp(inp_bytes.begin(), inp_bytes.end());

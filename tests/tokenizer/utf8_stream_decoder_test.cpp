@@ -25,11 +25,11 @@ TEST(Utf8StreamDecoderTest, ReplacesInvalidSequences) {
   } cases[] = {
       {"\xFF", kReplacement},
       {"\x80x", kReplacement + "x"},
-      {"\xE2\x82x", kReplacement + "x"},                               // truncated, then ASCII
-      {"\xED\xA0\x80", kReplacement + kReplacement + kReplacement},    // surrogate
-      {"\xC0\xAF", kReplacement + kReplacement},                       // overlong
+      {"\xE2\x82x", kReplacement + "x"},                             // truncated, then ASCII
+      {"\xED\xA0\x80", kReplacement + kReplacement + kReplacement},  // surrogate
+      {"\xC0\xAF", kReplacement + kReplacement},                     // overlong
       {"\xF4\x90\x80\x80", kReplacement + kReplacement + kReplacement + kReplacement},
-      {"\xE0\x80", kReplacement + kReplacement},                       // overlong 3-byte lead
+      {"\xE0\x80", kReplacement + kReplacement},  // overlong 3-byte lead
   };
   for (const auto& c : cases) {
     Utf8StreamDecoder decoder;

@@ -54,10 +54,9 @@ TEST(VocabLoadingTest, RefusesUnknownModelsAndPreTokenizers) {
   EXPECT_NE(unknown_model.find("'bert'"), std::string::npos) << unknown_model;
   EXPECT_NE(unknown_model.find("tokenizer.ggml.model"), std::string::npos) << unknown_model;
 
-  const std::string unknown_pre = error_of(make_file(
-      "gpt2", {{"a", 1, 0}},
-      {{"tokenizer.ggml.pre", GgufValue::of_string("no-such-pre")},
-       {"tokenizer.ggml.merges", GgufValue::of_strings({})}}));
+  const std::string unknown_pre = error_of(make_file("gpt2", {{"a", 1, 0}},
+                                                     {{"tokenizer.ggml.pre", GgufValue::of_string("no-such-pre")},
+                                                      {"tokenizer.ggml.merges", GgufValue::of_strings({})}}));
   EXPECT_NE(unknown_pre.find("'no-such-pre'"), std::string::npos) << unknown_pre;
 
   const std::string no_merges = error_of(make_file("gpt2", {{"a", 1, 0}}));
@@ -78,11 +77,11 @@ TEST(VocabLoadingTest, RefusesUnknownModelsAndPreTokenizers) {
 // the vocabulary lacks that byte.
 TEST(VocabLoadingTest, SentencePieceMergesByScoreWithByteFallback) {
   const GgufFile file = make_file("llama", spm_tokens({
-                                               {kSpace + "a", 1, -1.0f},     // 3
-                                               {kSpace + "ab", 1, -0.5f},    // 4
-                                               {"b", 1, -2.0f},              // 5
-                                               {"ab", 1, -3.0f},             // 6
-                                               {"<0x63>", 6, 0.0f},          // 7: 'c'
+                                               {kSpace + "a", 1, -1.0f},   // 3
+                                               {kSpace + "ab", 1, -0.5f},  // 4
+                                               {"b", 1, -2.0f},            // 5
+                                               {"ab", 1, -3.0f},           // 6
+                                               {"<0x63>", 6, 0.0f},        // 7: 'c'
                                            }));
   Result<std::unique_ptr<Tokenizer>> tokenizer = Tokenizer::from_gguf(file);
   ASSERT_TRUE(tokenizer.is_ok()) << tokenizer.status().message();
@@ -134,12 +133,13 @@ TEST(VocabLoadingTest, Phi3SpecialTokensSwallowFollowingWhitespace) {
 // As llama.cpp: turn and FIM markers are found by text (or named by key), forced to control
 // type, and end generation; "</s>" style texts end it too.
 TEST(VocabLoadingTest, EndOfGenerationMarkersByTextAndKey) {
-  const GgufFile file = make_file("llama", spm_tokens({
-                                               {"<|im_end|>", 1, 0},    // 3
-                                               {"<|file_sep|>", 1, 0},  // 4
-                                               {"<my_pad>", 4, 0},      // 5
-                                               {"word", 1, 0},          // 6
-                                           }),
+  const GgufFile file = make_file("llama",
+                                  spm_tokens({
+                                      {"<|im_end|>", 1, 0},    // 3
+                                      {"<|file_sep|>", 1, 0},  // 4
+                                      {"<my_pad>", 4, 0},      // 5
+                                      {"word", 1, 0},          // 6
+                                  }),
                                   {{"tokenizer.ggml.fim_pad_token_id", GgufValue::of_u32(5)}});
   Result<std::unique_ptr<Tokenizer>> tokenizer = Tokenizer::from_gguf(file);
   ASSERT_TRUE(tokenizer.is_ok()) << tokenizer.status().message();
@@ -194,8 +194,7 @@ TEST(VocabLoadingTest, DecodeCleansSpacesAsLlamaCpp) {
   const Tokenizer* gpt2 = shared_tokenizer("fixtures/tokenizers/ggml-vocab-gpt-2.gguf", &error);
   ASSERT_NE(gpt2, nullptr) << error;
   const std::string text = "Hello , world ! I 'm here . ' ok, you 're 't";
-  EXPECT_EQ(gpt2->decode(gpt2->encode(text, false, false), false),
-            "Hello, world! I'm here.'ok, you're 't");
+  EXPECT_EQ(gpt2->decode(gpt2->encode(text, false, false), false), "Hello, world! I'm here.'ok, you're 't");
   const Tokenizer* qwen2 = shared_tokenizer("fixtures/tokenizers/ggml-vocab-qwen2.gguf", &error);
   ASSERT_NE(qwen2, nullptr) << error;
   EXPECT_EQ(qwen2->decode(qwen2->encode(text, false, false), false), text);

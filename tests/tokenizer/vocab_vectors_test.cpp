@@ -39,7 +39,9 @@ std::vector<std::string> vocabs_with_vectors() {
   return names;
 }
 
-std::string vocab_path(const std::string& name) { return kModelsDir + "/" + kPrefix + name + ".gguf"; }
+std::string vocab_path(const std::string& name) {
+  return kModelsDir + "/" + kPrefix + name + ".gguf";
+}
 
 // What the file itself declares (not what our loader makes of it).
 struct Declared {
@@ -49,8 +51,7 @@ struct Declared {
 Declared declared(const std::string& name) {
   Result<GgufFile> file = read_gguf_header(vocab_path(name));
   if (!file.is_ok()) return {};
-  return {file.value().get_string("tokenizer.ggml.model", ""),
-          file.value().get_string("tokenizer.ggml.pre", "")};
+  return {file.value().get_string("tokenizer.ggml.model", ""), file.value().get_string("tokenizer.ggml.pre", "")};
 }
 
 bool is_implemented_model(const std::string& model) {
@@ -66,8 +67,7 @@ std::string describe(const std::vector<int32_t>& ids) {
 // The folder holds the vocabularies llama.cpp tests (a missing clone fails here, not skips).
 TEST(LlamaCppVocabsTest, FolderHoldsEveryTestedVocabulary) {
   const std::vector<std::string> names = vocabs_with_vectors();
-  EXPECT_GE(names.size(), 15u) << "vocab vectors missing under " << kModelsDir
-                               << " (run scripts/llama_cpp_source.sh)";
+  EXPECT_GE(names.size(), 15u) << "vocab vectors missing under " << kModelsDir << " (run scripts/llama_cpp_source.sh)";
   std::vector<std::string> refused;
   for (const std::string& name : names) {
     if (!is_implemented_model(declared(name).model)) refused.push_back(name);
@@ -103,9 +103,7 @@ class VocabVectorsTest : public ::testing::TestWithParam<std::string> {
   // Whether decode() tidies spaces, as the pre-tokenizer's flags say.
   bool cleans_spaces() const {
     if (is_sentencepiece()) return false;
-    const std::string pre = declared_.model == "gemma4" ? "gemma4"
-                            : declared_.pre.empty()     ? "default"
-                                                        : declared_.pre;
+    const std::string pre = declared_.model == "gemma4" ? "gemma4" : declared_.pre.empty() ? "default" : declared_.pre;
     Result<const PreTokenizerSpec*> spec = find_pre_tokenizer(pre);
     return spec.is_ok() && spec.value()->clean_spaces;
   }
@@ -182,8 +180,8 @@ TEST_P(VocabVectorsTest, CodepointsRoundTrip) {
     if ((cp >= 0xD800 && cp <= 0xDFFF) || (cp >= 0x40000 && cp <= 0xE0000) || cp == 0x2581) continue;
     std::string text;
     unicode::append_utf8(cp, text);
-    const bool spellable = std::all_of(text.begin(), text.end(),
-                                       [&](char c) { return spelled[static_cast<uint8_t>(c)]; });
+    const bool spellable =
+        std::all_of(text.begin(), text.end(), [&](char c) { return spelled[static_cast<uint8_t>(c)]; });
     if (!spellable && !is_sentencepiece()) {
       ++left_out;
       continue;
@@ -203,8 +201,7 @@ std::vector<std::string> implemented_vocabs_with_vectors() {
   return names;
 }
 
-INSTANTIATE_TEST_SUITE_P(LlamaCpp, VocabVectorsTest,
-                         ::testing::ValuesIn(implemented_vocabs_with_vectors()),
+INSTANTIATE_TEST_SUITE_P(LlamaCpp, VocabVectorsTest, ::testing::ValuesIn(implemented_vocabs_with_vectors()),
                          [](const ::testing::TestParamInfo<std::string>& info) {
                            std::string name = info.param;
                            for (char& c : name) {
