@@ -34,6 +34,8 @@ const DEFAULT_MAX_TOKENS = 512;
  * @property {number} [retries] reconnection attempts per dropped download (default 5)
  * @property {number} [retryDelayMs] base delay between reconnection attempts (default 500)
  * @property {number} [parallelParts] split parts downloaded at once (default 3)
+ * @property {import('./index.js').KvCacheType} [cache_type_k] KV cache key type (default 'f16')
+ * @property {import('./index.js').KvCacheType} [cache_type_v] KV cache value type (default 'f16')
  */
 
 /**
@@ -274,7 +276,7 @@ export class Engine {
   /**
    * Continues a raw prompt (no chat template). OpenAI completions shape (`choices[0].text`).
    * @param {string} prompt
-   * @param {import('./completions.js').GenerationParams & { grammar?: string, logprobs?: number | boolean, top_logprobs?: number, context_shift?: boolean, n_keep?: number }} [params]
+   * @param {import('./index.js').TextCompletionParams & { stream?: boolean }} [params]
    * @returns {Promise<any>} a TextCompletion, or an AsyncIterable of them when params.stream (index.d.ts's overloads)
    */
   async complete(prompt, params = {}) {

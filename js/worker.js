@@ -133,7 +133,7 @@ function generationConstraints(payload) {
   if (!Number.isInteger(top_logprobs) || /** @type {number} */ (top_logprobs) < 0 || /** @type {number} */ (top_logprobs) > MAX_TOP_LOGPROBS) {
     throw new InvalidArgumentError(`top_logprobs must be an integer in 0..${MAX_TOP_LOGPROBS} (got ${top_logprobs}).`);
   }
-  return { ...(grammar ? { grammar: wellFormed(grammar) } : {}), logprobs, top_logprobs };
+  return { ...(grammar ? { grammar: wellFormed(/** @type {string} */ (grammar)) } : {}), logprobs, top_logprobs };
 }
 
 /**
@@ -141,7 +141,7 @@ function generationConstraints(payload) {
  * conversation that overflows the context and drops the oldest half of the rest. n_keep defaults
  * to the tokens the prompt shares with `keep_prefix` (the rendered system prompt), at most half
  * the context; an explicit n_keep beyond that is an InvalidArgumentError from the engine.
- * @param {{ context_shift?: unknown, n_keep?: unknown, keep_prefix?: unknown }} payload
+ * @param {{ context_shift?: unknown, n_keep?: unknown, keep_prefix?: unknown, addSpecial?: boolean }} payload
  * @param {any} wasmEngine
  * @param {Int32Array} promptIds
  * @param {number} nCtx
@@ -153,11 +153,11 @@ function contextShiftSettings(payload, wasmEngine, promptIds, nCtx) {
     if (!Number.isInteger(payload.n_keep) || /** @type {number} */ (payload.n_keep) < 0) {
       throw new InvalidArgumentError(`n_keep must be a non-negative integer (got ${payload.n_keep}).`);
     }
-    return { context_shift: enabled, n_keep: payload.n_keep };
+    return { context_shift: enabled, n_keep: /** @type {number} */ (payload.n_keep) };
   }
   let n_keep = 0;
   if (enabled && typeof payload.keep_prefix === 'string' && payload.keep_prefix !== '') {
-    const keep = wasmEngine.tokenize(wellFormed(payload.keep_prefix), payload.addSpecial ?? false, true);
+    const keep = wasmEngine.tokenize(wellFormed(/** @type {string} */ (payload.keep_prefix)), payload.addSpecial ?? false, true);
     while (n_keep < keep.length && n_keep < promptIds.length && keep[n_keep] === promptIds[n_keep]) n_keep++;
   }
   return { context_shift: enabled, n_keep: Math.min(n_keep, Math.floor(nCtx / 2)) };
@@ -206,7 +206,7 @@ const handlers = {
   },
 
   /**
-   * @param {{ source: any, n_ctx?: number, cache?: boolean, cacheDir?: string, retries?: number, retryDelayMs?: number, parallelParts?: number }} payload
+   * @param {{ source: any, n_ctx?: number, cache?: boolean, cacheDir?: string, retries?: number, retryDelayMs?: number, parallelParts?: number, cache_type_k?: string, cache_type_v?: string }} payload
    * @param {import('./protocol.js').RequestContext} context
    */
   async load(payload, { signal, emit }) {
@@ -293,7 +293,7 @@ const handlers = {
    * Prefills the prompt (reusing the KV prefix shared with the previous request) and generates.
    * With `grammar` (GBNF, root rule `root`) every token is constrained by it; with `logprobs` a
    * `{ kind: 'logprobs', entry }` event precedes the text event holding each token's text.
-   * @param {{ prompt: string, addSpecial: boolean, sampling: Record<string, number>, max_tokens: number, stop: string[], grammar?: string, logprobs?: boolean, top_logprobs?: number }} payload
+   * @param {{ prompt: string, addSpecial: boolean, sampling: Record<string, number>, max_tokens: number, stop: string[], grammar?: string, logprobs?: boolean, top_logprobs?: number, context_shift?: boolean, n_keep?: number, keep_prefix?: string }} payload
    * @param {import('./protocol.js').RequestContext} context
    */
   async generate(payload, { signal, emit }) {

@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // Soak: many short chat turns in one Engine. One conversation grows turn by turn (each turn
-// reuses the previous ones from the KV cache) until it no longer fits in the context; the engine
-// then refuses it with ContextFullError (it does not shift the context) and a new conversation
-// starts. Reports process RSS and the wasm heap at turns 1, 100, 1000 (and every 100th), and
+// reuses the previous ones from the KV cache) until it no longer fits in the context; with context
+// shift off (this soak's subject is the refusal and restart; tests/js/context_shift.test.js soaks
+// the shift) the engine refuses it with ContextFullError and a new conversation starts. Reports process RSS and the wasm heap at turns 1, 100, 1000 (and every 100th), and
 // fails when the wasm heap's live bytes drift or any turn fails.
 //
 //   npm run soak -- [--turns 1000] [--model PATH] [--n-ctx 512] [--max-tokens 12]
@@ -35,7 +35,7 @@ export async function runSoak({ turns, model = DEFAULT_MODEL, nCtx = 512, maxTok
     const samples = [];
     for (let turn = 1; turn <= turns; turn++) {
       const question = QUESTIONS[turn % QUESTIONS.length];
-      const request = { temperature: 0.7, seed: turn, max_tokens: maxTokens };
+      const request = { temperature: 0.7, seed: turn, max_tokens: maxTokens, context_shift: false };
       let result;
       try {
         result = await engine.chat.completions.create({ messages: [...messages, { role: 'user', content: question }], ...request });

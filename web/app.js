@@ -205,8 +205,8 @@ function contextFullMessage(error, onlyTurn) {
     ? `That message is too long for the model's memory of the conversation${size}. It was taken out: ` +
       'send a shorter one, or raise "Context size" in Settings and load the model again.'
     : `The conversation has grown past what the model can keep in mind${size}. Your last message was ` +
-      'taken out so you can go on: start a New chat, send something shorter, or raise "Context size" ' +
-      'in Settings and load the model again.';
+      'taken out so you can go on: start a New chat, send something shorter, turn on "Context shift", or ' +
+      'raise "Context size" in Settings and load the model again.';
 }
 
 async function reply() {
@@ -227,6 +227,7 @@ async function reply() {
       messages: conversationFor(conversation), stream: true, signal: controller.signal,
       max_tokens: settings.max_tokens, temperature: settings.temperature, top_k: settings.top_k,
       top_p: settings.top_p, min_p: settings.min_p, repeat_penalty: settings.repeat_penalty,
+      context_shift: settings.context_shift,
     });
     for await (const chunk of stream) {
       const delta = chunk.choices[0].delta.content;

@@ -5,6 +5,9 @@ export const DEFAULT_SETTINGS = Object.freeze({
   temperature: 0.7, top_k: 40, top_p: 0.95, min_p: 0.05, repeat_penalty: 1.1,
   max_tokens: 256, n_ctx: 1024, threads: 0 /* 0 = automatic */,
   system_prompt: '',
+  // A conversation longer than the context drops its oldest turns (the system prompt stays)
+  // instead of failing.
+  context_shift: true,
 });
 
 export function loadSettings(storage = globalThis.localStorage) {
@@ -23,7 +26,8 @@ export function saveSettings(settings, storage = globalThis.localStorage) {
 export function showSettings(form, settings) {
   for (const [key, value] of Object.entries(settings)) {
     const input = form.elements.namedItem(key);
-    if (input) input.value = String(value);
+    if (input?.type === 'checkbox') input.checked = Boolean(value);
+    else if (input) input.value = String(value);
   }
 }
 
@@ -34,7 +38,8 @@ export function bindSettingsForm(form, settings, onChange) {
   form.addEventListener('input', (event) => {
     const input = event.target;
     if (!(input.name in settings)) return;
-    settings[input.name] = input.type === 'number' || input.type === 'range' ? Number(input.value) : input.value;
+    settings[input.name] = input.type === 'checkbox' ? input.checked
+      : input.type === 'number' || input.type === 'range' ? Number(input.value) : input.value;
     saveSettings(settings);
     onChange(settings, input.name);
   });

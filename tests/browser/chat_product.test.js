@@ -59,9 +59,20 @@ async function openPage({ viewport, fresh = true } = {}) {
   return page;
 }
 
-test('a prompt longer than the context is removed with a plain message; the chat goes on', async () => {
+// Context shift is a setting (on by default); these tests turn it off to see the refusal path.
+async function setContextShift(page, on) {
+  await page.evaluate((value) => {
+    const box = document.querySelector('#settings-form [name="context_shift"]');
+    box.checked = value;
+    box.dispatchEvent(new Event('input', { bubbles: true }));
+  }, on);
+}
+
+test('without context shift a prompt longer than the context is removed with a plain message; with it the chat goes on', async () => {
   const page = await openPage();
   await loadSelected(page);
+  assert.equal(await page.isChecked('#settings-form [name="context_shift"]'), true, 'context shift is on by default');
+  await setContextShift(page, false);
   // The bundled 28M demo model loads greedy: its good answers.
   assert.equal(await page.inputValue('#settings-form [name="temperature"]'), '0');
   assert.equal(await page.inputValue('#settings-form [name="repeat_penalty"]'), '1');
@@ -91,6 +102,16 @@ test('a prompt longer than the context is removed with a plain message; the chat
   assert.equal((await page.evaluate(() => globalThis.webgguf.messages)).length, 2);
   assert.ok((await ask(page, 'What is a lake?')).length > 0);
   assert.equal((await page.evaluate(() => globalThis.webgguf.messages)).length, 4);
+  // With context shift the same overlong turn is answered: its oldest tokens are dropped.
+  await setContextShift(page, true);
+  await page.fill('#prompt', 'water '.repeat(1000));
+  await page.press('#prompt', 'Enter');
+  await page.waitForFunction(() => document.getElementById('send').hidden);  // generating
+  await page.waitForFunction(() => !document.getElementById('send').hidden, null, { timeout: 120_000 });
+  assert.equal(await page.$$eval('#messages .message.error', (b) => b.length), 0);
+  assert.equal((await page.evaluate(() => globalThis.webgguf.messages)).at(-2).role, 'user', 'the long turn stays');
+  const meter = Number((await page.textContent('#context-text')).split(' ')[0]);
+  assert.ok(meter > 0, `context meter ${meter}`);
   await page.close();
 });
 

@@ -36,12 +36,13 @@ test('an empty prompt or conversation is InvalidArgumentError; an empty message 
   assert.equal(await ask([{ role: 'user', content: 'What is a river?' }]), expected);
 });
 
-test('a prompt longer than the context is ContextFullError with both numbers; nothing is evaluated', async () => {
+test('without context shift a prompt longer than the context is ContextFullError with both numbers; nothing is evaluated', async () => {
   const long = 'river '.repeat(N_CTX * 2);
   const tokens = (await engine.tokenize(long)).length;
   await assert.rejects(engine.complete(long, GREEDY),
     (e) => e instanceof ContextFullError && e.message.includes(`${tokens} tokens`) && e.message.includes(`holds ${N_CTX}`));
-  await assert.rejects(ask([{ role: 'user', content: long }]), ContextFullError);
+  await assert.rejects(engine.chat.completions.create({ messages: [{ role: 'user', content: long }], ...GREEDY, context_shift: false }),
+                       ContextFullError);
   const again = await engine.chat.completions.create({ messages: [{ role: 'user', content: 'What is a river?' }], ...GREEDY });
   assert.equal(again.choices[0].message.content, expected);
   assert.equal(again.timings.prompt_reused, again.usage.prompt_tokens - 1, 'the refused prompt left the cached conversation alone');

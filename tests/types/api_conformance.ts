@@ -7,6 +7,7 @@ import * as byteSources from '../../js/byte_sources.js';
 import * as chatTemplate from '../../js/chat_template.js';
 import * as engine from '../../js/engine.js';
 import * as errors from '../../js/errors.js';
+import * as jsonSchemaGrammar from '../../js/json_schema_grammar.js';
 import * as modelStore from '../../js/model_store.js';
 
 export const implementation: { [name in keyof typeof Declared]: (typeof Declared)[name] } = {
@@ -18,6 +19,7 @@ export const implementation: { [name in keyof typeof Declared]: (typeof Declared
   PRESET_NOTES: advisor.PRESET_NOTES,
   WASM_MEMORY_LIMIT: advisor.WASM_MEMORY_LIMIT,
   expandSplitName: byteSources.expandSplitName,
+  jsonSchemaToGrammar: jsonSchemaGrammar.jsonSchemaToGrammar,
   WebggufError: errors.WebggufError,
   NetworkError: errors.NetworkError,
   HttpStatusError: errors.HttpStatusError,
