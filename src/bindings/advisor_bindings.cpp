@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/model_support.h"
 #include "engine/quant_advisor.h"
 #include "gguf/gguf.h"
 
@@ -33,10 +34,13 @@ val plan_quantization_js(const val& bytes, double file_size, double n_ctx) {
     if (more) out.set("bytesNeeded", static_cast<double>(header.status().bytes_needed()));
     return out;
   }
-  Result<QuantizationSizes> sizes = plan_preset_sizes(header.value(), static_cast<uint32_t>(n_ctx));
+  // An architecture, tensor type or shape the engine refuses is named as the loader would name it.
+  const EngineError support = check_model_support(header.value());
+  Result<QuantizationSizes> sizes = support.ok() ? plan_preset_sizes(header.value(), static_cast<uint32_t>(n_ctx))
+                                                 : Result<QuantizationSizes>(Status::error(support.message));
   if (!sizes.is_ok()) {
     out.set("status", "error");
-    out.set("code", "unsupported_type");
+    out.set("code", support.ok() ? "unsupported_type" : error_code_name(support.code));
     out.set("error", sizes.status().message());
     return out;
   }
