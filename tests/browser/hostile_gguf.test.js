@@ -4,12 +4,17 @@
 // bundled model and completes.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startBrowser } from './harness.js';
+import { join } from 'node:path';
+import { repoRoot, startBrowser } from './harness.js';
 
 const ALIGNMENT_ERROR = "key 'general.alignment' at offset 660: 1073741824 is larger than the largest supported alignment 1048576";
 
 let browser;
-before(async () => { browser = await startBrowser(); });
+// The page imports the hostile-file generator the Node test uses; the site server serves only the
+// site, so its folder is mounted for this test.
+before(async () => {
+  browser = await startBrowser({ mounts: [{ prefix: '/tests/js/helpers/', dir: join(repoRoot, 'tests/js/helpers') }] });
+});
 after(async () => browser?.close());
 
 test('hostile files get their specific errors and the worker stays usable', async () => {
