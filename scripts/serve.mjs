@@ -64,9 +64,12 @@ export const siteMounts = [
   { prefix: '/js/', dir: join(repoRoot, 'js') },
   { prefix: '/dist/wasm/', dir: join(repoRoot, 'dist/wasm') },
   { prefix: '/node_modules/@huggingface/jinja/dist/', dir: join(repoRoot, 'node_modules/@huggingface/jinja/dist') },
-  // The README's two minimal browser examples (pages of their own, using /js/ the same way).
+  // The README's browser examples (pages of their own, using /js/ the same way); the openai SDK
+  // example imports the SDK's ES build (a devDependency) by an import map.
   { prefix: '/examples/browser-minimal/', dir: join(repoRoot, 'examples/browser-minimal') },
   { prefix: '/examples/quantize-in-browser/', dir: join(repoRoot, 'examples/quantize-in-browser') },
+  { prefix: '/examples/openai-sdk/', dir: join(repoRoot, 'examples/openai-sdk') },
+  { prefix: '/node_modules/openai/', dir: join(repoRoot, 'node_modules/openai') },
   { prefix: '/', dir: join(repoRoot, 'web') },
 ];
 

@@ -28,7 +28,12 @@ before(async () => {
   window.sdk = { OpenAI, createOpenAICompatible, streamText, generateText, jsonSchema, tool, Output, Engine };
   window.sdkReady = true;
 </script>`);
-  browser = await startBrowser({ extraRoots: [pageDir] });
+  // The test page imports the SDKs' ES builds and the fake wasm module: mounted for this test only
+  // (the site server serves just the site).
+  browser = await startBrowser({
+    extraRoots: [pageDir],
+    mounts: [{ prefix: '/node_modules/', dir: join(repoRoot, 'node_modules') }, { prefix: '/tests/', dir: join(repoRoot, 'tests') }],
+  });
 });
 after(async () => {
   await browser?.close();
@@ -42,7 +47,7 @@ async function openPage() {
   return page;
 }
 
-const template = readFileSync(join(sharedDir, 'fixtures/chat-templates/Qwen-Qwen2.5-7B-Instruct.jinja'), 'utf8');
+const template = readFileSync(join(repoRoot, 'tests/fixtures/chat-templates/Qwen-Qwen2.5-7B-Instruct.jinja'), 'utf8');
 const fakeModel = (reply) => Array.from(makeFakeGguf({ architecture: 'qwen2', name: 'fake-qwen', reply, chat_template: template, n_ctx_train: 4096 }, 1000));
 
 test('openai SDK and AI SDK in Chromium: chat, json_schema reply and tool call through engine.fetch', async () => {
