@@ -10,10 +10,13 @@ import { repoRoot, startBrowser } from './harness.js';
 const ALIGNMENT_ERROR = "key 'general.alignment' at offset 660: 1073741824 is larger than the largest supported alignment 1048576";
 
 let browser;
-// The page imports the hostile-file generator the Node test uses; the site server serves only the
-// site, so its folder is mounted for this test.
+// The page imports the hostile-file generator the Node test uses and fetches the fuzzer's finding;
+// the site server serves only the site, so their folders are mounted for this test.
 before(async () => {
-  browser = await startBrowser({ mounts: [{ prefix: '/tests/js/helpers/', dir: join(repoRoot, 'tests/js/helpers') }] });
+  browser = await startBrowser({ mounts: [
+    { prefix: '/tests/js/helpers/', dir: join(repoRoot, 'tests/js/helpers') },
+    { prefix: '/tests/fuzz_regressions/', dir: join(repoRoot, 'tests/fuzz_regressions') },
+  ] });
 });
 after(async () => browser?.close());
 
