@@ -129,7 +129,12 @@ async function main() {
   if (files.length === 0) throw new Error('bench: no benchmark files: run bash scripts/make_bench_models.sh');
   mkdirSync(outDir, { recursive: true });
   if (options.out) mkdirSync(options.out, { recursive: true });
-  const browser = await startBrowser({ extraRoots: [modelsDir], args: ['--enable-blink-features=ForceEagerMeasureMemory'] });
+  // The bench page and wllama's build are not part of the site: mounted for the bench only.
+  const browser = await startBrowser({
+    extraRoots: [modelsDir], args: ['--enable-blink-features=ForceEagerMeasureMemory'],
+    mounts: [{ prefix: '/bench/', dir: benchDir },
+             { prefix: '/node_modules/@wllama/wllama/', dir: join(repoRoot, 'node_modules/@wllama/wllama') }],
+  });
   const llama = await nativeLlama(Math.max(...options.threads));
   const resultsPath = join(options.out ?? outDir, 'results.json');
   const previous = options.merge && existsSync(resultsPath) ? JSON.parse(readFileSync(resultsPath, 'utf8')).files : [];
