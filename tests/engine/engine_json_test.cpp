@@ -108,7 +108,8 @@ TEST(EngineJsonApi, LoadSampleAndStepAsJson) {
       api.tokenize("<|im_start|>user\nWhat is a river?<|im_end|>\n<|im_start|>assistant\n", false, true);
   ASSERT_EQ(ids.size(), 13u);
   const std::string prompt = api.set_prompt(ids);
-  EXPECT_TRUE(contains(prompt, R"({"ok":true,"n_past":13,"n_reused":0,"n_evaluated":13,"n_shifted":0,"ms":)")) << prompt;
+  EXPECT_TRUE(contains(prompt, R"({"ok":true,"n_past":13,"n_reused":0,"n_evaluated":13,"n_shifted":0,"ms":)"))
+      << prompt;
   EXPECT_EQ(api.step(), R"({"ok":true,"token":35,"eog":false,"text":"A","n_past":14})");
   EXPECT_EQ(api.step(), R"({"ok":true,"token":2113,"eog":false,"text":" river","n_past":15})");
   EXPECT_EQ(api.token_piece(2), "<|im_end|>");
