@@ -82,7 +82,7 @@ namespace webgguf {
 
 bool parse_cache_type_option(const char* option, const char* value, GgmlType* out) {
   if (parse_kv_cache_type(value, out)) return true;
-  std::fprintf(stderr, "webgguf: %s '%s' is not a KV cache type (f16, q8_0, q4_0)\n", option, value);
+  std::fprintf(stderr, "webgguf: %s '%s' is not a KV cache type (%s)\n", option, value, kv_cache_type_names().c_str());
   return false;
 }
 

@@ -16,7 +16,7 @@ bool read_text_file(const std::string& path, std::string* text);
 // Parses a whole decimal/float argument of an option; prints a usage error when it is not one.
 bool parse_int_option(const char* option, const char* value, long long min, long long max, long long* out);
 bool parse_float_option(const char* option, const char* value, double* out);
-// -ctk / -ctv: a KV cache type name (f16, q8_0, q4_0), as llama.cpp's tools take them.
+// -ctk / -ctv: a KV cache type name (kv_cache_type_names()), as llama.cpp's tools take them.
 bool parse_cache_type_option(const char* option, const char* value, GgmlType* out);
 
 }  // namespace webgguf

@@ -123,8 +123,8 @@ std::string EngineJsonApi::load_model(const std::string& options_json) {
     const Status s = o.read_string(key, &name);
     if (!s.is_ok()) return error_json(EngineError::from(ErrorCode::kBadRequest, s));
     if (!parse_kv_cache_type(name, type)) {
-      return error_json(EngineError::make(
-          ErrorCode::kBadRequest, format("%s '%s' is not a KV cache type (f16, q8_0, q4_0)", key, name.c_str())));
+      return error_json(EngineError::make(ErrorCode::kBadRequest, format("%s '%s' is not a KV cache type (%s)", key,
+                                                                         name.c_str(), kv_cache_type_names().c_str())));
     }
   }
   e = engine_.load_model(options);

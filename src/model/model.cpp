@@ -122,14 +122,23 @@ Status check_context(uint32_t n_ctx) {
 
 }  // namespace
 
+// The KV cache types llama.cpp's cache_type_k/v accept that we implement: the one list.
+constexpr GgmlType kKvCacheTypes[] = {GgmlType::F16, GgmlType::Q8_0, GgmlType::Q4_0};
+
 bool parse_kv_cache_type(const std::string& name, GgmlType* type) {
-  for (GgmlType t : {GgmlType::F16, GgmlType::Q8_0, GgmlType::Q4_0}) {
+  for (GgmlType t : kKvCacheTypes) {
     if (name == kv_cache_type_name(t)) {
       *type = t;
       return true;
     }
   }
   return false;
+}
+
+std::string kv_cache_type_names() {
+  std::string names;
+  for (GgmlType t : kKvCacheTypes) names += (names.empty() ? "" : ", ") + std::string(kv_cache_type_name(t));
+  return names;
 }
 
 const char* kv_cache_type_name(GgmlType type) {

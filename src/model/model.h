@@ -23,6 +23,8 @@ struct KvCacheTypes {
 // "f16" / "q8_0" / "q4_0" -> the type; false for any other name.
 bool parse_kv_cache_type(const std::string& name, GgmlType* type);
 const char* kv_cache_type_name(GgmlType type);
+// "f16, q8_0, q4_0": the names parse_kv_cache_type takes, for error messages.
+std::string kv_cache_type_names();
 
 struct ModelOptions {
   uint32_t n_ctx = 0;  // 0 = min(training context, 4096)
