@@ -49,6 +49,19 @@ void grow_heap_in_steps(size_t size_bytes) {
 #endif
 }
 
+// The tokenizer holds its own copy of the vocabulary: the header's arrays (262,144 token strings,
+// scores and types, half a million merges for Gemma) would be a second one. Released before the
+// model allocates its KV cache and scratch, so the two copies never meet the model's memory at the
+// peak. Only their counts are read later (the vocabulary size when there is no vocab_size key).
+void release_tokenizer_arrays(GgufFile& file) {
+  for (auto& entry : file.metadata) {
+    GgufValue& value = entry.second;
+    if (value.type != GgufValueType::ARRAY || entry.first.rfind("tokenizer.", 0) != 0) continue;
+    std::vector<std::string>().swap(value.array_strings);
+    std::vector<uint8_t>().swap(value.array_bytes);
+  }
+}
+
 }  // namespace
 
 Result<ModelSummary> summarize_model_header(const GgufFile& file, const Tokenizer& tokenizer,
@@ -92,6 +105,7 @@ void Engine::free_model() {
   model_.reset();
   grammar_.reset();
   grammar_vocabulary_.reset();
+  sampler_ = Sampler();  // and its candidate storage
   tokenizer_.reset();
   file_.reset();
   file_buffer_.allocate(0);
@@ -124,6 +138,10 @@ EngineError Engine::load_model(const LoadOptions& options) {
 
   Result<std::unique_ptr<Tokenizer>> tokenizer = Tokenizer::from_gguf(*file);
   if (!tokenizer.is_ok()) return EngineError::from(ErrorCode::kInvalidModel, tokenizer.status());
+  release_tokenizer_arrays(*file);
+  // Sampling needs one candidate per token (3 MB for a 262k vocabulary); taken now, it fills the
+  // space the header's arrays left instead of growing the heap after the KV cache.
+  sampler_.reserve(static_cast<size_t>(tokenizer.value()->n_vocab()));
 
   ModelOptions model_options;
   model_options.n_ctx = options.n_ctx;
@@ -138,16 +156,6 @@ EngineError Engine::load_model(const LoadOptions& options) {
   summary_ = ModelSummary();
   summary_.model = model_->info();
   fill_tokenizer_fields(*file_, *tokenizer_, &summary_);
-  // The tokenizer holds its own copy of the vocabulary: the header's arrays (262,144 token strings,
-  // scores and types, half a million merges for Gemma) would be a second one. Only the tensor table
-  // is used from here on (the model points into it).
-  for (auto& entry : file_->metadata) {
-    GgufValue& value = entry.second;
-    if (value.type != GgufValueType::ARRAY) continue;
-    std::vector<std::string>().swap(value.array_strings);
-    std::vector<uint8_t>().swap(value.array_bytes);
-    value.array_count = 0;
-  }
   logits_.assign(static_cast<size_t>(summary_.model.n_vocab), 0.0f);
   reset_context();
   // Sized once, so heap use does not creep with the conversation (the fault tests compare it).
@@ -224,14 +232,14 @@ EngineError Engine::set_sampler(const SamplerParams& params, std::vector<std::st
     return EngineError::make(ErrorCode::kBadRequest,
                              format("top_logprobs must be in 0..%d, got %d", kMaxTopLogprobs, top_logprobs));
   }
-  Result<Sampler> sampler = Sampler::create(params);
-  if (!sampler.is_ok()) return EngineError::from(ErrorCode::kBadRequest, sampler.status());
+  const Status valid = validate_sampler_params(params);
+  if (!valid.is_ok()) return EngineError::from(ErrorCode::kBadRequest, valid);
   std::unique_ptr<GrammarMatcher> matcher;
   if (!grammar.empty()) {
     EngineError e = compile_grammar(grammar, &matcher);
     if (!e.ok()) return e;
   }
-  sampler_ = sampler.take();
+  (void)sampler_.configure(params);  // validated above
   grammar_ = std::move(matcher);
   top_logprobs_ = top_logprobs;
   stop_strings_ = std::move(stop_strings);

@@ -7,11 +7,17 @@ namespace webgguf {
 
 CandidateList CandidateList::from_logits(const float* logits, size_t n_vocab) {
   CandidateList list;
-  list.items.resize(n_vocab);
-  for (size_t i = 0; i < n_vocab; ++i) {
-    list.items[i] = TokenCandidate{static_cast<int32_t>(i), logits[i], 0.0f};
-  }
+  list.fill(logits, n_vocab);
   return list;
+}
+
+void CandidateList::fill(const float* logits, size_t n_vocab) {
+  items.resize(n_vocab);
+  for (size_t i = 0; i < n_vocab; ++i) {
+    items[i] = TokenCandidate{static_cast<int32_t>(i), logits[i], 0.0f};
+  }
+  sorted = false;
+  selected = -1;
 }
 
 void CandidateList::sort_descending() {

@@ -19,6 +19,8 @@ struct CandidateList {
 
   // One candidate per vocabulary entry: logits is [n_vocab].
   static CandidateList from_logits(const float* logits, size_t n_vocab);
+  // The same in place, keeping the allocation: a sampler refills one list every token.
+  void fill(const float* logits, size_t n_vocab);
 
   // Descending by logit; ties keep ascending token id so results never depend on the sort.
   void sort_descending();

@@ -30,6 +30,28 @@ Status validate_sampler_params(const SamplerParams& p) {
 }
 
 Sampler::Sampler(const SamplerParams& params) : params_(params) {
+  build_stages();
+}
+
+Result<Sampler> Sampler::create(const SamplerParams& params) {
+  WEBGGUF_RETURN_IF_ERROR(validate_sampler_params(params));
+  return Sampler(params);
+}
+
+Status Sampler::configure(const SamplerParams& params) {
+  WEBGGUF_RETURN_IF_ERROR(validate_sampler_params(params));
+  params_ = params;
+  build_stages();
+  return Status::ok();
+}
+
+void Sampler::reserve(size_t n_vocab) {
+  candidates_.items.reserve(n_vocab);
+}
+
+void Sampler::build_stages() {
+  const SamplerParams& params = params_;
+  stages_.clear();
   stages_.push_back(std::make_unique<PenaltyStage>(params.repeat_last_n, params.repeat_penalty,
                                                    params.frequency_penalty, params.presence_penalty));
   if (params.temperature <= 0.0f) {
@@ -43,13 +65,9 @@ Sampler::Sampler(const SamplerParams& params) : params_(params) {
   stages_.push_back(std::make_unique<DistStage>(params.seed));
 }
 
-Result<Sampler> Sampler::create(const SamplerParams& params) {
-  WEBGGUF_RETURN_IF_ERROR(validate_sampler_params(params));
-  return Sampler(params);
-}
-
 int32_t Sampler::sample(const float* logits, size_t n_vocab) {
-  CandidateList candidates = CandidateList::from_logits(logits, n_vocab);
+  CandidateList& candidates = candidates_;
+  candidates.fill(logits, n_vocab);
   for (auto& stage : stages_) stage->apply(candidates);
   if (candidates.selected < 0 || candidates.selected >= static_cast<int>(candidates.items.size())) {
     return -1;
@@ -63,7 +81,8 @@ Result<int32_t> Sampler::sample(const float* logits, size_t n_vocab, GrammarMatc
   Result<bool> allowed = grammar.allows(first);
   if (!allowed.is_ok()) return allowed.status();
   if (allowed.value()) return first;
-  CandidateList candidates = CandidateList::from_logits(logits, n_vocab);
+  CandidateList& candidates = candidates_;
+  candidates.fill(logits, n_vocab);
   size_t n_allowed = 0;
   WEBGGUF_RETURN_IF_ERROR(grammar.apply(candidates, &n_allowed));
   if (n_allowed == 0) {

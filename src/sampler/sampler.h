@@ -35,6 +35,11 @@ class Sampler {
   explicit Sampler(const SamplerParams& params);
   // Validates first: the only way bindings build one from user input.
   static Result<Sampler> create(const SamplerParams& params);
+  // Replaces the chain (validated first: on an error nothing changes), keeping the candidate
+  // storage, so a new request does not allocate it again.
+  Status configure(const SamplerParams& params);
+  // Sizes the candidate storage once (at model load, before the KV cache takes the heap).
+  void reserve(size_t n_vocab);
 
   // Picks a token from logits [n_vocab]; -1 only when n_vocab is 0.
   int32_t sample(const float* logits, size_t n_vocab);
@@ -52,8 +57,13 @@ class Sampler {
   std::vector<const char*> stage_names() const;
 
  private:
+  void build_stages();
+
   SamplerParams params_;
   std::vector<std::unique_ptr<SamplerStage>> stages_;
+  // One list per vocabulary entry, refilled for every token: 3 MB for a 262k vocabulary, which a
+  // fresh allocation per token would also leave scattered over the wasm heap.
+  CandidateList candidates_;
 };
 
 }  // namespace webgguf

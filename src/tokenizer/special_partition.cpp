@@ -15,10 +15,11 @@ bool is_ascii_space(char c) {
 void split_fragment(const Vocab& vocab, const std::string& text, const TextFragment& fragment, int32_t token_id,
                     std::vector<TextFragment>& out) {
   const TokenData& token = vocab.tokens[token_id];
+  const std::string_view token_text = vocab.text(token_id);
   size_t base = fragment.offset;
   size_t length = fragment.length;
   while (true) {
-    const size_t match = std::string_view(text.data(), base + length).find(token.text, base);
+    const size_t match = std::string_view(text.data(), base + length).find(token_text, base);
     if (match == std::string_view::npos) break;
     if (match > base) {
       size_t left_length = match - base;
@@ -28,7 +29,7 @@ void split_fragment(const Vocab& vocab, const std::string& text, const TextFragm
       if (left_length > 0) out.push_back({-1, base, left_length});
     }
     out.push_back({token_id, 0, 0});
-    size_t right = match + token.text.size();
+    size_t right = match + token_text.size();
     size_t right_length = base + length - right;
     if (token.rstrip) {
       while (right_length > 0 && is_ascii_space(text[right])) {

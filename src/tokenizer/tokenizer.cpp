@@ -26,7 +26,7 @@ std::string escape_spaces(const std::string& text) {
   return escaped;
 }
 
-std::string unescape_spaces(const std::string& text) {
+std::string unescape_spaces(std::string_view text) {
   std::string result;
   result.reserve(text.size());
   for (size_t i = 0; i < text.size();) {
@@ -48,7 +48,7 @@ int hex_digit(char c) {
 }
 
 // "<0xAB>" -> the byte; empty when the text is not of that form.
-std::string byte_token_piece(const std::string& text) {
+std::string byte_token_piece(std::string_view text) {
   if (text.size() != 6 || text.compare(0, 3, "<0x") != 0 || text[5] != '>') return "";
   const int high = hex_digit(text[3]);
   const int low = hex_digit(text[4]);
@@ -58,7 +58,7 @@ std::string byte_token_piece(const std::string& text) {
 
 // GPT-2 alphabet text -> the bytes it stands for. A code point outside the alphabet is written
 // as llama.cpp's llama_decode_text writes it.
-std::string decode_byte_alphabet(const std::string& text) {
+std::string decode_byte_alphabet(std::string_view text) {
   static const char kHex[] = "0123456789abcdef";
   std::string bytes;
   for (uint32_t cpt : unicode::decode_utf8_lenient(text)) {
@@ -74,7 +74,8 @@ std::string decode_byte_alphabet(const std::string& text) {
       bytes += kHex[c >> 4];
       bytes += kHex[c & 15];
     }
-    bytes += text + "]";
+    bytes.append(text);
+    bytes += ']';
   }
   return bytes;
 }
@@ -162,16 +163,15 @@ std::vector<int32_t> Tokenizer::encode(const std::string& text, bool add_special
 std::string Tokenizer::token_to_piece(int32_t id, bool render_special) const {
   const Vocab& vocab = *vocab_;
   if (!vocab.valid(id)) return "";
-  const TokenData& token = vocab.tokens[id];
-  switch (token.type) {
+  const std::string_view text = vocab.text(id);
+  switch (vocab.tokens[id].type) {
     case TokenType::Control:
-    case TokenType::Unknown: return render_special ? token.text : "";
-    case TokenType::UserDefined: return token.text;
+    case TokenType::Unknown: return render_special ? std::string(text) : "";
+    case TokenType::UserDefined: return std::string(text);
     case TokenType::Normal:
-      return vocab.model == VocabModel::SentencePiece || vocab.pre.escape_whitespaces
-                 ? unescape_spaces(token.text)
-                 : decode_byte_alphabet(token.text);
-    case TokenType::Byte: return byte_token_piece(token.text);
+      return vocab.model == VocabModel::SentencePiece || vocab.pre.escape_whitespaces ? unescape_spaces(text)
+                                                                                      : decode_byte_alphabet(text);
+    case TokenType::Byte: return byte_token_piece(text);
     case TokenType::Unused: return "";
   }
   return "";
@@ -216,9 +216,8 @@ TokenType Tokenizer::token_type(int32_t id) const {
   return vocab_->valid(id) ? vocab_->tokens[id].type : TokenType::Unused;
 }
 
-const std::string& Tokenizer::token_text(int32_t id) const {
-  static const std::string kEmpty;
-  return vocab_->valid(id) ? vocab_->tokens[id].text : kEmpty;
+std::string_view Tokenizer::token_text(int32_t id) const {
+  return vocab_->valid(id) ? vocab_->text(id) : std::string_view();
 }
 
 }  // namespace webgguf

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/status.h"
@@ -41,8 +42,8 @@ class Tokenizer {
   int32_t eot() const;
   bool is_end_of_generation(int32_t id) const;  // eos, eot, eom and other EOG tokens
   bool adds_bos() const;
-  TokenType token_type(int32_t id) const;           // Unused for an invalid id
-  const std::string& token_text(int32_t id) const;  // empty for an invalid id
+  TokenType token_type(int32_t id) const;         // Unused for an invalid id
+  std::string_view token_text(int32_t id) const;  // empty for an invalid id
 
  private:
   explicit Tokenizer(std::unique_ptr<Vocab> vocab);

@@ -44,7 +44,7 @@ size_t utf8_sequence_length(uint8_t lead) {
   return kLengthByHighNibble[lead >> 4];
 }
 
-std::vector<uint32_t> decode_utf8_lenient(const std::string& text) {
+std::vector<uint32_t> decode_utf8_lenient(std::string_view text) {
   std::vector<uint32_t> cpts;
   cpts.reserve(text.size());
   const size_t n = text.size();

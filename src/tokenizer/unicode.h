@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace webgguf::unicode {
@@ -33,7 +34,7 @@ uint32_t to_lower(uint32_t cpt);   // simple lowercase mapping; cpt itself when 
 size_t utf8_sequence_length(uint8_t lead);
 
 // Decodes `text`; an invalid or truncated sequence yields U+FFFD and resumes at the next byte.
-std::vector<uint32_t> decode_utf8_lenient(const std::string& text);
+std::vector<uint32_t> decode_utf8_lenient(std::string_view text);
 void append_utf8(uint32_t cpt, std::string& out);  // cpt <= U+10FFFF
 
 // GPT-2 byte-level BPE: the UTF-8 text of the code point standing for `byte` in the vocabulary,

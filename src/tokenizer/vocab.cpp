@@ -58,18 +58,23 @@ Status load_tokens(const GgufFile& file, Vocab& vocab) {
                                 (unsigned long long)types->array_count, n));
   }
 
+  // As llama.cpp, an empty text becomes "[EMPTY_<id>]" (it could never be matched otherwise).
+  auto text_of = [&](size_t i) {
+    const std::string& text = tokens->array_strings[i];
+    return text.empty() ? "[EMPTY_" + std::to_string(i) + "]" : text;
+  };
+  size_t pool_size = 0;
+  for (size_t i = 0; i < n; ++i) pool_size += text_of(i).size();
+  if (pool_size > UINT32_MAX) return Status::error(format("tokenizer: the token texts take %zu bytes", pool_size));
+  vocab.texts.reserve(n, pool_size);
   vocab.tokens.resize(n);
   for (size_t i = 0; i < n; ++i) {
+    vocab.texts.append(text_of(i));
     TokenData& token = vocab.tokens[i];
-    token.text = tokens->array_strings[i];
-    if (token.text.empty()) token.text = "[EMPTY_" + std::to_string(i) + "]";
     if (scores) token.score = static_cast<float>(scores->array_number(i));
     if (types) token.type = token_type_from_gguf(types->array_integer(i));
   }
-  // As llama.cpp's token_to_id map: a text that appears twice maps to its last id.
-  std::vector<std::string_view> texts(n);
-  for (size_t i = 0; i < n; ++i) texts[i] = vocab.tokens[i].text;
-  vocab.text_to_id.build(texts);
+  vocab.texts.build_index();
   return Status::ok();
 }
 
@@ -276,16 +281,16 @@ void collect_special_tokens(Vocab& vocab) {
     }
   }
   std::stable_sort(vocab.special_tokens.begin(), vocab.special_tokens.end(),
-                   [&](int32_t a, int32_t b) { return vocab.tokens[a].text.size() > vocab.tokens[b].text.size(); });
+                   [&](int32_t a, int32_t b) { return vocab.text(a).size() > vocab.text(b).size(); });
 }
 
 // Per-token attributes llama.cpp keys on the pre-tokenizer, architecture or model name: a mask
 // token that swallows the whitespace before it, Phi-3's special tokens that swallow the
 // whitespace after them.
 void apply_model_token_attributes(const GgufFile& file, Vocab& vocab) {
-  auto contains_any = [](const std::string& text, std::initializer_list<const char*> parts) {
+  auto contains_any = [](std::string_view text, std::initializer_list<const char*> parts) {
     return std::any_of(parts.begin(), parts.end(),
-                       [&](const char* part) { return text.find(part) != std::string::npos; });
+                       [&](const char* part) { return text.find(part) != std::string_view::npos; });
   };
   auto set_lstrip = [&](const char* text) {
     const int32_t id = vocab.find(text);

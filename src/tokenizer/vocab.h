@@ -18,8 +18,7 @@ namespace webgguf {
 
 enum class VocabModel { SentencePiece, BytePairEncoding };
 
-struct TokenData {
-  std::string text;
+struct TokenData {     // the text is in Vocab::texts
   float score = 0.0f;  // SentencePiece merge priority
   TokenType type = TokenType::Normal;
   bool lstrip = false;  // special token swallows the whitespace on its left (when parsed)
@@ -31,7 +30,7 @@ struct Vocab {
   PreTokenizerSpec pre;                               // BPE only: the name's flags
   std::shared_ptr<const PreTokenizer> pre_tokenizer;  // BPE only: its compiled regexes
   std::vector<TokenData> tokens;
-  TokenTextIndex text_to_id;  // views the texts in `tokens`, which never change after loading
+  TokenTexts texts;  // of every token, and the text -> id index
   BpeMergeTable merges;
   // The token of each byte: <0xXX> (SentencePiece and raw-byte BPE) or the GPT-2 alphabet's
   // character; -1 when the vocabulary has no such byte.
@@ -44,7 +43,8 @@ struct Vocab {
   std::vector<int32_t> special_tokens;     // control, user-defined and unknown; longest text first
   std::vector<int32_t> end_of_generation;  // sorted
 
-  int32_t find(std::string_view text) const { return text_to_id.find(text); }
+  int32_t find(std::string_view text) const { return texts.find(text); }
+  std::string_view text(int32_t id) const { return texts.text(id); }
   const BpeMerge* find_merge(int32_t left, int32_t right) const { return merges.find(left, right); }
   bool valid(int32_t id) const { return id >= 0 && static_cast<size_t>(id) < tokens.size(); }
 };

@@ -33,32 +33,38 @@ uint64_t pair_key(int32_t left, int32_t right) {
 
 }  // namespace
 
-void TokenTextIndex::build(const std::vector<std::string_view>& texts) {
-  slots_.assign(capacity_for(texts.size()), Slot{});
+void TokenTexts::reserve(size_t n_texts, size_t n_bytes) {
+  pool_.reserve(n_bytes);
+  ends_.reserve(n_texts);
+}
+
+void TokenTexts::append(std::string_view text) {
+  pool_.append(text);
+  ends_.push_back(static_cast<uint32_t>(pool_.size()));
+}
+
+void TokenTexts::build_index() {
+  slots_.assign(capacity_for(size()), -1);
   const size_t mask = slots_.size() - 1;
-  for (size_t id = 0; id < texts.size(); ++id) {
-    const std::string_view text = texts[id];
-    for (size_t i = hash_text(text) & mask;; i = (i + 1) & mask) {
-      Slot& slot = slots_[i];
-      if (slot.id < 0) {
-        slot = {text.data(), static_cast<uint32_t>(text.size()), static_cast<int32_t>(id)};
-        break;
-      }
-      if (slot.text() == text) {
-        slot.id = static_cast<int32_t>(id);
+  for (size_t id = 0; id < size(); ++id) {
+    const std::string_view new_text = text(static_cast<int32_t>(id));
+    for (size_t i = hash_text(new_text) & mask;; i = (i + 1) & mask) {
+      int32_t& slot = slots_[i];
+      if (slot < 0 || text(slot) == new_text) {
+        slot = static_cast<int32_t>(id);
         break;
       }
     }
   }
 }
 
-int32_t TokenTextIndex::find(std::string_view text) const {
+int32_t TokenTexts::find(std::string_view wanted) const {
   if (slots_.empty()) return -1;
   const size_t mask = slots_.size() - 1;
-  for (size_t i = hash_text(text) & mask;; i = (i + 1) & mask) {
-    const Slot& slot = slots_[i];
-    if (slot.id < 0) return -1;
-    if (slot.size == text.size() && slot.text() == text) return slot.id;
+  for (size_t i = hash_text(wanted) & mask;; i = (i + 1) & mask) {
+    const int32_t slot = slots_[i];
+    if (slot < 0) return -1;
+    if (text(slot) == wanted) return slot;
   }
 }
 
