@@ -15,18 +15,27 @@
 // Where the two sides part, the test reports llama.cpp's probabilities of both tokens, so a
 // grammar bug (a clear margin) is told apart from such a tie.
 //
-// `npm test` runs three grammars per vocabulary; WEBGGUF_ORACLE_ALL=1 all eight.
+// JSON schemas: the grammar our converter writes for each schema of the table (the text llama.cpp's
+// json_schema_to_grammar.py writes, json_schema_grammar.test.js) constrains both sides alike; a
+// generation that ends is parsed and validated with ajv against its schema.
+//
+// `npm test` runs three grammars and three schemas per vocabulary; WEBGGUF_ORACLE_ALL=1 all eight
+// grammars and every schema of the table.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { getLlama, LlamaGrammar, LlamaGrammarEvaluationState } from 'node-llama-cpp';
+import Ajv2020 from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
 import { Engine } from '../../js/index.js';
+import { jsonSchemaToGrammar } from '../../js/json_schema_grammar.js';
 import { FIXTURES_DIR, needsModels, sharedPath } from './helpers/fixtures.js';
+import { SCHEMAS } from './helpers/json_schemas.js';
 
 const run = promisify(execFile);
 const root = resolve(fileURLToPath(import.meta.url), '../../..');
@@ -47,11 +56,14 @@ const PROMPTS = {
 const ALL = Boolean(process.env.WEBGGUF_ORACLE_ALL);
 const GRAMMARS = ALL ? Object.keys(PROMPTS) : ['json', 'arithmetic', 'japanese'];
 const JS_ENGINE_GRAMMAR = 'json';
+const DEFAULT_SCHEMAS = ['object required and optional', 'array min and max', 'format date'];
+const SCHEMA_CASES = ALL ? SCHEMAS : SCHEMAS.filter((s) => DEFAULT_SCHEMAS.includes(s.name));
+const SCHEMA_PROMPT = 'A JSON value: ';
 
 let dir;
 let llama;
 const models = new Map();  // vocabulary name -> Promise<{ file, model }>
-const totals = { equal: 0, cases: 0 };
+const totals = { equal: 0, cases: 0, schemasEqual: 0, schemaCases: 0, validated: 0, ties: [] };
 
 before(async () => {
   if (needsModels) return;
@@ -60,7 +72,11 @@ before(async () => {
   llama = await getLlama({ gpu: false, build: 'never', logLevel: 'error' });
 });
 after(async () => {
-  console.log(`grammar oracle: ${totals.equal} of ${totals.cases} grammar x vocabulary cases equal token for token`);
+  console.log(`grammar oracle: ${totals.equal} of ${totals.cases} grammar x vocabulary cases equal token for token; ` +
+              `${totals.schemasEqual} of ${totals.schemaCases} JSON schema x vocabulary cases, ` +
+              `${totals.validated} of them ended and validated with ajv; ${totals.ties.length} near-ties ` +
+              `(llama.cpp's probabilities of the two tokens within ${TIE_RELATIVE} relative)` +
+              (totals.ties.length ? `: ${totals.ties.join('; ')}` : ''));
   for (const entry of models.values()) await (await entry.catch(() => null))?.model.dispose();
   await llama?.dispose();
   if (dir) rmSync(dir, { recursive: true, force: true });
@@ -106,40 +122,80 @@ async function llamaCppGreedy(model, promptIds, grammarText) {
   }
 }
 
+// llama.cpp's probabilities of `tokens` after `ids`.
 async function llamaCppProbabilities(model, ids, tokens) {
   const context = await model.createContext({ contextSize: 512, threads: 1 });
   try {
     const input = ids.map((id, i) => (i === ids.length - 1 ? [id, { generateNext: { probabilities: true } }] : id));
     const output = await context.getSequence().controlledEvaluate(input);
     const p = output[ids.length - 1].next.probabilities;
-    return tokens.map((t) => `${JSON.stringify(model.detokenize([t], true))} p=${p.get(t)}`).join(' vs ');
+    return tokens.map((t) => p.get(t) ?? 0);
   } finally {
     await context.dispose();
   }
 }
 
+// Our F32 logits and llama.cpp's differ by ~1e-3 relative, so two allowed tokens whose
+// probabilities are within this relative distance can come out in either order: where the two
+// sides first part on such a pair, the case is a tie (counted, not failed); any wider margin fails.
+const TIE_RELATIVE = 5e-3;
+
+// Greedy decoding under `grammarText` (in `grammarFile`), ours and llama.cpp's, token for token.
+// Returns our generated ids (without the end-of-generation token) and whether the generation ended.
+async function expectSameGreedy(vocab, grammarFile, grammarText, prompt) {
+  const { file, model } = await modelFor(vocab);
+  const ours = await ourGreedy(file, grammarFile, prompt);
+  const theirs = await llamaCppGreedy(model, ours.prompt, grammarText);
+  // Our ids include the end-of-generation token that stopped us; llama.cpp's stop before it.
+  const ended = ours.ids.length > 0 && model.isEogToken(ours.ids.at(-1));
+  const generated = ended ? ours.ids.slice(0, -1) : ours.ids;
+  assert.ok(generated.length >= 1, 'the generation must produce tokens');
+  let same = 0;
+  while (same < generated.length && generated[same] === theirs[same]) same++;
+  if (same < Math.max(generated.length, theirs.length)) {
+    if (same >= generated.length || same >= theirs.length) {
+      assert.fail(`first difference at token ${same}: one side ended (ours ${generated.length} tokens` +
+                  `${ended ? ' + end of generation' : ''}, llama.cpp ${theirs.length})`);
+    }
+    const pair = [generated[same], theirs[same]];
+    const p = await llamaCppProbabilities(model, [...ours.prompt, ...generated.slice(0, same)], pair);
+    const where = pair.map((t, i) => `${JSON.stringify(model.detokenize([t], true))} p=${p[i]}`).join(' vs ');
+    const gap = Math.abs(p[0] - p[1]) / Math.max(p[0], p[1]);
+    assert.ok(gap <= TIE_RELATIVE, `first difference at token ${same}: ${where} (relative gap ${gap.toExponential(2)})`);
+    totals.ties.push(`token ${same}, relative gap ${gap.toExponential(2)}`);
+    return { tie: true };
+  }
+  assert.equal(ended, theirs.length < N_TOKENS, 'both end at the same point');
+  return { generated, ended, model, tie: false };
+}
+
+const ajv = addFormats(new Ajv2020({ strict: false }));
+
 for (const vocab of VOCABULARIES) {
   for (const name of GRAMMARS) {
     test(`greedy ${name}.gbnf on ${vocab.name} equals llama.cpp token for token`, { skip: needsModels }, async () => {
-      const { file, model } = await modelFor(vocab);
       const grammarFile = join(grammarsDir, `${name}.gbnf`);
-      const ours = await ourGreedy(file, grammarFile, PROMPTS[name]);
-      const theirs = await llamaCppGreedy(model, ours.prompt, readFileSync(grammarFile, 'utf8'));
-      // Our ids include the end-of-generation token that stopped us; llama.cpp's stop before it.
-      const ended = ours.ids.length > 0 && model.isEogToken(ours.ids.at(-1));
-      const generated = ended ? ours.ids.slice(0, -1) : ours.ids;
-      assert.ok(generated.length >= 1, 'the generation must produce tokens');
       totals.cases++;
-      let same = 0;
-      while (same < generated.length && generated[same] === theirs[same]) same++;
-      if (same < Math.max(generated.length, theirs.length)) {
-        const where = same < generated.length && same < theirs.length
-          ? await llamaCppProbabilities(model, [...ours.prompt, ...generated.slice(0, same)], [generated[same], theirs[same]])
-          : `one side ended (ours ${generated.length} tokens${ended ? ' + end of generation' : ''}, llama.cpp ${theirs.length})`;
-        assert.fail(`first difference at token ${same}: ${where}`);
+      const { tie } = await expectSameGreedy(vocab, grammarFile, readFileSync(grammarFile, 'utf8'), PROMPTS[name]);
+      if (!tie) totals.equal++;
+    });
+  }
+
+  for (const { name, schema } of SCHEMA_CASES) {
+    test(`greedy under JSON schema '${name}' on ${vocab.name} equals llama.cpp token for token`, { skip: needsModels }, async () => {
+      const grammar = jsonSchemaToGrammar(schema);
+      const grammarFile = join(dir, `schema-${name.replace(/[^a-z0-9]+/gi, '-')}.gbnf`);
+      writeFileSync(grammarFile, grammar);
+      totals.schemaCases++;
+      const { generated, ended, model, tie } = await expectSameGreedy(vocab, grammarFile, grammar, SCHEMA_PROMPT);
+      if (tie) return;
+      totals.schemasEqual++;
+      if (ended) {
+        const text = model.detokenize(generated, false);
+        const value = JSON.parse(text);
+        assert.ok(ajv.validate(schema, value), `${text}: ${ajv.errorsText()}`);
+        totals.validated++;
       }
-      assert.equal(ended, theirs.length < N_TOKENS, 'both end at the same point');
-      totals.equal++;
     });
   }
 
