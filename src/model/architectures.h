@@ -6,7 +6,7 @@
 
 namespace webgguf {
 
-enum class Architecture { kLlama, kQwen2, kQwen3, kPhi3, kGemma2, kGemma3, kSmolLM3, kGranite, kOlmo2 };
+enum class Architecture { kLlama, kQwen2, kQwen3, kPhi3, kGemma2, kGemma3, kSmolLM3, kGranite, kOlmo2, kLfm2 };
 
 // How q and k are normalised before RoPE.
 enum class QkNorm {
@@ -16,6 +16,12 @@ enum class QkNorm {
 };
 
 enum class FfnActivation { kSilu, kGelu };  // gate activation of the gated FFN (SwiGLU / GEGLU)
+
+// What a layer without attention (head_count_kv 0) is; kNone: every layer must have attention.
+enum class RecurrentLayer {
+  kNone,
+  kShortConv,  // in_proj -> B, C, X; C * causal depthwise conv(B * X) -> out_proj (lfm2)
+};
 
 struct ArchitectureTraits {
   const char* name;  // general.architecture
@@ -33,6 +39,8 @@ struct ArchitectureTraits {
   bool sliding_window_default_on;  // gemma2: a window even when the key is absent (4096)
   int no_rope_layer_step;          // every step-th layer has no RoPE (smollm3: 4); 0: RoPE everywhere
   bool granite_scales;             // embedding / residual / attention / logit scales from the GGUF
+  RecurrentLayer recurrent;        // the layers whose head_count_kv entry is 0
+  const char* output_norm;         // the final norm's tensor (lfm2 names it token_embd_norm)
 };
 
 // nullptr when the name is not one we run.

@@ -5,7 +5,8 @@
 //                    x += s * PostNorm(FFN(RMSNorm(x)))         (SwiGLU / GEGLU: down(act(gate x) * up x))
 //   logits = softcap(RMSNorm(x) W_out / logit_scale)
 // The pre-norms, post-norms (gemma2/3, olmo2), q/k norms, residual scale s (granite) and soft-caps
-// (gemma2) are each present or not as the architecture table and the GGUF say.
+// (gemma2) are each present or not as the architecture table and the GGUF say. A recurrent layer
+// (lfm2's short convolution) takes the attention's place: x += ShortConv(RMSNorm(x)).
 // Shapes are [tokens, features], row-major; B is the micro-batch (<= kMaxBatch tokens).
 #include <algorithm>
 #include <cmath>
@@ -18,6 +19,7 @@
 #include "kernels/ops_hadamard.h"
 #include "kernels/ops_norm.h"
 #include "kernels/ops_rope.h"
+#include "kernels/ops_shortconv.h"
 #include "kernels/quantize_activations.h"
 #include "model/model.h"
 #include "model/model_state.h"
@@ -222,6 +224,38 @@ void attention_block(ModelState& s, int il, int nb, int32_t pos) {
   add_sub_block_output(s, l.attn_post_norm, s.proj.data(), nb);
 }
 
+// x += (C * conv(B * X)) W_out, B | C | X = RMSNorm(x) W_in: lfm2's short-convolution block, the
+// conv causal and depthwise over this layer's state and the micro-batch (lfm2.cpp build_shortconv_block).
+void shortconv_block(ModelState& s, int il, int nb) {
+  const ModelConfig& c = s.config;
+  const LayerWeights& l = s.weights.layers[il];
+  const int64_t n = c.n_embd;
+
+  // xn = RMSNorm(x) * attn_norm                                     [B, n_embd]
+  rmsnorm_tokens(s, s.x.data(), l.attn_norm, nb, n, s.xn.data());
+
+  // b | c | x = xn W_in                                             [B, 3 n_embd]
+  float* bcx = s.shortconv.data();
+  float* bx = bcx + static_cast<int64_t>(nb) * 3 * n;  // [B, n_embd]
+  float* conv = bx + static_cast<int64_t>(nb) * n;     // [B, n_embd]
+  project(s, s.xn.data(), n, nb, {{&l.shortconv_in, bcx, 3 * n}});
+  for (int t = 0; t < nb; ++t) {
+    const float* b = bcx + t * 3 * n;
+    for (int64_t i = 0; i < n; ++i) bx[t * n + i] = b[i] * b[2 * n + i];
+  }
+
+  // conv[t] = sum_k kernel[k] * (state | bx)[t + k], per channel     [B, n_embd]
+  shortconv_causal(l.shortconv_kernel.data(), c.shortconv_l_cache, s.recurrent.layer(il), bx, nb, n, conv);
+
+  // x += (c * conv) W_out                                           [B, n_embd]
+  for (int t = 0; t < nb; ++t) {
+    const float* gate = bcx + t * 3 * n + n;
+    for (int64_t i = 0; i < n; ++i) bx[t * n + i] = gate[i] * conv[t * n + i];
+  }
+  project(s, bx, n, nb, {{&l.shortconv_out, s.proj.data(), n}});
+  add_sub_block_output(s, {}, s.proj.data(), nb);
+}
+
 // x += PostNorm(W_down (act(W_gate xn) * (W_up xn))), xn = RMSNorm(x); act is SiLU or GELU
 void ffn_block(ModelState& s, int il, int nb) {
   const ModelConfig& c = s.config;
@@ -278,7 +312,10 @@ void run_micro_batch(ModelState& s, const int32_t* tokens, int nb, int32_t pos) 
   }
 
   for (int il = 0; il < c.n_layer; ++il) {
-    attention_block(s, il, nb, pos);
+    if (c.layers[il].recurrent)
+      shortconv_block(s, il, nb);
+    else
+      attention_block(s, il, nb, pos);
     ffn_block(s, il, nb);
   }
 }
@@ -316,11 +353,25 @@ Status Model::forward(const int32_t* tokens, int32_t n, int32_t pos, bool all_lo
           format("token id %d at index %d is outside the vocabulary (%d tokens)", tokens[i], i, s.config.n_vocab));
     }
   }
-  if (!can_resume_at(pos)) {
+  if (resume_point(pos) != pos) {
+    if (s.recurrent.active()) {
+      return Status::error(
+          format("cannot continue at position %d: the recurrent layers' state is kept only at the end (%d) "
+                 "and at checkpoints (evaluate from position %d)",
+                 pos, s.n_written, resume_point(pos)));
+    }
     return Status::error(
         format("cannot continue at position %d: the sliding-window layers no longer hold the "
                "%d positions before it (evaluate from position 0)",
                pos, s.config.n_swa));
+  }
+  if (s.recurrent.active()) {  // the state at pos: empty, the live one, or a checkpoint's copy
+    if (pos == 0) {
+      s.recurrent.reset();
+    } else if (pos != s.n_written) {
+      s.recurrent.restore(pos);
+    }
+    s.recurrent.drop_after(pos);
   }
   for (int32_t done = 0; done < n;) {
     const int nb = std::min<int32_t>(kMaxBatch, n - done);

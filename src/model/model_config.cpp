@@ -199,19 +199,45 @@ Status read_layers(const GgufFile& file, const std::string& p, ModelConfig* c) {
     l.n_head = n_head[il];
     l.n_head_kv = n_head_kv[il];
     l.n_ff = n_ff[il];
+    c->n_head = std::max(c->n_head, l.n_head);
+    c->n_ff = std::max(c->n_ff, l.n_ff);
     if (l.n_head_kv == 0) {
-      return Status::error(
-          format("layer %d has no attention (head_count_kv 0: a recurrent layer), which '%s' "
-                 "models do not have",
-                 il, c->arch_name.c_str()));
+      if (c->traits->recurrent == RecurrentLayer::kNone) {
+        return Status::error(
+            format("layer %d has no attention (head_count_kv 0: a recurrent layer), which '%s' "
+                   "models do not have",
+                   il, c->arch_name.c_str()));
+      }
+      l.recurrent = true;
+      continue;
     }
     if (l.n_head % l.n_head_kv != 0) {
       return Status::error(
           format("layer %d: attention.head_count %d is not a multiple of head_count_kv %d", il, l.n_head, l.n_head_kv));
     }
-    c->n_head = std::max(c->n_head, l.n_head);
     c->n_head_kv = std::max(c->n_head_kv, l.n_head_kv);
-    c->n_ff = std::max(c->n_ff, l.n_ff);
+  }
+  return Status::ok();
+}
+
+// The recurrent layers' own hyper-parameters. lfm2 (lfm2.cpp): shortconv.l_cache taps, of which
+// the last l_cache - 1 inputs are the state (llama.cpp asserts l_cache > 1; real models use 3).
+// Its optional sliding window on the attention layers is refused rather than ignored.
+Status read_recurrent(const GgufFile& file, const std::string& p, ModelConfig* c) {
+  if (c->traits->recurrent != RecurrentLayer::kShortConv) return Status::ok();
+  constexpr int32_t kMaxShortConvTaps = 256;
+  const std::string key = p + "shortconv.l_cache";
+  const GgufValue* value = file.find(key);
+  if (value == nullptr) return Status::error(format("model metadata is missing '%s'", key.c_str()));
+  if (!value->is_integer()) return Status::error(format("model metadata '%s' is not an integer", key.c_str()));
+  const int64_t v = file.get_int(key, -1);
+  if (v < 2 || v > kMaxShortConvTaps) {
+    return Status::error(format("model metadata '%s' = %lld must be between 2 and %d", key.c_str(),
+                                static_cast<long long>(v), kMaxShortConvTaps));
+  }
+  c->shortconv_l_cache = static_cast<int32_t>(v);
+  if (file.get_int(p + "attention.sliding_window", 0) > 0) {
+    return Status::error(format("a sliding window on '%s' attention layers is not supported", c->arch_name.c_str()));
   }
   return Status::ok();
 }
@@ -261,6 +287,7 @@ Result<ModelConfig> parse_model_config(const GgufFile& file) {
   WEBGGUF_RETURN_IF_ERROR(read_rope(file, p, &c));
   WEBGGUF_RETURN_IF_ERROR(read_sliding_window(file, p, &c));
   WEBGGUF_RETURN_IF_ERROR(read_scales(file, p, &c));
+  WEBGGUF_RETURN_IF_ERROR(read_recurrent(file, p, &c));
 
   // Vocabulary size: explicit key, else the tokenizer's list (the embedding shape is checked later).
   int32_t n_vocab = 0;

@@ -71,15 +71,37 @@ class Binder {
       return Status::error(format("tensor '%s' has %llu elements, expected %lld", name.c_str(),
                                   (unsigned long long)t->n_elements(), (long long)n));
     }
-    Result<const uint8_t*> bytes = tensor_data(*t);
+    return copy_f32(*t, n, out);
+  }
+
+  // A small 2-D tensor [n_cols, n_rows] converted to f32 (lfm2's conv taps), row-major.
+  Status small_matrix(const std::string& name, int64_t n_cols, int64_t n_rows, std::vector<float>* out) {
+    const GgufTensorInfo* t = file_.find_tensor(name);
+    if (t == nullptr) return Status::error(format("model is missing tensor '%s'", name.c_str()));
+    if (t->ne[0] != static_cast<uint64_t>(n_cols) || t->ne[1] != static_cast<uint64_t>(n_rows) || t->ne[2] != 1 ||
+        t->ne[3] != 1) {
+      return Status::error(format("tensor '%s' has shape [%llu, %llu, %llu, %llu], expected [%lld, %lld]", name.c_str(),
+                                  (unsigned long long)t->ne[0], (unsigned long long)t->ne[1],
+                                  (unsigned long long)t->ne[2], (unsigned long long)t->ne[3], (long long)n_cols,
+                                  (long long)n_rows));
+    }
+    return copy_f32(*t, n_cols * n_rows, out);
+  }
+
+  size_t max_activation_row_bytes = 0;
+  uint64_t copied_bytes = 0;
+
+ private:
+  Status copy_f32(const GgufTensorInfo& t, int64_t n, std::vector<float>* out) {
+    Result<const uint8_t*> bytes = tensor_data(t);
     if (!bytes.is_ok()) return bytes.status();
     out->resize(n);
-    if (t->type == GgmlType::F32) {
+    if (t.type == GgmlType::F32) {
       std::memcpy(out->data(), bytes.value(), n * sizeof(float));
     } else {
-      const QuantTraits* traits = quant_traits(t->type);
-      if (traits == nullptr || traits->dequantize == nullptr || n % traits->block_size != 0) {
-        return Status::error(format("tensor '%s' has unsupported type %s", name.c_str(), ggml_type_name(t->type)));
+      const QuantTraits* traits = quant_traits(t.type);
+      if (traits == nullptr || traits->dequantize == nullptr || t.ne[0] % traits->block_size != 0) {
+        return Status::error(format("tensor '%s' has unsupported type %s", t.name.c_str(), ggml_type_name(t.type)));
       }
       traits->dequantize(bytes.value(), out->data(), n);
     }
@@ -87,10 +109,6 @@ class Binder {
     return Status::ok();
   }
 
-  size_t max_activation_row_bytes = 0;
-  uint64_t copied_bytes = 0;
-
- private:
   const GgufFile& file_;
   const uint8_t* data_;
   size_t size_;
@@ -117,15 +135,12 @@ std::vector<float> concat_biases(const std::vector<const std::vector<float>*>& p
   return out;
 }
 
-Status bind_layer(Binder& b, const ModelConfig& c, int il, LayerWeights* l) {
+// Attention: q, k, v (fused or not, optional biases), q/k norms, output, optional post-norm.
+Status bind_attention(Binder& b, const ModelConfig& c, int il, LayerWeights* l) {
   const ArchitectureTraits& arch = *c.traits;
   const LayerConfig& lc = c.layers[il];
-  const int64_t n_embd = c.n_embd, n_q = int64_t{lc.n_head} * c.head_dim, n_kv = int64_t{lc.n_head_kv} * c.head_dim,
-                n_ff = lc.n_ff;
-  const Need pre_norm = arch.pre_norms ? Need::kRequired : Need::kOptional;
+  const int64_t n_embd = c.n_embd, n_q = int64_t{lc.n_head} * c.head_dim, n_kv = int64_t{lc.n_head_kv} * c.head_dim;
   const Need post_norm = arch.post_norms ? Need::kRequired : Need::kOptional;
-  WEBGGUF_RETURN_IF_ERROR(b.vector(layer_tensor(il, "attn_norm.weight"), n_embd, pre_norm, &l->attn_norm));
-
   WEBGGUF_RETURN_IF_ERROR(
       b.matrix(layer_tensor(il, "attn_qkv.weight"), n_embd, n_q + 2 * n_kv, Need::kOptional, &l->wqkv));
   if (l->wqkv.present()) {
@@ -151,6 +166,31 @@ Status bind_layer(Binder& b, const ModelConfig& c, int il, LayerWeights* l) {
   WEBGGUF_RETURN_IF_ERROR(b.vector(layer_tensor(il, "attn_output.bias"), n_embd, Need::kOptional, &l->wo_bias));
   WEBGGUF_RETURN_IF_ERROR(
       b.vector(layer_tensor(il, "post_attention_norm.weight"), n_embd, post_norm, &l->attn_post_norm));
+  return Status::ok();
+}
+
+// lfm2's short convolution (lfm2.cpp load_arch_tensors): in_proj, the conv taps, out_proj.
+Status bind_shortconv(Binder& b, const ModelConfig& c, int il, LayerWeights* l) {
+  const int64_t n_embd = c.n_embd, taps = c.shortconv_l_cache;
+  WEBGGUF_RETURN_IF_ERROR(
+      b.matrix(layer_tensor(il, "shortconv.in_proj.weight"), n_embd, 3 * n_embd, Need::kRequired, &l->shortconv_in));
+  std::vector<float> per_channel;  // [n_embd][taps] as the file stores it
+  WEBGGUF_RETURN_IF_ERROR(b.small_matrix(layer_tensor(il, "shortconv.conv.weight"), taps, n_embd, &per_channel));
+  l->shortconv_kernel.resize(per_channel.size());
+  for (int64_t ch = 0; ch < n_embd; ++ch) {
+    for (int64_t k = 0; k < taps; ++k) l->shortconv_kernel[k * n_embd + ch] = per_channel[ch * taps + k];
+  }
+  return b.matrix(layer_tensor(il, "shortconv.out_proj.weight"), n_embd, n_embd, Need::kRequired, &l->shortconv_out);
+}
+
+Status bind_layer(Binder& b, const ModelConfig& c, int il, LayerWeights* l) {
+  const ArchitectureTraits& arch = *c.traits;
+  const LayerConfig& lc = c.layers[il];
+  const int64_t n_embd = c.n_embd, n_ff = lc.n_ff;
+  const Need pre_norm = arch.pre_norms ? Need::kRequired : Need::kOptional;
+  const Need post_norm = arch.post_norms ? Need::kRequired : Need::kOptional;
+  WEBGGUF_RETURN_IF_ERROR(b.vector(layer_tensor(il, "attn_norm.weight"), n_embd, pre_norm, &l->attn_norm));
+  WEBGGUF_RETURN_IF_ERROR(lc.recurrent ? bind_shortconv(b, c, il, l) : bind_attention(b, c, il, l));
 
   WEBGGUF_RETURN_IF_ERROR(b.vector(layer_tensor(il, "ffn_norm.weight"), n_embd, pre_norm, &l->ffn_norm));
   if (arch.fused_qkv_ffn) {
@@ -193,7 +233,7 @@ Result<ModelWeights> bind_weights(const GgufFile& file, const uint8_t* data, siz
   w.token_embd.matmul = {embd_data.value(), static_cast<size_t>(ggml_row_bytes(embd->type, c.n_embd)), c.n_vocab,
                          c.n_embd, embd_traits->vec_dot};
 
-  WEBGGUF_RETURN_IF_ERROR(b.vector("output_norm.weight", c.n_embd, Need::kRequired, &w.output_norm));
+  WEBGGUF_RETURN_IF_ERROR(b.vector(c.traits->output_norm, c.n_embd, Need::kRequired, &w.output_norm));
   WEBGGUF_RETURN_IF_ERROR(b.matrix("output.weight", c.n_embd, c.n_vocab, Need::kOptional, &w.output));
   if (!w.output.present()) {  // tied embeddings
     WEBGGUF_RETURN_IF_ERROR(b.matrix("token_embd.weight", c.n_embd, c.n_vocab, Need::kRequired, &w.output));

@@ -40,6 +40,10 @@ struct LayerWeights {
   WeightMatrix w_down;               // [n_ff, n_embd]
   std::vector<float> down_bias;      // [n_embd] or empty
   std::vector<float> ffn_post_norm;  // [n_embd] on the FFN output (gemma2/3, olmo2) or empty
+  // A short-convolution layer (lfm2) in place of attention; attn_norm is its input norm.
+  WeightMatrix shortconv_in;            // [n_embd, 3 n_embd]: out rows B | C | X
+  std::vector<float> shortconv_kernel;  // [l_cache, n_embd] tap-major (the file's [n_embd][l_cache] transposed)
+  WeightMatrix shortconv_out;           // [n_embd, n_embd]
 };
 
 struct ModelWeights {

@@ -1,0 +1,286 @@
+// lfm2 (short-convolution recurrent layers) in the engine, on a random-weight model written by
+// `webgguf synth --arch lfm2 --shape tiny-deep` (6 layers: short convs on 0, 1, 3, 4, attention on
+// 2 and 5). The recurrent state cannot be truncated like the KV cache, so the engine rolls back to
+// its checkpoints: a multi-turn chat with an abandoned prefill, an aborted reply, a regenerate and
+// an edited earlier turn must end exactly as evaluating the final conversation from scratch, and
+// evaluate only from the nearest checkpoint. Hostile metadata gets a specific error and the engine
+// loads the next model. Native only (the test runs the CLI's synth).
+#if !defined(__EMSCRIPTEN__) && defined(WEBGGUF_CLI_PATH)
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "engine/engine.h"
+#include "test_paths.h"
+
+namespace webgguf {
+namespace {
+
+using webgguf::testing::read_file_bytes;
+using webgguf::testing::shared_path;
+
+constexpr int kContext = 512;
+constexpr int kReplyTokens = 8;
+
+// The synthetic model's bytes, written once per test binary.
+const std::vector<uint8_t>& lfm2_bytes() {
+  static const std::vector<uint8_t> bytes = [] {
+    testing::ScratchDir scratch;
+    const std::string out = scratch.file("lfm2.gguf");
+    const std::string command = std::string("'") + WEBGGUF_CLI_PATH + "' synth '" + out +
+                                "' --shape tiny-deep --arch lfm2 --stddev 0.07 --seed 7 --vocab-from '" +
+                                shared_path("models/lexi-28m-f16.gguf") + "' >/dev/null";
+    EXPECT_EQ(std::system(command.c_str()), 0) << command;
+    return read_file_bytes(out);
+  }();
+  return bytes;
+}
+
+EngineError load_bytes(Engine& engine, const std::vector<uint8_t>& bytes) {
+  uint8_t* buffer = engine.allocate_model(bytes.size());
+  if (buffer == nullptr) return EngineError::make(ErrorCode::kTooBig, "allocation failed");
+  std::memcpy(buffer, bytes.data(), bytes.size());
+  LoadOptions options;
+  options.n_ctx = kContext;
+  return engine.load_model(options);
+}
+
+std::unique_ptr<Engine> lfm2_engine() {
+  auto engine = std::make_unique<Engine>();
+  const EngineError e = load_bytes(*engine, lfm2_bytes());
+  EXPECT_TRUE(e.ok()) << e.message;
+  SamplerParams greedy;
+  greedy.temperature = 0.0f;
+  EXPECT_TRUE(engine->set_sampler(greedy, {}).ok());
+  return engine;
+}
+
+std::vector<int32_t> tokens_of(const Engine& engine, const std::string& text) {
+  std::vector<int32_t> ids;
+  EXPECT_TRUE(engine.tokenize(text, false, true, &ids).ok());
+  return ids;
+}
+
+// A conversation as token ids (replies kept as the ids generated, as a chat UI that keeps them
+// would send them back), appended to turn by turn.
+struct Conversation {
+  const Engine& engine;
+  std::vector<int32_t> ids;
+  Conversation& text(const std::string& t) {
+    const std::vector<int32_t> more = tokens_of(engine, t);
+    ids.insert(ids.end(), more.begin(), more.end());
+    return *this;
+  }
+  Conversation& user(const std::string& t) {
+    return text("<|im_start|>user\n" + t + "<|im_end|>\n<|im_start|>assistant\n");
+  }
+  Conversation& reply(const std::vector<int32_t>& r) {
+    ids.insert(ids.end(), r.begin(), r.end());
+    return text("<|im_end|>\n");
+  }
+};
+
+// Prefills `ids` in chunks of `chunk` tokens (as the worker does, to stay abortable); the first
+// call's result says what was reused.
+PromptResult prefill_all(Engine& engine, const std::vector<int32_t>& ids, int32_t chunk) {
+  PromptResult first, r;
+  for (bool started = false; !started || !r.done; started = true) {
+    const EngineError e = engine.prefill(ids, chunk, &r);
+    EXPECT_TRUE(e.ok()) << e.message;
+    if (!e.ok()) break;
+    if (!started) first = r;
+  }
+  return first;
+}
+
+// Up to n greedy tokens of the reply (an aborted reply: the caller stops early); the end of
+// generation token is not part of it.
+std::vector<int32_t> reply(Engine& engine, int n) {
+  std::vector<int32_t> ids;
+  for (int i = 0; i < n; ++i) {
+    StepResult r;
+    const EngineError e = engine.step(&r);
+    EXPECT_TRUE(e.ok()) << e.message;
+    if (!e.ok() || r.end_of_generation) break;
+    ids.push_back(r.token);
+  }
+  return ids;
+}
+
+std::vector<float> current_logits(const Engine& engine) {
+  return std::vector<float>(engine.logits(), engine.logits() + engine.summary().model.n_vocab);
+}
+
+size_t common_prefix(const std::vector<int32_t>& a, const std::vector<int32_t>& b) {
+  size_t n = 0;
+  while (n < a.size() && n < b.size() && a[n] == b[n]) ++n;
+  return n;
+}
+
+TEST(RecurrentState, MultiTurnChatEqualsTheFinalConversationFromScratch) {
+  WEBGGUF_NEEDS_FIXTURE_MODELS();
+  std::unique_ptr<Engine> engine = lfm2_engine();
+  ASSERT_TRUE(engine->has_model());
+  EXPECT_GT(engine->summary().model.memory.recurrent_bytes, 0u);
+  Conversation chat{*engine, {}};
+
+  // Turn 1.
+  chat.user("What is a river?");
+  EXPECT_EQ(prefill_all(*engine, chat.ids, 16).n_reused, 0);
+  chat.reply(reply(*engine, kReplyTokens));
+
+  // Turn 2: only the new tokens are evaluated (the live state goes on).
+  chat.user("And a lake?");
+  size_t history = engine->context_tokens().size();
+  EXPECT_EQ(static_cast<size_t>(prefill_all(*engine, chat.ids, 16).n_reused), history);
+  const std::vector<int32_t> turn2_prompt = chat.ids;
+  const std::vector<int32_t> reply2 = reply(*engine, kReplyTokens);
+
+  // Regenerate: back to the checkpoint before the prompt's last token, one token evaluated.
+  PromptResult p = prefill_all(*engine, turn2_prompt, 16);
+  EXPECT_EQ(static_cast<size_t>(p.n_reused), turn2_prompt.size() - 1);
+  EXPECT_EQ(p.n_evaluated, 1);
+  EXPECT_EQ(reply(*engine, kReplyTokens), reply2);
+  chat.reply(reply2);
+
+  // Turn 3 abandoned after one chunk of its prefill (an abort point), then sent edited before that
+  // point: back to turn 2's checkpoint, the nearest before the edit.
+  Conversation abandoned = chat;
+  abandoned.user("Tell me everything about the sea and its long voyages.");
+  PromptResult partial;
+  ASSERT_TRUE(engine->prefill(abandoned.ids, 8, &partial).ok());
+  EXPECT_FALSE(partial.done);
+  chat.user("Tell me about the sea.");
+  ASSERT_LT(common_prefix(chat.ids, abandoned.ids), static_cast<size_t>(partial.n_past));
+  EXPECT_EQ(static_cast<size_t>(prefill_all(*engine, chat.ids, 16).n_reused), turn2_prompt.size() - 1);
+
+  // Its reply is aborted after three tokens; the next turn carries the partial reply.
+  chat.reply(reply(*engine, 3));
+  chat.user("Go on.");
+  history = engine->context_tokens().size();
+  EXPECT_EQ(static_cast<size_t>(prefill_all(*engine, chat.ids, 16).n_reused), history);
+  chat.reply(reply(*engine, kReplyTokens));
+
+  // Turn 5, its text re-tokenized as a UI sending text back would (the live state, or the nearest
+  // checkpoint when the re-tokenized reply differs).
+  std::string text;
+  ASSERT_TRUE(engine->detokenize(chat.ids, true, &text).ok());
+  chat.ids = tokens_of(*engine, text);
+  chat.user("Thanks, and a mountain?");
+  history = engine->context_tokens().size();
+  p = prefill_all(*engine, chat.ids, 16);
+  EXPECT_GT(p.n_reused, 0);
+  EXPECT_LE(static_cast<size_t>(p.n_reused), common_prefix(chat.ids, engine->context_tokens()));
+  const std::vector<float> reused_logits = current_logits(*engine);
+  const std::vector<int32_t> reused_reply = reply(*engine, kReplyTokens);
+
+  // The same final conversation in a fresh engine, in one prefill.
+  std::unique_ptr<Engine> fresh = lfm2_engine();
+  PromptResult whole;
+  ASSERT_TRUE(fresh->set_prompt(chat.ids, &whole).ok());
+  EXPECT_EQ(whole.n_reused, 0);
+  EXPECT_EQ(reused_logits, current_logits(*fresh)) << "logits after the chat differ from a fresh evaluation";
+  EXPECT_EQ(reused_reply, reply(*fresh, kReplyTokens));
+}
+
+// A long message prefilled in chunks leaves an abort-point checkpoint at its last chunk boundary:
+// an edit of the message's end goes back there, not to the start of the message.
+TEST(RecurrentState, AnEditedLongMessageResumesFromTheNearestCheckpoint) {
+  WEBGGUF_NEEDS_FIXTURE_MODELS();
+  std::unique_ptr<Engine> engine = lfm2_engine();
+  ASSERT_TRUE(engine->has_model());
+  const std::string words = "the river runs to the sea and the sea runs to the sky and ";
+  Conversation chat{*engine, {}};
+  chat.text("<|im_start|>user\n" + words + words + words + words);
+  const size_t body = chat.ids.size();
+  Conversation sent = chat, edited = chat;
+  sent.text("north.<|im_end|>\n<|im_start|>assistant\n");
+  edited.text("south.<|im_end|>\n<|im_start|>assistant\n");
+  prefill_all(*engine, sent.ids, 16);
+  reply(*engine, kReplyTokens);
+
+  const size_t last_chunk_end = (sent.ids.size() - 1) / 16 * 16;  // the newest unfinished chunk's end
+  ASSERT_LE(last_chunk_end, body);
+  const PromptResult p = prefill_all(*engine, edited.ids, 64);
+  EXPECT_EQ(static_cast<size_t>(p.n_reused), last_chunk_end);
+  const std::vector<float> logits = current_logits(*engine);
+  std::unique_ptr<Engine> fresh = lfm2_engine();
+  PromptResult whole;
+  ASSERT_TRUE(fresh->set_prompt(edited.ids, &whole).ok());
+  EXPECT_EQ(logits, current_logits(*fresh));
+}
+
+// The synthetic file with its header rewritten by `edit` (the data section is kept as it is).
+std::vector<uint8_t> rewritten(void (*edit)(GgufFile&)) {
+  const std::vector<uint8_t>& bytes = lfm2_bytes();
+  Result<GgufFile> parsed = parse_gguf(bytes.data(), bytes.size(), bytes.size());
+  EXPECT_TRUE(parsed.is_ok());
+  GgufFile file = parsed.take();
+  const uint64_t data_offset = file.data_offset;
+  edit(file);
+  file.reindex();
+  Result<std::vector<uint8_t>> header = serialize_gguf_header(file);
+  EXPECT_TRUE(header.is_ok()) << header.status().message();
+  std::vector<uint8_t> out = header.take();
+  out.resize(file.data_offset);
+  out.insert(out.end(), bytes.begin() + static_cast<std::ptrdiff_t>(data_offset), bytes.end());
+  return out;
+}
+
+void set_value(GgufFile& file, const std::string& key, GgufValue value) {
+  for (auto& [k, v] : file.metadata) {
+    if (k == key) v = std::move(value);
+  }
+}
+
+TEST(RecurrentState, HostileMetadataIsRefusedByNameAndTheEngineStaysUsable) {
+  WEBGGUF_NEEDS_FIXTURE_MODELS();
+  struct Case {
+    const char* what;
+    void (*edit)(GgufFile&);
+    const char* message;
+  };
+  const Case cases[] = {
+      {"missing conv taps",
+       [](GgufFile& f) {
+         for (auto it = f.tensors.begin(); it != f.tensors.end(); ++it) {
+           if (it->name == "blk.3.shortconv.conv.weight") {
+             f.tensors.erase(it);
+             break;
+           }
+         }
+       },
+       "model is missing tensor 'blk.3.shortconv.conv.weight'"},
+      {"l_cache 0", [](GgufFile& f) { set_value(f, "lfm2.shortconv.l_cache", GgufValue::of_u32(0)); },
+       "'lfm2.shortconv.l_cache' = 0 must be between 2 and 256"},
+      {"l_cache huge", [](GgufFile& f) { set_value(f, "lfm2.shortconv.l_cache", GgufValue::of_u32(1u << 30)); },
+       "'lfm2.shortconv.l_cache' = 1073741824 must be between 2 and 256"},
+      {"l_cache 4 against 3-tap tensors",
+       [](GgufFile& f) { set_value(f, "lfm2.shortconv.l_cache", GgufValue::of_u32(4)); },
+       "tensor 'blk.0.shortconv.conv.weight' has shape [3, 256, 1, 1], expected [4, 256]"},
+      {"head_count_kv array too short",
+       [](GgufFile& f) { set_value(f, "lfm2.attention.head_count_kv", GgufValue::of_i32_array({0, 0, 2, 0, 0})); },
+       "'lfm2.attention.head_count_kv' has 5 entries for 6 layers"},
+  };
+  Engine engine;
+  for (const Case& c : cases) {
+    const EngineError e = load_bytes(engine, rewritten(c.edit));
+    EXPECT_FALSE(e.ok()) << c.what;
+    EXPECT_NE(e.message.find(c.message), std::string::npos) << c.what << ": " << e.message;
+    EXPECT_FALSE(engine.has_model()) << c.what;
+  }
+  ASSERT_TRUE(load_bytes(engine, lfm2_bytes()).ok());
+  PromptResult r;
+  Conversation chat{engine, {}};
+  EXPECT_TRUE(engine.set_prompt(chat.user("Still here?").ids, &r).ok());
+  StepResult step;
+  EXPECT_TRUE(engine.step(&step).ok());
+}
+
+}  // namespace
+}  // namespace webgguf
+#endif
