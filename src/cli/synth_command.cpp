@@ -72,10 +72,18 @@ class RandomWeights {
 // What a synthetic tensor holds: F16 weights, or F32 norm weights (1) / biases / Q-K norm weights
 // (random around 1, so that a missing or misapplied one shows) / conv taps (F32 as in real lfm2
 // files: llama.cpp's ssm_conv reads f32 only, and its quantizer keeps them so).
-enum class TensorFill { kWeight, kNormOne, kBias, kNormRandom, kConvTaps };
+// / qwen35's decay rates ssm_a = -exp(A_log) (negative, F32).
+enum class TensorFill { kWeight, kNormOne, kBias, kNormRandom, kConvTaps, kDecayRate };
 
-// lfm2's conv taps: shortconv.l_cache as the released models have it.
+// lfm2's conv taps (shortconv.l_cache) and qwen35's (ssm.conv_kernel), as the released models have them.
 constexpr uint32_t kShortConvTaps = 3;
+constexpr uint32_t kDeltaNetConvTaps = 4;
+
+// qwen35's Gated DeltaNet sizes from a shape: value heads as the attention heads, key heads as its
+// KV heads, heads as wide as the attention's.
+struct DeltaNetSizes {
+  uint64_t head_dim, n_v_heads, n_k_heads, d_inner, channels;
+};
 
 bool layer_has_attention(const SynthShape& s, const ArchitectureTraits& arch, uint32_t il) {
   if (arch.recurrent == RecurrentLayer::kNone) return true;
@@ -94,6 +102,27 @@ uint32_t head_dim_of(const SynthShape& s, const ArchitectureTraits& arch) {
   return s.head_dim != 0 && !by_n_embd ? s.head_dim : s.n_embd / s.n_head;
 }
 
+DeltaNetSizes delta_net_sizes(const SynthShape& s, const ArchitectureTraits& arch) {
+  const uint64_t hd = head_dim_of(s, arch);
+  return {hd, s.n_head, s.n_head_kv, hd * s.n_head, 2 * hd * s.n_head_kv + hd * s.n_head};
+}
+
+// qwen35's Gated DeltaNet layer.
+void plan_delta_net(const SynthShape& s, const ArchitectureTraits& arch, const std::string& b,
+                    std::vector<PlannedTensor>* out) {
+  using F = TensorFill;
+  const DeltaNetSizes d = delta_net_sizes(s, arch);
+  out->push_back({b + "attn_qkv.weight", {s.n_embd, d.channels}, F::kWeight});
+  out->push_back({b + "attn_gate.weight", {s.n_embd, d.d_inner}, F::kWeight});
+  out->push_back({b + "ssm_conv1d.weight", {kDeltaNetConvTaps, d.channels}, F::kConvTaps});
+  out->push_back({b + "ssm_dt.bias", {d.n_v_heads}, F::kBias});
+  out->push_back({b + "ssm_a", {d.n_v_heads}, F::kDecayRate});
+  out->push_back({b + "ssm_beta.weight", {s.n_embd, d.n_v_heads}, F::kWeight});
+  out->push_back({b + "ssm_alpha.weight", {s.n_embd, d.n_v_heads}, F::kWeight});
+  out->push_back({b + "ssm_norm.weight", {d.head_dim}, F::kNormRandom});
+  out->push_back({b + "ssm_out.weight", {d.d_inner, s.n_embd}, F::kWeight});
+}
+
 std::vector<PlannedTensor> plan_tensors(const SynthShape& s, const ArchitectureTraits& arch, uint64_t n_vocab) {
   const uint64_t head_dim = head_dim_of(s, arch);
   const uint64_t q_width = head_dim * s.n_head, kv_width = head_dim * s.n_head_kv;
@@ -107,14 +136,16 @@ std::vector<PlannedTensor> plan_tensors(const SynthShape& s, const ArchitectureT
                        ? F::kNormRandom
                        : F::kNormOne;
     if (arch.pre_norms) out.push_back({b + "attn_norm.weight", {s.n_embd}, norm});
-    if (!layer_has_attention(s, arch, i)) {  // lfm2's short convolution
+    if (!layer_has_attention(s, arch, i) && arch.recurrent == RecurrentLayer::kGatedDeltaNet) {
+      plan_delta_net(s, arch, b, &out);
+    } else if (!layer_has_attention(s, arch, i)) {  // lfm2's short convolution
       out.push_back({b + "shortconv.in_proj.weight", {s.n_embd, 3 * uint64_t{s.n_embd}}, F::kWeight});
       out.push_back({b + "shortconv.conv.weight", {kShortConvTaps, s.n_embd}, F::kConvTaps});
       out.push_back({b + "shortconv.out_proj.weight", {s.n_embd, s.n_embd}, F::kWeight});
     } else if (arch.fused_qkv_ffn) {
       out.push_back({b + "attn_qkv.weight", {s.n_embd, q_width + 2 * kv_width}, F::kWeight});
-    } else {
-      out.push_back({b + "attn_q.weight", {s.n_embd, q_width}, F::kWeight});
+    } else {  // with an output gate (qwen35) attn_q holds [q | gate] per head
+      out.push_back({b + "attn_q.weight", {s.n_embd, (arch.attention_output_gate ? 2 : 1) * q_width}, F::kWeight});
       out.push_back({b + "attn_k.weight", {s.n_embd, kv_width}, F::kWeight});
       out.push_back({b + "attn_v.weight", {s.n_embd, kv_width}, F::kWeight});
     }
@@ -131,7 +162,7 @@ std::vector<PlannedTensor> plan_tensors(const SynthShape& s, const ArchitectureT
     }
     if (attention) out.push_back({b + "attn_output.weight", {q_width, s.n_embd}, F::kWeight});
     if (attention && arch.post_norms) out.push_back({b + "post_attention_norm.weight", {s.n_embd}, F::kNormRandom});
-    if (arch.pre_norms) out.push_back({b + "ffn_norm.weight", {s.n_embd}, norm});
+    if (arch.pre_norms) out.push_back({b + arch.ffn_norm, {s.n_embd}, norm});
     if (arch.fused_qkv_ffn) {
       out.push_back({b + "ffn_up.weight", {s.n_embd, 2 * s.n_ff}, F::kWeight});  // [gate | up]
     } else {
@@ -160,6 +191,20 @@ void add_family_metadata(const SynthShape& s, const ArchitectureTraits& arch, Gg
   }
   if (arch.arch == Architecture::kGemma3) set(k + "rope.freq_base_swa", GgufValue::of_f32(10000.0f));
   if (arch.recurrent == RecurrentLayer::kShortConv) set(k + "shortconv.l_cache", GgufValue::of_u32(kShortConvTaps));
+  if (arch.recurrent == RecurrentLayer::kGatedDeltaNet) {
+    const DeltaNetSizes d = delta_net_sizes(s, arch);
+    set(k + "ssm.conv_kernel", GgufValue::of_u32(kDeltaNetConvTaps));
+    set(k + "ssm.state_size", GgufValue::of_u32(static_cast<uint32_t>(d.head_dim)));
+    set(k + "ssm.group_count", GgufValue::of_u32(static_cast<uint32_t>(d.n_k_heads)));
+    set(k + "ssm.time_step_rank", GgufValue::of_u32(static_cast<uint32_t>(d.n_v_heads)));
+    set(k + "ssm.inner_size", GgufValue::of_u32(static_cast<uint32_t>(d.d_inner)));
+    set(k + "full_attention_interval", GgufValue::of_u32(3));  // attention on layers 2, 5, ... as layer_has_attention
+    // IMROPE sections that text positions fill (rope.dimension_count is a quarter of each head, as
+    // Qwen3.5's partial rotary): Qwen3.5's [11, 11, 10, 0] for 32 rotated pairs, [2, 1, 1, 0] for 4.
+    const int32_t pairs = static_cast<int32_t>(head_dim_of(s, arch) / 8);
+    const int32_t s0 = (pairs + 2) / 3, s1 = (pairs + 1) / 3;
+    set(k + "rope.dimension_sections", GgufValue::of_i32_array({s0, s1, pairs - s0 - s1, 0}));
+  }
   if (arch.granite_scales) {
     set(k + "logit_scale", GgufValue::of_f32(8.0f));
     set(k + "residual_scale", GgufValue::of_f32(0.22f));
@@ -279,7 +324,7 @@ int command_synth(int argc, char** argv) {
   set(k + "block_count", GgufValue::of_u32(shape->n_layer));
   set(k + "feed_forward_length", GgufValue::of_u32(shape->n_ff));
   set(k + "attention.head_count", GgufValue::of_u32(shape->n_head));
-  if (traits->granite_scales || traits->recurrent != RecurrentLayer::kNone) {
+  if (traits->granite_scales || traits->recurrent == RecurrentLayer::kShortConv) {
     // Per-layer arrays, as some converters write them (granite) and lfm2's always does: 0 on the
     // recurrent layers.
     std::vector<int32_t> n_head_kv(shape->n_layer);
@@ -295,7 +340,8 @@ int command_synth(int argc, char** argv) {
     set(k + "attention.key_length", GgufValue::of_u32(head_dim));
     set(k + "attention.value_length", GgufValue::of_u32(head_dim));
   }
-  set(k + "rope.dimension_count", GgufValue::of_u32(head_dim));
+  const bool partial_rotary = traits->recurrent == RecurrentLayer::kGatedDeltaNet;  // a quarter of each head
+  set(k + "rope.dimension_count", GgufValue::of_u32(partial_rotary ? head_dim / 4 : head_dim));
   const bool long_rope_base = traits->sliding_window_period != 0 || traits->recurrent != RecurrentLayer::kNone;
   set(k + "rope.freq_base", GgufValue::of_f32(long_rope_base ? 1000000.0f : 10000.0f));
   set(k + "attention.layer_norm_rms_epsilon", GgufValue::of_f32(1e-5f));
@@ -335,7 +381,8 @@ int command_synth(int argc, char** argv) {
         if (t.type == GgmlType::F32) {
           const float value = fill == TensorFill::kNormOne                                 ? 1.0f
                               : fill == TensorFill::kBias || fill == TensorFill::kConvTaps ? random.normal(0.5f)
-                                                                                           : 1.0f + random.normal(0.2f);
+                              : fill == TensorFill::kDecayRate ? -std::exp(random.normal(0.5f))
+                                                               : 1.0f + random.normal(0.2f);
           std::memcpy(&row[i * 4], &value, 4);
         } else {
           const uint16_t h = fp32_to_fp16(random.normal(stddev));

@@ -32,8 +32,8 @@ void carry_state(float* state, const float* x, int64_t n_tokens, int taps, int64
 // Vectorised across channels: each lane sums its own taps in ggml's order (mul, then add; no
 // fused multiply-add, which ggml's f32 loop does not use on these targets), so it equals the
 // reference bit for bit.
-void shortconv_causal(const float* kernel, int taps, float* state, const float* x, int64_t n_tokens,
-                      int64_t n_channels, float* out) {
+void shortconv_causal(const float* kernel, int taps, float* state, const float* x, int64_t n_tokens, int64_t n_channels,
+                      float* out) {
   const hn::ScalableTag<float> d;
   const int64_t lanes = static_cast<int64_t>(hn::Lanes(d));
   for (int64_t t = 0; t < n_tokens; ++t) {

@@ -11,8 +11,8 @@ namespace webgguf {
 // then state = the last taps - 1 rows of seq. kernel: [taps][n_channels] (tap-major);
 // state: [taps - 1][n_channels]; x, out: [n_tokens][n_channels]. taps >= 2; out must not alias x
 // or state.
-void shortconv_causal(const float* kernel, int taps, float* state, const float* x, int64_t n_tokens,
-                      int64_t n_channels, float* out);
+void shortconv_causal(const float* kernel, int taps, float* state, const float* x, int64_t n_tokens, int64_t n_channels,
+                      float* out);
 void shortconv_causal_ref(const float* kernel, int taps, float* state, const float* x, int64_t n_tokens,
                           int64_t n_channels, float* out);
 

@@ -23,11 +23,20 @@ struct ScratchSizes {
   size_t activation_row_bytes = 0;
 };
 
+// Floats per token of the recurrent layers' scratch (ModelState::shortconv / delta_net).
+size_t recurrent_scratch_per_token(const ModelConfig& c) {
+  if (!c.has_recurrent_layers()) return 0;
+  if (c.traits->recurrent == RecurrentLayer::kShortConv) return 5 * static_cast<size_t>(c.n_embd);
+  const ModelConfig::DeltaNet& d = c.delta_net;
+  return 2 * static_cast<size_t>(d.conv_channels()) + 2 * d.d_inner + 2 * d.n_v_heads;
+}
+
 ScratchSizes scratch_sizes(const ModelConfig& c, size_t max_activation_row_bytes) {
   const size_t max_dim = std::max({c.n_embd, c.n_embd_q(), c.n_ff});
   ScratchSizes s;
   s.floats_per_token = c.n_embd + max_dim + (c.n_embd_q() + 2 * c.n_embd_kv()) + c.n_embd_q() + 2 * c.n_ff + c.n_embd +
-                       2 * c.n_rot + (c.has_recurrent_layers() ? 5 * c.n_embd : 0);
+                       2 * c.n_rot + recurrent_scratch_per_token(c) +
+                       (c.traits->attention_output_gate ? 2 * c.n_embd_q() : 0);
   s.activation_row_bytes = max_activation_row_bytes;
   return s;
 }
@@ -329,7 +338,11 @@ Result<std::unique_ptr<Model>> Model::load(const GgufFile& file, const uint8_t* 
                                 static_cast<unsigned long long>(RecurrentState::total_bytes(c))));
   }
   const size_t max_dim = std::max({c.n_embd, c.n_embd_q(), c.n_ff});
-  if (c.has_recurrent_layers()) s.shortconv.resize(static_cast<size_t>(kMaxBatch) * 5 * c.n_embd);
+  if (c.has_recurrent_layers()) {
+    std::vector<float>& scratch = c.traits->recurrent == RecurrentLayer::kShortConv ? s.shortconv : s.delta_net;
+    scratch.resize(kMaxBatch * recurrent_scratch_per_token(c));
+  }
+  if (c.traits->attention_output_gate) s.attn_gate.resize(static_cast<size_t>(kMaxBatch) * 2 * c.n_embd_q());
   s.x.resize(static_cast<size_t>(kMaxBatch) * c.n_embd);
   s.xn.resize(static_cast<size_t>(kMaxBatch) * max_dim);
   s.qkv.resize(static_cast<size_t>(kMaxBatch) * (c.n_embd_q() + 2 * c.n_embd_kv()));

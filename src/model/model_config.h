@@ -18,7 +18,7 @@ struct LayerConfig {
   int32_t n_ff = 0;
   bool sliding = false;    // attends to the last n_swa positions only (and uses the local RoPE)
   bool rope = true;        // RoPE on q and k (smollm3 skips every 4th layer, granite may skip all)
-  bool recurrent = false;  // no attention: the family's recurrent layer (head_count_kv 0; lfm2's short conv)
+  bool recurrent = false;  // no attention: the family's recurrent layer (lfm2's short conv, qwen35's Gated DeltaNet)
 };
 
 struct ModelConfig {
@@ -60,6 +60,14 @@ struct ModelConfig {
   float residual_scale = 1.0f;    // each sub-block's output scaled before the residual add (granite)
   float logit_scale = 1.0f;       // logits divided by it (granite)
   int32_t shortconv_l_cache = 0;  // lfm2: taps of the causal depthwise conv (shortconv.l_cache; state: taps - 1)
+  // qwen35's Gated DeltaNet layers (ssm.*, as llama.cpp names them): a causal conv of d_conv taps
+  // over q | k | v (conv_channels()), n_k_heads query/key heads and n_v_heads value heads of
+  // head_dim values each (ssm.state_size; ssm.inner_size = n_v_heads * head_dim); the state per
+  // value head is a [head_dim, head_dim] matrix.
+  struct DeltaNet {
+    int32_t d_conv = 0, d_inner = 0, head_dim = 0, n_v_heads = 0, n_k_heads = 0;
+    int64_t conv_channels() const { return 2 * int64_t{n_k_heads} * head_dim + d_inner; }
+  } delta_net;
 
   int32_t n_embd_q() const { return n_head * head_dim; }
   int32_t n_embd_kv() const { return n_head_kv * head_dim; }

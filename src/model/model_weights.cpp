@@ -140,13 +140,14 @@ Status bind_attention(Binder& b, const ModelConfig& c, int il, LayerWeights* l) 
   const ArchitectureTraits& arch = *c.traits;
   const LayerConfig& lc = c.layers[il];
   const int64_t n_embd = c.n_embd, n_q = int64_t{lc.n_head} * c.head_dim, n_kv = int64_t{lc.n_head_kv} * c.head_dim;
-  const Need post_norm = arch.post_norms ? Need::kRequired : Need::kOptional;
   WEBGGUF_RETURN_IF_ERROR(
       b.matrix(layer_tensor(il, "attn_qkv.weight"), n_embd, n_q + 2 * n_kv, Need::kOptional, &l->wqkv));
   if (l->wqkv.present()) {
     WEBGGUF_RETURN_IF_ERROR(b.vector(layer_tensor(il, "attn_qkv.bias"), n_q + 2 * n_kv, Need::kOptional, &l->qkv_bias));
   } else {
-    WEBGGUF_RETURN_IF_ERROR(b.matrix(layer_tensor(il, "attn_q.weight"), n_embd, n_q, Need::kRequired, &l->wq));
+    // With an output gate (qwen35) attn_q's rows are [q | gate] per head.
+    const int64_t q_rows = arch.attention_output_gate ? 2 * n_q : n_q;
+    WEBGGUF_RETURN_IF_ERROR(b.matrix(layer_tensor(il, "attn_q.weight"), n_embd, q_rows, Need::kRequired, &l->wq));
     WEBGGUF_RETURN_IF_ERROR(b.matrix(layer_tensor(il, "attn_k.weight"), n_embd, n_kv, Need::kRequired, &l->wk));
     WEBGGUF_RETURN_IF_ERROR(b.matrix(layer_tensor(il, "attn_v.weight"), n_embd, n_kv, Need::kRequired, &l->wv));
     std::vector<float> bq, bk, bv;
@@ -164,8 +165,22 @@ Status bind_attention(Binder& b, const ModelConfig& c, int il, LayerWeights* l) 
   }
   WEBGGUF_RETURN_IF_ERROR(b.matrix(layer_tensor(il, "attn_output.weight"), n_q, n_embd, Need::kRequired, &l->wo));
   WEBGGUF_RETURN_IF_ERROR(b.vector(layer_tensor(il, "attn_output.bias"), n_embd, Need::kOptional, &l->wo_bias));
-  WEBGGUF_RETURN_IF_ERROR(
-      b.vector(layer_tensor(il, "post_attention_norm.weight"), n_embd, post_norm, &l->attn_post_norm));
+  if (arch.post_norms) {  // qwen35's post_attention_norm is its FFN's input norm (ffn_norm in the table)
+    WEBGGUF_RETURN_IF_ERROR(
+        b.vector(layer_tensor(il, "post_attention_norm.weight"), n_embd, Need::kRequired, &l->attn_post_norm));
+  }
+  return Status::ok();
+}
+
+// A causal conv's taps [channels][taps] as the file stores them, to tap-major [taps][channels]
+// (the kernel runs across channels).
+Status conv_taps(Binder& b, const std::string& name, int64_t taps, int64_t channels, std::vector<float>* out) {
+  std::vector<float> per_channel;
+  WEBGGUF_RETURN_IF_ERROR(b.small_matrix(name, taps, channels, &per_channel));
+  out->resize(per_channel.size());
+  for (int64_t ch = 0; ch < channels; ++ch) {
+    for (int64_t k = 0; k < taps; ++k) (*out)[k * channels + ch] = per_channel[ch * taps + k];
+  }
   return Status::ok();
 }
 
@@ -174,13 +189,24 @@ Status bind_shortconv(Binder& b, const ModelConfig& c, int il, LayerWeights* l) 
   const int64_t n_embd = c.n_embd, taps = c.shortconv_l_cache;
   WEBGGUF_RETURN_IF_ERROR(
       b.matrix(layer_tensor(il, "shortconv.in_proj.weight"), n_embd, 3 * n_embd, Need::kRequired, &l->shortconv_in));
-  std::vector<float> per_channel;  // [n_embd][taps] as the file stores it
-  WEBGGUF_RETURN_IF_ERROR(b.small_matrix(layer_tensor(il, "shortconv.conv.weight"), taps, n_embd, &per_channel));
-  l->shortconv_kernel.resize(per_channel.size());
-  for (int64_t ch = 0; ch < n_embd; ++ch) {
-    for (int64_t k = 0; k < taps; ++k) l->shortconv_kernel[k * n_embd + ch] = per_channel[ch * taps + k];
-  }
+  WEBGGUF_RETURN_IF_ERROR(conv_taps(b, layer_tensor(il, "shortconv.conv.weight"), taps, n_embd, &l->shortconv_kernel));
   return b.matrix(layer_tensor(il, "shortconv.out_proj.weight"), n_embd, n_embd, Need::kRequired, &l->shortconv_out);
+}
+
+// qwen35's Gated DeltaNet (qwen35.cpp load_block_trunk).
+Status bind_delta_net(Binder& b, const ModelConfig& c, int il, LayerWeights* l) {
+  const ModelConfig::DeltaNet& d = c.delta_net;
+  const int64_t n_embd = c.n_embd, channels = d.conv_channels();
+  auto name = [&](const char* t) { return layer_tensor(il, t); };
+  WEBGGUF_RETURN_IF_ERROR(b.matrix(name("attn_qkv.weight"), n_embd, channels, Need::kRequired, &l->ssm_qkv));
+  WEBGGUF_RETURN_IF_ERROR(b.matrix(name("attn_gate.weight"), n_embd, d.d_inner, Need::kRequired, &l->ssm_gate));
+  WEBGGUF_RETURN_IF_ERROR(b.matrix(name("ssm_beta.weight"), n_embd, d.n_v_heads, Need::kRequired, &l->ssm_beta));
+  WEBGGUF_RETURN_IF_ERROR(b.matrix(name("ssm_alpha.weight"), n_embd, d.n_v_heads, Need::kRequired, &l->ssm_alpha));
+  WEBGGUF_RETURN_IF_ERROR(conv_taps(b, name("ssm_conv1d.weight"), d.d_conv, channels, &l->ssm_conv_kernel));
+  WEBGGUF_RETURN_IF_ERROR(b.vector(name("ssm_dt.bias"), d.n_v_heads, Need::kRequired, &l->ssm_dt));
+  WEBGGUF_RETURN_IF_ERROR(b.vector(name("ssm_a"), d.n_v_heads, Need::kRequired, &l->ssm_a));
+  WEBGGUF_RETURN_IF_ERROR(b.vector(name("ssm_norm.weight"), d.head_dim, Need::kRequired, &l->ssm_norm));
+  return b.matrix(name("ssm_out.weight"), d.d_inner, n_embd, Need::kRequired, &l->ssm_out);
 }
 
 Status bind_layer(Binder& b, const ModelConfig& c, int il, LayerWeights* l) {
@@ -190,9 +216,15 @@ Status bind_layer(Binder& b, const ModelConfig& c, int il, LayerWeights* l) {
   const Need pre_norm = arch.pre_norms ? Need::kRequired : Need::kOptional;
   const Need post_norm = arch.post_norms ? Need::kRequired : Need::kOptional;
   WEBGGUF_RETURN_IF_ERROR(b.vector(layer_tensor(il, "attn_norm.weight"), n_embd, pre_norm, &l->attn_norm));
-  WEBGGUF_RETURN_IF_ERROR(lc.recurrent ? bind_shortconv(b, c, il, l) : bind_attention(b, c, il, l));
+  if (!lc.recurrent) {
+    WEBGGUF_RETURN_IF_ERROR(bind_attention(b, c, il, l));
+  } else if (arch.recurrent == RecurrentLayer::kShortConv) {
+    WEBGGUF_RETURN_IF_ERROR(bind_shortconv(b, c, il, l));
+  } else {
+    WEBGGUF_RETURN_IF_ERROR(bind_delta_net(b, c, il, l));
+  }
 
-  WEBGGUF_RETURN_IF_ERROR(b.vector(layer_tensor(il, "ffn_norm.weight"), n_embd, pre_norm, &l->ffn_norm));
+  WEBGGUF_RETURN_IF_ERROR(b.vector(layer_tensor(il, arch.ffn_norm), n_embd, pre_norm, &l->ffn_norm));
   if (arch.fused_qkv_ffn) {
     WEBGGUF_RETURN_IF_ERROR(b.matrix(layer_tensor(il, "ffn_up.weight"), n_embd, 2 * n_ff, Need::kRequired, &l->w_up));
   } else {

@@ -6,11 +6,18 @@
 
 namespace webgguf {
 
+uint64_t RecurrentState::layer_floats(const ModelConfig& c, int il) {
+  if (!c.layers[il].recurrent) return 0;
+  if (c.traits->recurrent == RecurrentLayer::kShortConv)
+    return static_cast<uint64_t>(c.shortconv_l_cache - 1) * c.n_embd;
+  const ModelConfig::DeltaNet& d = c.delta_net;
+  return static_cast<uint64_t>(d.d_conv - 1) * d.conv_channels() +
+         static_cast<uint64_t>(d.n_v_heads) * d.head_dim * d.head_dim;
+}
+
 uint64_t RecurrentState::state_floats(const ModelConfig& c) {
   uint64_t floats = 0;
-  for (const LayerConfig& l : c.layers) {
-    if (l.recurrent) floats += static_cast<uint64_t>(c.shortconv_l_cache - 1) * c.n_embd;
-  }
+  for (int il = 0; il < c.n_layer; ++il) floats += layer_floats(c, il);
   return floats;
 }
 
@@ -19,7 +26,7 @@ bool RecurrentState::configure(const ModelConfig& c) {
   size_t floats = 0;
   for (size_t il = 0; il < c.layers.size(); ++il) {
     offsets_[il] = floats;
-    if (c.layers[il].recurrent) floats += static_cast<size_t>(c.shortconv_l_cache - 1) * c.n_embd;
+    floats += static_cast<size_t>(layer_floats(c, static_cast<int>(il)));
   }
   floats_ = floats;
   try {

@@ -1,6 +1,7 @@
 // The recurrent layers' state, beside the KV cache (lfm2: the last shortconv.l_cache - 1 inputs of
-// each short-conv layer's convolution). A KV cache can continue at any earlier position by
-// overwriting rows; this state is a summary of every position before it, so it cannot be truncated.
+// each short-conv layer's convolution; qwen35: the last ssm.conv_kernel - 1 inputs of each Gated
+// DeltaNet layer's convolution, then its [head_dim, head_dim] matrix per value head). A KV cache can continue at any
+// earlier position by overwriting rows; this state is a summary of every position before it, so it cannot be truncated.
 // Copies of it ("checkpoints") are kept where a conversation comes back to: the position before the
 // last token of each finished prompt (regenerate, the next turn when the reply re-tokenizes
 // differently) and the end of an unfinished prefill (an abort). Going back elsewhere resumes from
@@ -20,7 +21,8 @@ class RecurrentState {
   // Turn-boundary checkpoints kept (the newest); an abort point has one more slot of its own.
   static constexpr int kTurnCheckpoints = 4;
 
-  // Floats of one copy of the state of every recurrent layer; 0 without recurrent layers.
+  // Floats of one copy of the state of layer il (0 for attention layers), of every layer.
+  static uint64_t layer_floats(const ModelConfig& c, int il);
   static uint64_t state_floats(const ModelConfig& c);
   // Bytes of the live state and all checkpoint slots: what configure() allocates.
   static uint64_t total_bytes(const ModelConfig& c) { return sizeof(float) * state_floats(c) * (2 + kTurnCheckpoints); }
@@ -29,7 +31,8 @@ class RecurrentState {
   bool configure(const ModelConfig& c);
   bool active() const { return floats_ > 0; }
 
-  // Layer il's live state: [l_cache - 1, n_embd] (lfm2), oldest input first.
+  // Layer il's live state: [l_cache - 1, n_embd] (lfm2), oldest input first; qwen35: the conv
+  // inputs [d_conv - 1, conv_channels], then [n_v_heads][head_dim (value j)][head_dim (key i)].
   float* layer(int il) { return live_.data() + offsets_[il]; }
   // The state of position 0 (no input seen).
   void reset();

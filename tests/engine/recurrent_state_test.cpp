@@ -1,15 +1,16 @@
-// lfm2 (short-convolution recurrent layers) in the engine, on a random-weight model written by
-// `webgguf synth --arch lfm2 --shape tiny-deep` (6 layers: short convs on 0, 1, 3, 4, attention on
-// 2 and 5). The recurrent state cannot be truncated like the KV cache, so the engine rolls back to
-// its checkpoints: a multi-turn chat with an abandoned prefill, an aborted reply, a regenerate and
-// an edited earlier turn must end exactly as evaluating the final conversation from scratch, and
-// evaluate only from the nearest checkpoint. Hostile metadata gets a specific error and the engine
-// loads the next model. Native only (the test runs the CLI's synth).
+// The hybrid families in the engine (lfm2's short convolutions, qwen35's Gated DeltaNet), on
+// random-weight models written by `webgguf synth --arch A --shape tiny-deep` (6 layers: recurrent
+// on 0, 1, 3, 4, attention on 2 and 5). The recurrent state cannot be truncated like the KV cache, so the engine rolls
+// back to its checkpoints: a multi-turn chat with an abandoned prefill, an aborted reply, a regenerate and an edited
+// earlier turn must end exactly as evaluating the final conversation from scratch, and evaluate only from the nearest
+// checkpoint. Hostile metadata gets a specific error and the engine loads the next model. Native only (the test runs
+// the CLI's synth).
 #if !defined(__EMSCRIPTEN__) && defined(WEBGGUF_CLI_PATH)
 #include <gtest/gtest.h>
 
 #include <cstdlib>
 #include <cstring>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -26,18 +27,18 @@ using webgguf::testing::shared_path;
 constexpr int kContext = 512;
 constexpr int kReplyTokens = 8;
 
-// The synthetic model's bytes, written once per test binary.
-const std::vector<uint8_t>& lfm2_bytes() {
-  static const std::vector<uint8_t> bytes = [] {
-    testing::ScratchDir scratch;
-    const std::string out = scratch.file("lfm2.gguf");
-    const std::string command = std::string("'") + WEBGGUF_CLI_PATH + "' synth '" + out +
-                                "' --shape tiny-deep --arch lfm2 --stddev 0.07 --seed 7 --vocab-from '" +
-                                shared_path("models/lexi-28m-f16.gguf") + "' >/dev/null";
-    EXPECT_EQ(std::system(command.c_str()), 0) << command;
-    return read_file_bytes(out);
-  }();
-  return bytes;
+// The synthetic model of `arch`, written once per test binary.
+const std::vector<uint8_t>& model_bytes(const std::string& arch) {
+  static std::map<std::string, std::vector<uint8_t>> models;
+  auto found = models.find(arch);
+  if (found != models.end()) return found->second;
+  testing::ScratchDir scratch;
+  const std::string out = scratch.file(arch + ".gguf");
+  const std::string command = std::string("'") + WEBGGUF_CLI_PATH + "' synth '" + out + "' --shape tiny-deep --arch " +
+                              arch + " --stddev 0.07 --seed 7 --vocab-from '" +
+                              shared_path("models/lexi-28m-f16.gguf") + "' >/dev/null";
+  EXPECT_EQ(std::system(command.c_str()), 0) << command;
+  return models[arch] = read_file_bytes(out);
 }
 
 EngineError load_bytes(Engine& engine, const std::vector<uint8_t>& bytes) {
@@ -49,9 +50,9 @@ EngineError load_bytes(Engine& engine, const std::vector<uint8_t>& bytes) {
   return engine.load_model(options);
 }
 
-std::unique_ptr<Engine> lfm2_engine() {
+std::unique_ptr<Engine> hybrid_engine(const std::string& arch) {
   auto engine = std::make_unique<Engine>();
-  const EngineError e = load_bytes(*engine, lfm2_bytes());
+  const EngineError e = load_bytes(*engine, model_bytes(arch));
   EXPECT_TRUE(e.ok()) << e.message;
   SamplerParams greedy;
   greedy.temperature = 0.0f;
@@ -121,9 +122,11 @@ size_t common_prefix(const std::vector<int32_t>& a, const std::vector<int32_t>& 
   return n;
 }
 
-TEST(RecurrentState, MultiTurnChatEqualsTheFinalConversationFromScratch) {
+class RecurrentState : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(RecurrentState, MultiTurnChatEqualsTheFinalConversationFromScratch) {
   WEBGGUF_NEEDS_FIXTURE_MODELS();
-  std::unique_ptr<Engine> engine = lfm2_engine();
+  std::unique_ptr<Engine> engine = hybrid_engine(GetParam());
   ASSERT_TRUE(engine->has_model());
   EXPECT_GT(engine->summary().model.memory.recurrent_bytes, 0u);
   Conversation chat{*engine, {}};
@@ -179,7 +182,7 @@ TEST(RecurrentState, MultiTurnChatEqualsTheFinalConversationFromScratch) {
   const std::vector<int32_t> reused_reply = reply(*engine, kReplyTokens);
 
   // The same final conversation in a fresh engine, in one prefill.
-  std::unique_ptr<Engine> fresh = lfm2_engine();
+  std::unique_ptr<Engine> fresh = hybrid_engine(GetParam());
   PromptResult whole;
   ASSERT_TRUE(fresh->set_prompt(chat.ids, &whole).ok());
   EXPECT_EQ(whole.n_reused, 0);
@@ -189,9 +192,9 @@ TEST(RecurrentState, MultiTurnChatEqualsTheFinalConversationFromScratch) {
 
 // A long message prefilled in chunks leaves an abort-point checkpoint at its last chunk boundary:
 // an edit of the message's end goes back there, not to the start of the message.
-TEST(RecurrentState, AnEditedLongMessageResumesFromTheNearestCheckpoint) {
+TEST_P(RecurrentState, AnEditedLongMessageResumesFromTheNearestCheckpoint) {
   WEBGGUF_NEEDS_FIXTURE_MODELS();
-  std::unique_ptr<Engine> engine = lfm2_engine();
+  std::unique_ptr<Engine> engine = hybrid_engine(GetParam());
   ASSERT_TRUE(engine->has_model());
   const std::string words = "the river runs to the sea and the sea runs to the sky and ";
   Conversation chat{*engine, {}};
@@ -208,15 +211,15 @@ TEST(RecurrentState, AnEditedLongMessageResumesFromTheNearestCheckpoint) {
   const PromptResult p = prefill_all(*engine, edited.ids, 64);
   EXPECT_EQ(static_cast<size_t>(p.n_reused), last_chunk_end);
   const std::vector<float> logits = current_logits(*engine);
-  std::unique_ptr<Engine> fresh = lfm2_engine();
+  std::unique_ptr<Engine> fresh = hybrid_engine(GetParam());
   PromptResult whole;
   ASSERT_TRUE(fresh->set_prompt(edited.ids, &whole).ok());
   EXPECT_EQ(logits, current_logits(*fresh));
 }
 
 // The synthetic file with its header rewritten by `edit` (the data section is kept as it is).
-std::vector<uint8_t> rewritten(void (*edit)(GgufFile&)) {
-  const std::vector<uint8_t>& bytes = lfm2_bytes();
+std::vector<uint8_t> rewritten(const std::string& arch, void (*edit)(GgufFile&)) {
+  const std::vector<uint8_t>& bytes = model_bytes(arch);
   Result<GgufFile> parsed = parse_gguf(bytes.data(), bytes.size(), bytes.size());
   EXPECT_TRUE(parsed.is_ok());
   GgufFile file = parsed.take();
@@ -237,23 +240,25 @@ void set_value(GgufFile& file, const std::string& key, GgufValue value) {
   }
 }
 
-TEST(RecurrentState, HostileMetadataIsRefusedByNameAndTheEngineStaysUsable) {
-  WEBGGUF_NEEDS_FIXTURE_MODELS();
-  struct Case {
-    const char* what;
-    void (*edit)(GgufFile&);
-    const char* message;
-  };
-  const Case cases[] = {
-      {"missing conv taps",
-       [](GgufFile& f) {
-         for (auto it = f.tensors.begin(); it != f.tensors.end(); ++it) {
-           if (it->name == "blk.3.shortconv.conv.weight") {
-             f.tensors.erase(it);
-             break;
-           }
-         }
-       },
+struct HostileCase {
+  const char* what;
+  void (*edit)(GgufFile&);
+  const char* message;
+};
+
+void remove_tensor(GgufFile& f, const std::string& name) {
+  for (auto it = f.tensors.begin(); it != f.tensors.end(); ++it) {
+    if (it->name == name) {
+      f.tensors.erase(it);
+      return;
+    }
+  }
+  ADD_FAILURE() << "no tensor " << name;
+}
+
+const std::vector<HostileCase>& hostile_cases(const std::string& arch) {
+  static const std::vector<HostileCase> lfm2 = {
+      {"missing conv taps", [](GgufFile& f) { remove_tensor(f, "blk.3.shortconv.conv.weight"); },
        "model is missing tensor 'blk.3.shortconv.conv.weight'"},
       {"l_cache 0", [](GgufFile& f) { set_value(f, "lfm2.shortconv.l_cache", GgufValue::of_u32(0)); },
        "'lfm2.shortconv.l_cache' = 0 must be between 2 and 256"},
@@ -263,23 +268,55 @@ TEST(RecurrentState, HostileMetadataIsRefusedByNameAndTheEngineStaysUsable) {
        [](GgufFile& f) { set_value(f, "lfm2.shortconv.l_cache", GgufValue::of_u32(4)); },
        "tensor 'blk.0.shortconv.conv.weight' has shape [3, 256, 1, 1], expected [4, 256]"},
       {"head_count_kv array too short",
-       [](GgufFile& f) { set_value(f, "lfm2.attention.head_count_kv", GgufValue::of_i32_array({0, 0, 2, 0, 0})); },
+       [](GgufFile& f) {
+         set_value(f, "lfm2.attention.head_count_kv", GgufValue::of_i32_array({0, 0, 2, 0, 0}));
+       },
        "'lfm2.attention.head_count_kv' has 5 entries for 6 layers"},
   };
+  static const std::vector<HostileCase> qwen35 = {
+      {"missing conv taps", [](GgufFile& f) { remove_tensor(f, "blk.1.ssm_conv1d.weight"); },
+       "model is missing tensor 'blk.1.ssm_conv1d.weight'"},
+      {"missing decay rates", [](GgufFile& f) { remove_tensor(f, "blk.4.ssm_a"); },
+       "model is missing tensor 'blk.4.ssm_a'"},
+      {"conv_kernel 0", [](GgufFile& f) { set_value(f, "qwen35.ssm.conv_kernel", GgufValue::of_u32(0)); },
+       "'qwen35.ssm.conv_kernel' = 0 is out of range"},
+      {"conv_kernel huge", [](GgufFile& f) { set_value(f, "qwen35.ssm.conv_kernel", GgufValue::of_u32(1u << 30)); },
+       "'qwen35.ssm.conv_kernel' = 1073741824 must be between 2 and 256"},
+      {"inner size not heads x state",
+       [](GgufFile& f) { set_value(f, "qwen35.ssm.inner_size", GgufValue::of_u32(100)); },
+       "ssm.inner_size 100, state_size 32, time_step_rank 4 and group_count 2 do not describe"},
+      {"recurrent_layers array too long",
+       [](GgufFile& f) {
+         f.metadata.emplace_back("qwen35.attention.recurrent_layers", GgufValue::of_i32_array({1, 1, 0, 1, 1, 0, 1}));
+       },
+       "'qwen35.attention.recurrent_layers' has 7 entries for 6 layers"},
+      {"rope sections leaving pairs to the vision position",
+       [](GgufFile& f) {
+         set_value(f, "qwen35.rope.dimension_sections", GgufValue::of_i32_array({1, 1, 1, 1}));
+       },
+       "leaves rotary pair 3 to the fourth (vision) position"},
+  };
+  return arch == "lfm2" ? lfm2 : qwen35;
+}
+
+TEST_P(RecurrentState, HostileMetadataIsRefusedByNameAndTheEngineStaysUsable) {
+  WEBGGUF_NEEDS_FIXTURE_MODELS();
   Engine engine;
-  for (const Case& c : cases) {
-    const EngineError e = load_bytes(engine, rewritten(c.edit));
+  for (const HostileCase& c : hostile_cases(GetParam())) {
+    const EngineError e = load_bytes(engine, rewritten(GetParam(), c.edit));
     EXPECT_FALSE(e.ok()) << c.what;
     EXPECT_NE(e.message.find(c.message), std::string::npos) << c.what << ": " << e.message;
     EXPECT_FALSE(engine.has_model()) << c.what;
   }
-  ASSERT_TRUE(load_bytes(engine, lfm2_bytes()).ok());
+  ASSERT_TRUE(load_bytes(engine, model_bytes(GetParam())).ok());
   PromptResult r;
   Conversation chat{engine, {}};
   EXPECT_TRUE(engine.set_prompt(chat.user("Still here?").ids, &r).ok());
   StepResult step;
   EXPECT_TRUE(engine.step(&step).ok());
 }
+
+INSTANTIATE_TEST_SUITE_P(HybridFamilies, RecurrentState, ::testing::Values("lfm2", "qwen35"));
 
 }  // namespace
 }  // namespace webgguf

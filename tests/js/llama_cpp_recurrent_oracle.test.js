@@ -39,7 +39,7 @@ const GREEDY_TOKENS = 64;
 const GREEDY_TIE = 1e-3;
 const STDDEV = 0.07;
 
-const ARCHS = ['lfm2'];
+const ARCHS = ['lfm2', 'qwen35'];
 const QUANT_TYPES = process.env.WEBGGUF_ORACLE_ALL ? ['Q8_0', 'Q4_K_M'] : ['Q8_0'];
 
 let dir;
