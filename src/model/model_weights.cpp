@@ -28,13 +28,7 @@ class Binder {
       return need == Need::kRequired ? Status::error(format("model is missing tensor '%s'", name.c_str()))
                                      : Status::ok();
     }
-    if (t->ne[0] != static_cast<uint64_t>(n_cols) || t->ne[1] != static_cast<uint64_t>(n_rows) || t->ne[2] != 1 ||
-        t->ne[3] != 1) {
-      return Status::error(format("tensor '%s' has shape [%llu, %llu, %llu, %llu], expected [%lld, %lld]", name.c_str(),
-                                  (unsigned long long)t->ne[0], (unsigned long long)t->ne[1],
-                                  (unsigned long long)t->ne[2], (unsigned long long)t->ne[3], (long long)n_cols,
-                                  (long long)n_rows));
-    }
+    WEBGGUF_RETURN_IF_ERROR(check_2d_shape(*t, n_cols, n_rows));
     const QuantTraits* traits = quant_traits(t->type);
     const QuantTraits* activation = traits != nullptr ? quant_traits(traits->vec_dot_type) : nullptr;
     const bool activation_ok =
@@ -78,13 +72,7 @@ class Binder {
   Status small_matrix(const std::string& name, int64_t n_cols, int64_t n_rows, std::vector<float>* out) {
     const GgufTensorInfo* t = file_.find_tensor(name);
     if (t == nullptr) return Status::error(format("model is missing tensor '%s'", name.c_str()));
-    if (t->ne[0] != static_cast<uint64_t>(n_cols) || t->ne[1] != static_cast<uint64_t>(n_rows) || t->ne[2] != 1 ||
-        t->ne[3] != 1) {
-      return Status::error(format("tensor '%s' has shape [%llu, %llu, %llu, %llu], expected [%lld, %lld]", name.c_str(),
-                                  (unsigned long long)t->ne[0], (unsigned long long)t->ne[1],
-                                  (unsigned long long)t->ne[2], (unsigned long long)t->ne[3], (long long)n_cols,
-                                  (long long)n_rows));
-    }
+    WEBGGUF_RETURN_IF_ERROR(check_2d_shape(*t, n_cols, n_rows));
     return copy_f32(*t, n_cols * n_rows, out);
   }
 
@@ -92,6 +80,16 @@ class Binder {
   uint64_t copied_bytes = 0;
 
  private:
+  static Status check_2d_shape(const GgufTensorInfo& t, int64_t n_cols, int64_t n_rows) {
+    if (t.ne[0] == static_cast<uint64_t>(n_cols) && t.ne[1] == static_cast<uint64_t>(n_rows) && t.ne[2] == 1 &&
+        t.ne[3] == 1) {
+      return Status::ok();
+    }
+    return Status::error(format("tensor '%s' has shape [%llu, %llu, %llu, %llu], expected [%lld, %lld]", t.name.c_str(),
+                                (unsigned long long)t.ne[0], (unsigned long long)t.ne[1], (unsigned long long)t.ne[2],
+                                (unsigned long long)t.ne[3], (long long)n_cols, (long long)n_rows));
+  }
+
   Status copy_f32(const GgufTensorInfo& t, int64_t n, std::vector<float>* out) {
     Result<const uint8_t*> bytes = tensor_data(t);
     if (!bytes.is_ok()) return bytes.status();

@@ -128,7 +128,13 @@ TEST_P(RecurrentState, MultiTurnChatEqualsTheFinalConversationFromScratch) {
   WEBGGUF_NEEDS_FIXTURE_MODELS();
   std::unique_ptr<Engine> engine = hybrid_engine(GetParam());
   ASSERT_TRUE(engine->has_model());
-  EXPECT_GT(engine->summary().model.memory.recurrent_bytes, 0u);
+  // The state of the 4 recurrent layers, 6 copies (live, 4 turn boundaries, 1 abort point), f32:
+  // lfm2 2 x 256 conv inputs; qwen35 3 x 256 conv inputs (q | k | v = 2 x 2 x 32 + 4 x 32) and
+  // 4 value heads of 32 x 32.
+  const uint64_t layer_floats = GetParam() == "lfm2" ? 2 * 256 : 3 * 256 + 4 * 32 * 32;
+  const MemoryEstimate& memory = engine->summary().model.memory;
+  EXPECT_EQ(memory.recurrent_bytes, 4 * layer_floats * 6 * sizeof(float));
+  EXPECT_EQ(memory.total_bytes, memory.weights_bytes + memory.kv_bytes + memory.recurrent_bytes + memory.scratch_bytes);
   Conversation chat{*engine, {}};
 
   // Turn 1.
