@@ -1,9 +1,12 @@
 // End-to-end speed of the forward pass on a model file, without the tokenizer or sampler:
 // prefill of a kPromptTokens-token prompt, then kDecodeTokens single-token steps, per repetition.
 //
-// Usage: forward_bench MODEL.gguf [THREADS] [REPETITIONS]
+// Usage: forward_bench MODEL.gguf [THREADS] [REPETITIONS] [POSITION...]
 // Prints: threads, prefill and decode tok/s (median, best) of wall time, and for one thread also
 // of the process's CPU time (std::clock), which other processes on a busy machine disturb less.
+// With POSITIONs: the decode speed after a prompt of each length instead (how decode cost grows
+// with the conversation; flat on recurrent layers), as CPU time, and the ratio of the first to
+// each later one.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -44,6 +47,8 @@ int main(int argc, char** argv) {
   }
   const int n_threads = argc > 2 ? std::atoi(argv[2]) : 1;
   const int repetitions = argc > 3 ? std::atoi(argv[3]) : 3;
+  std::vector<int> positions;
+  for (int i = 4; i < argc; ++i) positions.push_back(std::atoi(argv[i]));
   std::ifstream in(argv[1], std::ios::binary);
   const std::vector<uint8_t> file((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   Result<GgufFile> gguf = parse_gguf(file.data(), file.size(), file.size());
@@ -52,7 +57,8 @@ int main(int argc, char** argv) {
     return 1;
   }
   ModelOptions options;
-  options.n_ctx = kPromptTokens + kDecodeTokens;
+  const int longest = positions.empty() ? kPromptTokens : *std::max_element(positions.begin(), positions.end());
+  options.n_ctx = longest + kDecodeTokens;
   options.n_threads = n_threads;
   Result<std::unique_ptr<Model>> loaded = Model::load(gguf.value(), file.data(), file.size(), options);
   if (!loaded.is_ok()) {
@@ -61,9 +67,30 @@ int main(int argc, char** argv) {
   }
   Model& model = *loaded.value();
   const int32_t n_vocab = model.info().n_vocab;
-  std::vector<int32_t> prompt(kPromptTokens);
-  for (int i = 0; i < kPromptTokens; ++i) prompt[i] = (i * 7919 + 13) % n_vocab;
+  std::vector<int32_t> prompt(longest);
+  for (int i = 0; i < longest; ++i) prompt[i] = (i * 7919 + 13) % n_vocab;
   std::vector<float> logits(n_vocab);
+
+  if (!positions.empty()) {
+    double first = 0.0;
+    for (int position : positions) {
+      std::vector<double> decode_cpu;
+      for (int rep = 0; rep <= repetitions; ++rep) {  // repetition 0 warms up, untimed
+        if (!model.forward(prompt.data(), position, 0, false, logits.data()).is_ok()) return 1;
+        const std::clock_t cpu_start = std::clock();
+        for (int i = 0; i < kDecodeTokens; ++i) {
+          const int32_t token = static_cast<int32_t>(std::max_element(logits.begin(), logits.end()) - logits.begin());
+          if (!model.forward(&token, 1, position + i, false, logits.data()).is_ok()) return 1;
+        }
+        if (rep > 0) decode_cpu.push_back(kDecodeTokens / cpu_seconds_since(cpu_start));
+      }
+      const double speed = median(decode_cpu);
+      if (first == 0.0) first = speed;
+      std::printf("decode at position %d: %.1f tok/s (cpu time, median of %d)  ratio to position %d: %.3f\n", position,
+                  speed, repetitions, positions[0], first / speed);
+    }
+    return 0;
+  }
 
   std::vector<double> prefill, decode, prefill_cpu, decode_cpu;
   for (int rep = 0; rep <= repetitions; ++rep) {  // repetition 0 warms up, untimed

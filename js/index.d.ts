@@ -75,7 +75,7 @@ export interface ModelInfo {
   n_ff: number;
   file_type: number;
   quantization: string;
-  memory: { weights_bytes: number; kv_bytes: number; scratch_bytes: number; total_bytes: number };
+  memory: { weights_bytes: number; kv_bytes: number; recurrent_bytes: number; scratch_bytes: number; total_bytes: number };
   bos: number;
   eos: number;
   eot: number;

@@ -2,7 +2,8 @@
 // random-weight model (F16) with a real model's shape, for benchmarks at sizes the fixtures do not
 // cover and for comparing every architecture of the table (src/model/architectures.cpp) with
 // llama.cpp: the tensors each family has (biases, Q/K norms, post-norms, fused QKV...) follow the
-// table, and the metadata sets what the family reads (sliding window, soft-caps, granite scales).
+// table, and the metadata sets what the family reads (sliding window, soft-caps, granite scales,
+// lfm2's per-layer head_count_kv with 0 on its short-conv layers and shortconv.l_cache).
 // --stddev scales the weights (default 0.02, a trained model's scale; larger gives peaked
 // next-token distributions). The tokenizer metadata is copied from another GGUF (e.g. lexi's),
 // padded with control tokens to --vocab-size when given (a real model's vocabulary size).
@@ -29,17 +30,23 @@ struct SynthShape {
   bool tied_output;   // SmolLM2, Llama 3.2 1B and Gemma reuse token_embd as the output matrix
   uint32_t head_dim;  // 0: n_embd / n_head; otherwise attention.key_length (Gemma's 256)
   uint32_t n_swa;     // sliding window of the families that have one
+  // Families with recurrent layers (lfm2): bit il set = layer il has attention, the others are
+  // recurrent; 0: attention on every third layer from layer 2.
+  uint64_t attention_layers;
 };
 
 constexpr SynthShape kShapes[] = {
-    {"smollm2-360m", 960, 32, 15, 5, 2560, true, 0, 4096},
-    {"llama3.2-1b", 2048, 16, 32, 8, 8192, true, 0, 4096},
-    {"gemma3-270m", 640, 18, 4, 1, 2048, true, 256, 512},
-    {"tiny", 64, 2, 4, 2, 128, false, 0, 128},
+    {"smollm2-360m", 960, 32, 15, 5, 2560, true, 0, 4096, 0},
+    {"llama3.2-1b", 2048, 16, 32, 8, 8192, true, 0, 4096, 0},
+    {"gemma3-270m", 640, 18, 4, 1, 2048, true, 256, 512, 0},
+    // LFM2-350M: 16 layers, attention on 2, 5, 8, 10, 12, 14 (its full_attn_idxs), short convs elsewhere.
+    {"lfm2-350m", 1024, 16, 16, 8, 4608, true, 0, 0,
+     (1u << 2) | (1u << 5) | (1u << 8) | (1u << 10) | (1u << 12) | (1u << 14)},
+    {"tiny", 64, 2, 4, 2, 128, false, 0, 128, 0},
     // Six layers: gemma3's period-6 pattern has 5 local layers and a global one, smollm3 skips RoPE
     // on layer 3, gemma2 alternates; head 32 != 256 / 4 as in Gemma; a window of 96 positions;
     // 256-wide rows so that K-quants apply where the row length allows.
-    {"tiny-deep", 256, 6, 4, 2, 512, false, 32, 96},
+    {"tiny-deep", 256, 6, 4, 2, 512, false, 32, 96, 0},
 };
 
 // xorshift64* with a sum-of-uniforms normal approximation: fast, and the same on every build.
@@ -63,8 +70,25 @@ class RandomWeights {
 };
 
 // What a synthetic tensor holds: F16 weights, or F32 norm weights (1) / biases / Q-K norm weights
-// (random around 1, so that a missing or misapplied one shows).
-enum class TensorFill { kWeight, kNormOne, kBias, kNormRandom };
+// (random around 1, so that a missing or misapplied one shows) / conv taps (F32 as in real lfm2
+// files: llama.cpp's ssm_conv reads f32 only, and its quantizer keeps them so).
+// / qwen35's decay rates ssm_a = -exp(A_log) (negative, F32).
+enum class TensorFill { kWeight, kNormOne, kBias, kNormRandom, kConvTaps, kDecayRate };
+
+// lfm2's conv taps (shortconv.l_cache) and qwen35's (ssm.conv_kernel), as the released models have them.
+constexpr uint32_t kShortConvTaps = 3;
+constexpr uint32_t kDeltaNetConvTaps = 4;
+
+// qwen35's Gated DeltaNet sizes from a shape: value heads as the attention heads, key heads as its
+// KV heads, heads as wide as the attention's.
+struct DeltaNetSizes {
+  uint64_t head_dim, n_v_heads, n_k_heads, d_inner, channels;
+};
+
+bool layer_has_attention(const SynthShape& s, const ArchitectureTraits& arch, uint32_t il) {
+  if (arch.recurrent == RecurrentLayer::kNone) return true;
+  return s.attention_layers != 0 ? (s.attention_layers >> il) & 1 : il % 3 == 2;
+}
 
 struct PlannedTensor {
   std::string name;
@@ -72,9 +96,31 @@ struct PlannedTensor {
   TensorFill fill;
 };
 
-// llama.cpp sizes olmo2's projections by n_embd, so its heads are always n_embd / n_head wide.
+// llama.cpp sizes olmo2's and lfm2's projections by n_embd, so their heads are always n_embd / n_head wide.
 uint32_t head_dim_of(const SynthShape& s, const ArchitectureTraits& arch) {
-  return s.head_dim != 0 && arch.arch != Architecture::kOlmo2 ? s.head_dim : s.n_embd / s.n_head;
+  const bool by_n_embd = arch.arch == Architecture::kOlmo2 || arch.arch == Architecture::kLfm2;
+  return s.head_dim != 0 && !by_n_embd ? s.head_dim : s.n_embd / s.n_head;
+}
+
+DeltaNetSizes delta_net_sizes(const SynthShape& s, const ArchitectureTraits& arch) {
+  const uint64_t hd = head_dim_of(s, arch);
+  return {hd, s.n_head, s.n_head_kv, hd * s.n_head, 2 * hd * s.n_head_kv + hd * s.n_head};
+}
+
+// qwen35's Gated DeltaNet layer.
+void plan_delta_net(const SynthShape& s, const ArchitectureTraits& arch, const std::string& b,
+                    std::vector<PlannedTensor>* out) {
+  using F = TensorFill;
+  const DeltaNetSizes d = delta_net_sizes(s, arch);
+  out->push_back({b + "attn_qkv.weight", {s.n_embd, d.channels}, F::kWeight});
+  out->push_back({b + "attn_gate.weight", {s.n_embd, d.d_inner}, F::kWeight});
+  out->push_back({b + "ssm_conv1d.weight", {kDeltaNetConvTaps, d.channels}, F::kConvTaps});
+  out->push_back({b + "ssm_dt.bias", {d.n_v_heads}, F::kBias});
+  out->push_back({b + "ssm_a", {d.n_v_heads}, F::kDecayRate});
+  out->push_back({b + "ssm_beta.weight", {s.n_embd, d.n_v_heads}, F::kWeight});
+  out->push_back({b + "ssm_alpha.weight", {s.n_embd, d.n_v_heads}, F::kWeight});
+  out->push_back({b + "ssm_norm.weight", {d.head_dim}, F::kNormRandom});
+  out->push_back({b + "ssm_out.weight", {d.d_inner, s.n_embd}, F::kWeight});
 }
 
 std::vector<PlannedTensor> plan_tensors(const SynthShape& s, const ArchitectureTraits& arch, uint64_t n_vocab) {
@@ -86,28 +132,37 @@ std::vector<PlannedTensor> plan_tensors(const SynthShape& s, const ArchitectureT
   for (uint32_t i = 0; i < s.n_layer; ++i) {
     const std::string b = "blk." + std::to_string(i) + ".";
     // Norm weights random around 1 on the families whose norms would otherwise hide a mistake.
-    const F norm = arch.post_norms || arch.embedding_scale_sqrt ? F::kNormRandom : F::kNormOne;
+    const F norm = arch.post_norms || arch.embedding_scale_sqrt || arch.recurrent != RecurrentLayer::kNone
+                       ? F::kNormRandom
+                       : F::kNormOne;
     if (arch.pre_norms) out.push_back({b + "attn_norm.weight", {s.n_embd}, norm});
-    if (arch.fused_qkv_ffn) {
+    if (!layer_has_attention(s, arch, i) && arch.recurrent == RecurrentLayer::kGatedDeltaNet) {
+      plan_delta_net(s, arch, b, &out);
+    } else if (!layer_has_attention(s, arch, i)) {  // lfm2's short convolution
+      out.push_back({b + "shortconv.in_proj.weight", {s.n_embd, 3 * uint64_t{s.n_embd}}, F::kWeight});
+      out.push_back({b + "shortconv.conv.weight", {kShortConvTaps, s.n_embd}, F::kConvTaps});
+      out.push_back({b + "shortconv.out_proj.weight", {s.n_embd, s.n_embd}, F::kWeight});
+    } else if (arch.fused_qkv_ffn) {
       out.push_back({b + "attn_qkv.weight", {s.n_embd, q_width + 2 * kv_width}, F::kWeight});
-    } else {
-      out.push_back({b + "attn_q.weight", {s.n_embd, q_width}, F::kWeight});
+    } else {  // with an output gate (qwen35) attn_q holds [q | gate] per head
+      out.push_back({b + "attn_q.weight", {s.n_embd, (arch.attention_output_gate ? 2 : 1) * q_width}, F::kWeight});
       out.push_back({b + "attn_k.weight", {s.n_embd, kv_width}, F::kWeight});
       out.push_back({b + "attn_v.weight", {s.n_embd, kv_width}, F::kWeight});
     }
-    if (arch.qkv_bias) {
+    const bool attention = layer_has_attention(s, arch, i);
+    if (attention && arch.qkv_bias) {
       out.push_back({b + "attn_q.bias", {q_width}, F::kBias});
       out.push_back({b + "attn_k.bias", {kv_width}, F::kBias});
       out.push_back({b + "attn_v.bias", {kv_width}, F::kBias});
     }
-    if (arch.qk_norm != QkNorm::kNone) {
+    if (attention && arch.qk_norm != QkNorm::kNone) {
       const bool per_head = arch.qk_norm == QkNorm::kPerHead;
       out.push_back({b + "attn_q_norm.weight", {per_head ? head_dim : q_width}, F::kNormRandom});
       out.push_back({b + "attn_k_norm.weight", {per_head ? head_dim : kv_width}, F::kNormRandom});
     }
-    out.push_back({b + "attn_output.weight", {q_width, s.n_embd}, F::kWeight});
-    if (arch.post_norms) out.push_back({b + "post_attention_norm.weight", {s.n_embd}, F::kNormRandom});
-    if (arch.pre_norms) out.push_back({b + "ffn_norm.weight", {s.n_embd}, norm});
+    if (attention) out.push_back({b + "attn_output.weight", {q_width, s.n_embd}, F::kWeight});
+    if (attention && arch.post_norms) out.push_back({b + "post_attention_norm.weight", {s.n_embd}, F::kNormRandom});
+    if (arch.pre_norms) out.push_back({b + arch.ffn_norm, {s.n_embd}, norm});
     if (arch.fused_qkv_ffn) {
       out.push_back({b + "ffn_up.weight", {s.n_embd, 2 * s.n_ff}, F::kWeight});  // [gate | up]
     } else {
@@ -117,7 +172,7 @@ std::vector<PlannedTensor> plan_tensors(const SynthShape& s, const ArchitectureT
     out.push_back({b + "ffn_down.weight", {s.n_ff, s.n_embd}, F::kWeight});
     if (arch.post_norms) out.push_back({b + "post_ffw_norm.weight", {s.n_embd}, F::kNormRandom});
   }
-  out.push_back({"output_norm.weight", {s.n_embd}, F::kNormOne});
+  out.push_back({arch.output_norm, {s.n_embd}, F::kNormOne});
   // olmo2 always has its own output matrix; gemma2 always ties it.
   const bool tied = arch.arch == Architecture::kOlmo2 ? false : arch.arch == Architecture::kGemma2 || s.tied_output;
   if (!tied) out.push_back({"output.weight", {s.n_embd, n_vocab}, F::kWeight});
@@ -135,6 +190,21 @@ void add_family_metadata(const SynthShape& s, const ArchitectureTraits& arch, Gg
     set(k + "final_logit_softcapping", GgufValue::of_f32(30.0f));
   }
   if (arch.arch == Architecture::kGemma3) set(k + "rope.freq_base_swa", GgufValue::of_f32(10000.0f));
+  if (arch.recurrent == RecurrentLayer::kShortConv) set(k + "shortconv.l_cache", GgufValue::of_u32(kShortConvTaps));
+  if (arch.recurrent == RecurrentLayer::kGatedDeltaNet) {
+    const DeltaNetSizes d = delta_net_sizes(s, arch);
+    set(k + "ssm.conv_kernel", GgufValue::of_u32(kDeltaNetConvTaps));
+    set(k + "ssm.state_size", GgufValue::of_u32(static_cast<uint32_t>(d.head_dim)));
+    set(k + "ssm.group_count", GgufValue::of_u32(static_cast<uint32_t>(d.n_k_heads)));
+    set(k + "ssm.time_step_rank", GgufValue::of_u32(static_cast<uint32_t>(d.n_v_heads)));
+    set(k + "ssm.inner_size", GgufValue::of_u32(static_cast<uint32_t>(d.d_inner)));
+    set(k + "full_attention_interval", GgufValue::of_u32(3));  // attention on layers 2, 5, ... as layer_has_attention
+    // IMROPE sections that text positions fill (rope.dimension_count is a quarter of each head, as
+    // Qwen3.5's partial rotary): Qwen3.5's [11, 11, 10, 0] for 32 rotated pairs, [2, 1, 1, 0] for 4.
+    const int32_t pairs = static_cast<int32_t>(head_dim_of(s, arch) / 8);
+    const int32_t s0 = (pairs + 2) / 3, s1 = (pairs + 1) / 3;
+    set(k + "rope.dimension_sections", GgufValue::of_i32_array({s0, s1, pairs - s0 - s1, 0}));
+  }
   if (arch.granite_scales) {
     set(k + "logit_scale", GgufValue::of_f32(8.0f));
     set(k + "residual_scale", GgufValue::of_f32(0.22f));
@@ -254,9 +324,14 @@ int command_synth(int argc, char** argv) {
   set(k + "block_count", GgufValue::of_u32(shape->n_layer));
   set(k + "feed_forward_length", GgufValue::of_u32(shape->n_ff));
   set(k + "attention.head_count", GgufValue::of_u32(shape->n_head));
-  if (traits->granite_scales) {  // one family writes a per-layer array, as some converters do
-    set(k + "attention.head_count_kv",
-        GgufValue::of_i32_array(std::vector<int32_t>(shape->n_layer, static_cast<int32_t>(shape->n_head_kv))));
+  if (traits->granite_scales || traits->recurrent == RecurrentLayer::kShortConv) {
+    // Per-layer arrays, as some converters write them (granite) and lfm2's always does: 0 on the
+    // recurrent layers.
+    std::vector<int32_t> n_head_kv(shape->n_layer);
+    for (uint32_t il = 0; il < shape->n_layer; ++il) {
+      n_head_kv[il] = layer_has_attention(*shape, *traits, il) ? static_cast<int32_t>(shape->n_head_kv) : 0;
+    }
+    set(k + "attention.head_count_kv", GgufValue::of_i32_array(n_head_kv));
   } else {
     set(k + "attention.head_count_kv", GgufValue::of_u32(shape->n_head_kv));
   }
@@ -265,8 +340,10 @@ int command_synth(int argc, char** argv) {
     set(k + "attention.key_length", GgufValue::of_u32(head_dim));
     set(k + "attention.value_length", GgufValue::of_u32(head_dim));
   }
-  set(k + "rope.dimension_count", GgufValue::of_u32(head_dim));
-  set(k + "rope.freq_base", GgufValue::of_f32(traits->sliding_window_period != 0 ? 1000000.0f : 10000.0f));
+  const bool partial_rotary = traits->recurrent == RecurrentLayer::kGatedDeltaNet;  // a quarter of each head
+  set(k + "rope.dimension_count", GgufValue::of_u32(partial_rotary ? head_dim / 4 : head_dim));
+  const bool long_rope_base = traits->sliding_window_period != 0 || traits->recurrent != RecurrentLayer::kNone;
+  set(k + "rope.freq_base", GgufValue::of_f32(long_rope_base ? 1000000.0f : 10000.0f));
   set(k + "attention.layer_norm_rms_epsilon", GgufValue::of_f32(1e-5f));
   set(k + "vocab_size", GgufValue::of_u32(static_cast<uint32_t>(n_vocab)));
   add_family_metadata(*shape, *traits, file);
@@ -302,9 +379,10 @@ int command_synth(int argc, char** argv) {
     for (uint64_t r = 0; r < t.n_rows(); ++r) {
       for (uint64_t i = 0; i < t.ne[0]; ++i) {
         if (t.type == GgmlType::F32) {
-          const float value = fill == TensorFill::kNormOne ? 1.0f
-                              : fill == TensorFill::kBias  ? random.normal(0.5f)
-                                                           : 1.0f + random.normal(0.2f);
+          const float value = fill == TensorFill::kNormOne                                 ? 1.0f
+                              : fill == TensorFill::kBias || fill == TensorFill::kConvTaps ? random.normal(0.5f)
+                              : fill == TensorFill::kDecayRate ? -std::exp(random.normal(0.5f))
+                                                               : 1.0f + random.normal(0.2f);
           std::memcpy(&row[i * 4], &value, 4);
         } else {
           const uint16_t h = fp32_to_fp16(random.normal(stddev));

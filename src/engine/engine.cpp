@@ -281,8 +281,7 @@ void Engine::drop_cached(size_t n_keep, size_t count, size_t cached) {
   }
   // Nothing after the dropped range to keep, or a model whose caches cannot shift (sliding
   // windows): the kept part is evaluated again.
-  history_.resize(std::min(cached, n_keep));
-  if (!model_->can_resume_at(static_cast<int32_t>(history_.size()))) history_.clear();
+  history_.resize(model_->resume_point(static_cast<int32_t>(std::min(cached, n_keep))));
 }
 
 EngineError Engine::set_prompt(const std::vector<int32_t>& tokens, PromptResult* result) {
@@ -335,15 +334,27 @@ EngineError Engine::prefill(const std::vector<int32_t>& tokens_in, int32_t max_t
   while (common < history_.size() && common < tokens.size() && history_[common] == tokens[common]) ++common;
   // The last prompt token is always evaluated: its logits are what step() samples from.
   if (common == tokens.size()) --common;
-  // A sliding-window model rolled back further than its local layers' cache reaches starts over.
-  if (!model_->can_resume_at(static_cast<int32_t>(common))) common = 0;
+  // Rolled back further than the caches reach (a sliding window's ring, a recurrent state kept only
+  // at its checkpoints): continue from the nearest point before, or start over.
+  common = static_cast<size_t>(model_->resume_point(static_cast<int32_t>(common)));
 
   history_.resize(common);
   has_logits_ = false;
   const int32_t n_new = static_cast<int32_t>(std::min<size_t>(tokens.size() - common, static_cast<size_t>(max_tokens)));
-  Status status = model_->forward(tokens.data() + common, n_new, static_cast<int32_t>(common),
-                                  /*all_logits=*/false, logits_.data());
+  const bool finishes = common + n_new == tokens.size();
+  // Recurrent layers: checkpoint the state before the prompt's last token (where regenerate and a
+  // next turn whose reply re-tokenizes differently come back to), so the last token is evaluated
+  // on its own; and where an unfinished prefill stops (an abort point).
+  const int32_t first_part = finishes && model_->has_recurrent_layers() ? n_new - 1 : n_new;
+  const int32_t at = static_cast<int32_t>(common);
+  Status status = Status::ok();
+  if (first_part > 0) status = model_->forward(tokens.data() + common, first_part, at, false, logits_.data());
+  if (status.is_ok() && first_part < n_new) {
+    model_->save_checkpoint(at + first_part, CheckpointKind::kTurnBoundary);
+    status = model_->forward(tokens.data() + common + first_part, 1, at + first_part, false, logits_.data());
+  }
   if (!status.is_ok()) return EngineError::from(ErrorCode::kInvalidModel, status);
+  if (!finishes) model_->save_checkpoint(at + n_new, CheckpointKind::kAbortPoint);
   history_.insert(history_.end(), tokens.begin() + static_cast<std::ptrdiff_t>(common),
                   tokens.begin() + static_cast<std::ptrdiff_t>(common) + n_new);
   result->done = history_.size() == tokens.size();

@@ -147,7 +147,8 @@ class Engine {
   EngineError require_model() const;
   void begin_generation();
   // Drops history_ [n_keep, n_keep + count) of the `cached` first tokens that match the
-  // conversation: K-shifts them in the model, or (sliding-window models) forgets the cache.
+  // conversation: K-shifts them in the model, or (sliding-window and recurrent models) keeps the
+  // cache up to the nearest point before n_keep it can resume from.
   void drop_cached(size_t n_keep, size_t count, size_t cached);
   PerplexityProgress perplexity_progress() const;
 

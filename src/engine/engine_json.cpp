@@ -15,6 +15,7 @@ void write_memory(JsonWriter& w, const char* key, const MemoryEstimate& m) {
   w.begin_object(key)
       .field("weights_bytes", m.weights_bytes)
       .field("kv_bytes", m.kv_bytes)
+      .field("recurrent_bytes", m.recurrent_bytes)
       .field("scratch_bytes", m.scratch_bytes)
       .field("total_bytes", m.total_bytes)
       .end_object();

@@ -74,13 +74,14 @@ EngineError estimate_model_memory(const GgufFile& file, uint64_t file_size, uint
   if (!estimate.is_ok()) return EngineError::from(ErrorCode::kInvalidModel, estimate.status());
   *memory = estimate.value();
   // The whole file stays in memory (weights are used in place), so it counts, not just tensors.
-  const uint64_t needed = file_size + memory->kv_bytes + memory->scratch_bytes;
+  const uint64_t needed = file_size + memory->kv_bytes + memory->recurrent_bytes + memory->scratch_bytes;
   if (sizeof(void*) == 4 && needed > kWasm32UsableBytes) {
-    return EngineError::make(ErrorCode::kTooBig,
-                             format("the model needs %.2f GB (file %.2f GB + KV cache %.2f GB + scratch %.2f GB) but "
-                                    "wasm memory holds at most %.2f GB; choose a smaller quantization or context",
-                                    needed / 1e9, file_size / 1e9, memory->kv_bytes / 1e9, memory->scratch_bytes / 1e9,
-                                    kWasm32UsableBytes / 1e9));
+    return EngineError::make(
+        ErrorCode::kTooBig,
+        format("the model needs %.2f GB (file %.2f GB + KV cache %.2f GB + recurrent state %.2f GB + scratch %.2f GB) "
+               "but wasm memory holds at most %.2f GB; choose a smaller quantization or context",
+               needed / 1e9, file_size / 1e9, memory->kv_bytes / 1e9, memory->recurrent_bytes / 1e9,
+               memory->scratch_bytes / 1e9, kWasm32UsableBytes / 1e9));
   }
   return EngineError::none();
 }

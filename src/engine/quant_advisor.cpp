@@ -13,7 +13,7 @@ Result<QuantizationSizes> plan_preset_sizes(const GgufFile& header, uint32_t n_c
   QuantizationSizes sizes;
   sizes.name = header.get_string("general.name", "");
   sizes.original_bytes = header.data_offset + header.data_size;
-  sizes.context_bytes = memory.value().kv_bytes + memory.value().scratch_bytes;
+  sizes.context_bytes = memory.value().kv_bytes + memory.value().recurrent_bytes + memory.value().scratch_bytes;
   std::string first_error;
   for (const QuantPreset& preset : quant_presets()) {
     Result<QuantizationPlan> plan = plan_quantization(header, preset);

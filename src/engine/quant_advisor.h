@@ -19,7 +19,7 @@ struct PresetSize {
 struct QuantizationSizes {
   std::string name;                 // general.name, may be empty
   uint64_t original_bytes = 0;      // the input: header + tensor data
-  uint64_t context_bytes = 0;       // KV cache + scratch at the requested context
+  uint64_t context_bytes = 0;       // KV cache + recurrent state + scratch at the requested context
   std::vector<PresetSize> presets;  // every preset this input can be quantized to, largest first
 };
 

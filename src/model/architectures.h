@@ -6,7 +6,7 @@
 
 namespace webgguf {
 
-enum class Architecture { kLlama, kQwen2, kQwen3, kPhi3, kGemma2, kGemma3, kSmolLM3, kGranite, kOlmo2 };
+enum class Architecture { kLlama, kQwen2, kQwen3, kPhi3, kGemma2, kGemma3, kSmolLM3, kGranite, kOlmo2, kLfm2, kQwen35 };
 
 // How q and k are normalised before RoPE.
 enum class QkNorm {
@@ -16,6 +16,14 @@ enum class QkNorm {
 };
 
 enum class FfnActivation { kSilu, kGelu };  // gate activation of the gated FFN (SwiGLU / GEGLU)
+
+// What a layer without attention is; kNone: every layer has attention. lfm2 marks its recurrent
+// layers with head_count_kv 0, qwen35 with full_attention_interval (or attention.recurrent_layers).
+enum class RecurrentLayer {
+  kNone,
+  kShortConv,      // in_proj -> B, C, X; C * causal depthwise conv(B * X) -> out_proj (lfm2)
+  kGatedDeltaNet,  // conv1d(q | k | v), L2-normed q/k, gated delta rule, gated RMSNorm (qwen35)
+};
 
 struct ArchitectureTraits {
   const char* name;  // general.architecture
@@ -33,6 +41,10 @@ struct ArchitectureTraits {
   bool sliding_window_default_on;  // gemma2: a window even when the key is absent (4096)
   int no_rope_layer_step;          // every step-th layer has no RoPE (smollm3: 4); 0: RoPE everywhere
   bool granite_scales;             // embedding / residual / attention / logit scales from the GGUF
+  RecurrentLayer recurrent;        // what the layers without attention are
+  const char* output_norm;         // the final norm's tensor (lfm2 names it token_embd_norm)
+  const char* ffn_norm;            // the FFN's input norm (qwen35 names it post_attention_norm)
+  bool attention_output_gate;      // attn_q gives [q | gate] per head; out = attn * sigmoid(gate) (qwen35)
 };
 
 // nullptr when the name is not one we run.

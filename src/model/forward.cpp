@@ -5,7 +5,8 @@
 //                    x += s * PostNorm(FFN(RMSNorm(x)))         (SwiGLU / GEGLU: down(act(gate x) * up x))
 //   logits = softcap(RMSNorm(x) W_out / logit_scale)
 // The pre-norms, post-norms (gemma2/3, olmo2), q/k norms, residual scale s (granite) and soft-caps
-// (gemma2) are each present or not as the architecture table and the GGUF say.
+// (gemma2) are each present or not as the architecture table and the GGUF say. A recurrent layer
+// (lfm2's short convolution) takes the attention's place: x += ShortConv(RMSNorm(x)).
 // Shapes are [tokens, features], row-major; B is the micro-batch (<= kMaxBatch tokens).
 #include <algorithm>
 #include <cmath>
@@ -15,9 +16,11 @@
 #include "kernels/matmul.h"
 #include "kernels/ops_activation.h"
 #include "kernels/ops_attention.h"
+#include "kernels/ops_delta_net.h"
 #include "kernels/ops_hadamard.h"
 #include "kernels/ops_norm.h"
 #include "kernels/ops_rope.h"
+#include "kernels/ops_shortconv.h"
 #include "kernels/quantize_activations.h"
 #include "model/model.h"
 #include "model/model_state.h"
@@ -153,8 +156,18 @@ void attention_block(ModelState& s, int il, int nb, int32_t pos) {
 
   // q | k | v = xn W_qkv (+ bias)                                   [B, n_q | n_kv | n_kv]
   float* qkv = s.qkv.data();
+  const bool output_gate = c.traits->attention_output_gate;
   if (l.wqkv.present()) {
     project(s, s.xn.data(), c.n_embd, nb, {{&l.wqkv, qkv, qkv_stride}});
+  } else if (output_gate) {  // attn_q: [q_h | gate_h] per head; q to its place in qkv, gates stay  [B, 2 n_q]
+    float* q_gate = s.attn_gate.data();
+    project(s, s.xn.data(), c.n_embd, nb,
+            {{&l.wq, q_gate, 2 * n_q}, {&l.wk, qkv + n_q, qkv_stride}, {&l.wv, qkv + n_q + n_kv, qkv_stride}});
+    for (int t = 0; t < nb; ++t) {
+      for (int h = 0; h < lc.n_head; ++h) {
+        std::copy_n(q_gate + t * 2 * n_q + h * 2 * hd, hd, qkv + t * qkv_stride + h * hd);
+      }
+    }
   } else {
     project(s, s.xn.data(), c.n_embd, nb,
             {{&l.wq, qkv, qkv_stride}, {&l.wk, qkv + n_q, qkv_stride}, {&l.wv, qkv + n_q + n_kv, qkv_stride}});
@@ -215,11 +228,109 @@ void attention_block(ModelState& s, int il, int nb, int32_t pos) {
     s.pool->run(attend);
   // Rotated values give a rotated output: rotate it back.
   if (s.value_rotation) hadamard_rows(s.attn.data(), static_cast<int64_t>(nb) * n_q, s.value_rotation);
+  if (output_gate) {  // attn *= sigmoid(gate)                      [B, n_q]
+    for (int t = 0; t < nb; ++t) {
+      for (int h = 0; h < lc.n_head; ++h) {
+        const float* gate = s.attn_gate.data() + t * 2 * n_q + h * 2 * hd + hd;
+        float* out = s.attn.data() + t * n_q + h * hd;
+        for (int i = 0; i < hd; ++i) out[i] *= 1.0f / (1.0f + std::exp(-gate[i]));
+      }
+    }
+  }
 
   // x += PostNorm(attn W_o (+ bias))                                [B, n_embd]
   project(s, s.attn.data(), n_q, nb, {{&l.wo, s.proj.data(), c.n_embd}});
   add_bias(s.proj.data(), nb, c.n_embd, l.wo_bias);
   add_sub_block_output(s, l.attn_post_norm, s.proj.data(), nb);
+}
+
+// x += (C * conv(B * X)) W_out, B | C | X = RMSNorm(x) W_in: lfm2's short-convolution block, the
+// conv causal and depthwise over this layer's state and the micro-batch (lfm2.cpp build_shortconv_block).
+void shortconv_block(ModelState& s, int il, int nb) {
+  const ModelConfig& c = s.config;
+  const LayerWeights& l = s.weights.layers[il];
+  const int64_t n = c.n_embd;
+
+  // xn = RMSNorm(x) * attn_norm                                     [B, n_embd]
+  rmsnorm_tokens(s, s.x.data(), l.attn_norm, nb, n, s.xn.data());
+
+  // b | c | x = xn W_in                                             [B, 3 n_embd]
+  float* bcx = s.shortconv.data();
+  float* bx = bcx + static_cast<int64_t>(nb) * 3 * n;  // [B, n_embd]
+  float* conv = bx + static_cast<int64_t>(nb) * n;     // [B, n_embd]
+  project(s, s.xn.data(), n, nb, {{&l.shortconv_in, bcx, 3 * n}});
+  for (int t = 0; t < nb; ++t) {
+    const float* b = bcx + t * 3 * n;
+    for (int64_t i = 0; i < n; ++i) bx[t * n + i] = b[i] * b[2 * n + i];
+  }
+
+  // conv[t] = sum_k kernel[k] * (state | bx)[t + k], per channel     [B, n_embd]
+  shortconv_causal(l.shortconv_kernel.data(), c.shortconv_l_cache, s.recurrent.layer(il), bx, nb, n, conv);
+
+  // x += (c * conv) W_out                                           [B, n_embd]
+  for (int t = 0; t < nb; ++t) {
+    const float* gate = bcx + t * 3 * n + n;
+    for (int64_t i = 0; i < n; ++i) bx[t * n + i] = gate[i] * conv[t * n + i];
+  }
+  project(s, bx, n, nb, {{&l.shortconv_out, s.proj.data(), n}});
+  add_sub_block_output(s, {}, s.proj.data(), nb);
+}
+
+// x += o W_out: qwen35's Gated DeltaNet (qwen35.cpp build_layer_attn_linear, ggml_gated_delta_net),
+// xn = RMSNorm(x):
+//   q | k | v = silu(causal conv(xn W_qkv)), q and k L2-normed per key head;
+//   per value head h (key head h % n_k_heads): S_h = exp(g) S_h + beta k (v - exp(g) S_h k)^T,
+//   o_h = S_h q / sqrt(head_dim), g = softplus(xn W_alpha + dt) * a, beta = sigmoid(xn W_beta);
+//   o_h = RMSNorm(o_h) * ssm_norm * silu(z_h), z = xn W_gate.
+void delta_net_block(ModelState& s, int il, int nb) {
+  const ModelConfig& c = s.config;
+  const LayerWeights& l = s.weights.layers[il];
+  const ModelConfig::DeltaNet& d = c.delta_net;
+  const int64_t channels = d.conv_channels(), n_inner = d.d_inner, hd = d.head_dim;
+  const int n_v = d.n_v_heads, n_k = d.n_k_heads;
+
+  rmsnorm_tokens(s, s.x.data(), l.attn_norm, nb, c.n_embd, s.xn.data());
+  float* qkv = s.delta_net.data();    // [B, channels]
+  float* conv = qkv + nb * channels;  // [B, channels]
+  float* z = conv + nb * channels;    // [B, d_inner]
+  float* o = z + nb * n_inner;        // [B, d_inner]
+  float* beta = o + nb * n_inner;     // [B, n_v]
+  float* alpha = beta + nb * n_v;     // [B, n_v]
+  project(s, s.xn.data(), c.n_embd, nb, {{&l.ssm_qkv, qkv, channels}, {&l.ssm_gate, z, n_inner}});
+  project(s, s.xn.data(), c.n_embd, nb, {{&l.ssm_beta, beta, n_v}, {&l.ssm_alpha, alpha, n_v}});
+
+  float* conv_state = s.recurrent.layer(il);                 // [d_conv - 1, channels]
+  float* matrices = conv_state + (d.d_conv - 1) * channels;  // [n_v, hd, hd]
+  shortconv_causal(l.ssm_conv_kernel.data(), d.d_conv, conv_state, qkv, nb, channels, conv);
+  for (int64_t i = 0; i < nb * channels; ++i) conv[i] = conv[i] / (1.0f + std::exp(-conv[i]));
+
+  const float scale = 1.0f / std::sqrt(static_cast<float>(hd));
+  for (int t = 0; t < nb; ++t) {
+    float* row = conv + t * channels;    // q [n_k, hd] | k [n_k, hd] | v [n_v, hd]
+    for (int h = 0; h < 2 * n_k; ++h) {  // ggml_l2_norm: x / max(|x|, eps), the sum in double
+      float* x = row + h * hd;
+      double sum = 0.0;
+      for (int64_t i = 0; i < hd; ++i) sum += static_cast<double>(x[i] * x[i]);
+      const float inverse = 1.0f / std::fmax(std::sqrt(static_cast<float>(sum)), c.rms_eps);
+      for (int64_t i = 0; i < hd; ++i) x[i] *= inverse;
+    }
+    for (int h = 0; h < n_v; ++h) {
+      const float a = alpha[t * n_v + h] + l.ssm_dt[h];
+      const float softplus = a > 20.0f ? a : std::log(1.0f + std::exp(a));
+      const float decay = std::exp(softplus * l.ssm_a[h]);
+      const float b = 1.0f / (1.0f + std::exp(-beta[t * n_v + h]));
+      const float* q = row + (h % n_k) * hd;
+      const float* k = row + (n_k + h % n_k) * hd;
+      const float* v = row + 2 * n_k * hd + h * hd;
+      float* out = o + t * n_inner + h * hd;
+      gated_delta_rule(matrices + h * hd * hd, q, k, v, decay, b, scale, hd, out);
+      rmsnorm(out, l.ssm_norm.data(), hd, c.rms_eps, out);
+      const float* gate = z + t * n_inner + h * hd;
+      for (int64_t i = 0; i < hd; ++i) out[i] *= gate[i] / (1.0f + std::exp(-gate[i]));
+    }
+  }
+  project(s, o, n_inner, nb, {{&l.ssm_out, s.proj.data(), c.n_embd}});
+  add_sub_block_output(s, {}, s.proj.data(), nb);
 }
 
 // x += PostNorm(W_down (act(W_gate xn) * (W_up xn))), xn = RMSNorm(x); act is SiLU or GELU
@@ -278,7 +389,12 @@ void run_micro_batch(ModelState& s, const int32_t* tokens, int nb, int32_t pos) 
   }
 
   for (int il = 0; il < c.n_layer; ++il) {
-    attention_block(s, il, nb, pos);
+    if (!c.layers[il].recurrent)
+      attention_block(s, il, nb, pos);
+    else if (c.traits->recurrent == RecurrentLayer::kShortConv)
+      shortconv_block(s, il, nb);
+    else
+      delta_net_block(s, il, nb);
     ffn_block(s, il, nb);
   }
 }
@@ -316,11 +432,25 @@ Status Model::forward(const int32_t* tokens, int32_t n, int32_t pos, bool all_lo
           format("token id %d at index %d is outside the vocabulary (%d tokens)", tokens[i], i, s.config.n_vocab));
     }
   }
-  if (!can_resume_at(pos)) {
+  if (resume_point(pos) != pos) {
+    if (s.recurrent.active()) {
+      return Status::error(
+          format("cannot continue at position %d: the recurrent layers' state is kept only at the end (%d) "
+                 "and at checkpoints (evaluate from position %d)",
+                 pos, s.n_written, resume_point(pos)));
+    }
     return Status::error(
         format("cannot continue at position %d: the sliding-window layers no longer hold the "
                "%d positions before it (evaluate from position 0)",
                pos, s.config.n_swa));
+  }
+  if (s.recurrent.active()) {  // the state at pos: empty, the live one, or a checkpoint's copy
+    if (pos == 0) {
+      s.recurrent.reset();
+    } else if (pos != s.n_written) {
+      s.recurrent.restore(pos);
+    }
+    s.recurrent.drop_after(pos);
   }
   for (int32_t done = 0; done < n;) {
     const int nb = std::min<int32_t>(kMaxBatch, n - done);

@@ -23,11 +23,20 @@ struct ScratchSizes {
   size_t activation_row_bytes = 0;
 };
 
+// Floats per token of the recurrent layers' scratch (ModelState::shortconv / delta_net).
+size_t recurrent_scratch_per_token(const ModelConfig& c) {
+  if (!c.has_recurrent_layers()) return 0;
+  if (c.traits->recurrent == RecurrentLayer::kShortConv) return 5 * static_cast<size_t>(c.n_embd);
+  const ModelConfig::DeltaNet& d = c.delta_net;
+  return 2 * static_cast<size_t>(d.conv_channels()) + 2 * d.d_inner + 2 * d.n_v_heads;
+}
+
 ScratchSizes scratch_sizes(const ModelConfig& c, size_t max_activation_row_bytes) {
   const size_t max_dim = std::max({c.n_embd, c.n_embd_q(), c.n_ff});
   ScratchSizes s;
-  s.floats_per_token =
-      c.n_embd + max_dim + (c.n_embd_q() + 2 * c.n_embd_kv()) + c.n_embd_q() + 2 * c.n_ff + c.n_embd + 2 * c.n_rot;
+  s.floats_per_token = c.n_embd + max_dim + (c.n_embd_q() + 2 * c.n_embd_kv()) + c.n_embd_q() + 2 * c.n_ff + c.n_embd +
+                       2 * c.n_rot + recurrent_scratch_per_token(c) +
+                       (c.traits->attention_output_gate ? 2 * c.n_embd_q() : 0);
   s.activation_row_bytes = max_activation_row_bytes;
   return s;
 }
@@ -90,6 +99,7 @@ Result<KvRowFormat> kv_row_format(GgmlType type, int head_dim) {
 size_t attention_scratch_stride(const ModelConfig& c, uint32_t n_ctx, const KvRowFormat& keys) {
   size_t stride = 0;
   for (const LayerConfig& l : c.layers) {  // the widest group of query heads sets the size
+    if (l.recurrent) continue;
     AttentionShape shape;
     shape.n_head = l.n_head;
     shape.n_head_kv = l.n_head_kv;
@@ -107,11 +117,12 @@ MemoryEstimate make_estimate(const ModelConfig& c, uint32_t n_ctx, KvCacheTypes 
   MemoryEstimate m;
   m.weights_bytes = tensor_bytes;
   m.kv_bytes = kv_cache_bytes(c, n_ctx, types);
+  m.recurrent_bytes = RecurrentState::total_bytes(c);
   m.scratch_bytes = copied_bytes +
                     sizeof(float) * (kMaxBatch * s.floats_per_token +
                                      static_cast<uint64_t>(n_threads) * attention_scratch_stride(c, n_ctx, keys)) +
                     kActivationSlots * kMaxBatch * s.activation_row_bytes;
-  m.total_bytes = m.weights_bytes + m.kv_bytes + m.scratch_bytes;
+  m.total_bytes = m.weights_bytes + m.kv_bytes + m.recurrent_bytes + m.scratch_bytes;
   return m;
 }
 
@@ -157,18 +168,40 @@ const ModelInfo& Model::info() const {
   return state_->info;
 }
 
-bool Model::can_resume_at(int32_t pos) const {
+int32_t Model::resume_point(int32_t pos) const {
   const ModelState& s = *state_;
-  if (pos <= 0 || !s.config.has_sliding_layers()) return true;
-  if (pos > s.n_written) return false;
-  // A local layer's ring holds positions [n_written - rows, n_written); evaluating at pos needs
-  // its window before pos, [pos - n_swa + 1, pos), still there.
-  for (int il = 0; il < s.config.n_layer; ++il) {
-    if (!s.config.layers[il].sliding) continue;
-    const int64_t needed_from = std::max<int64_t>(0, static_cast<int64_t>(pos) - s.config.n_swa + 1);
-    if (needed_from < static_cast<int64_t>(s.n_written) - s.kv_rows[il]) return false;
+  if (pos <= 0) return 0;
+  // A local layer's ring holds positions [n_written - rows, n_written); evaluating at p needs
+  // its window before p, [p - n_swa + 1, p), still there.
+  auto windows_held = [&](int32_t p) {
+    if (p > s.n_written) return false;
+    for (int il = 0; il < s.config.n_layer; ++il) {
+      if (!s.config.layers[il].sliding) continue;
+      const int64_t needed_from = std::max<int64_t>(0, static_cast<int64_t>(p) - s.config.n_swa + 1);
+      if (needed_from < static_cast<int64_t>(s.n_written) - s.kv_rows[il]) return false;
+    }
+    return true;
+  };
+  if (!s.recurrent.active()) {
+    if (!s.config.has_sliding_layers()) return pos;
+    return windows_held(pos) ? pos : 0;
   }
-  return true;
+  // The recurrent state exists at the end and at its checkpoints only: the nearest one before pos.
+  int32_t best = 0;
+  if (s.n_written <= pos && windows_held(s.n_written)) best = s.n_written;
+  for (int32_t p : s.recurrent.positions()) {
+    if (p <= pos && p > best && windows_held(p)) best = p;
+  }
+  return best;
+}
+
+void Model::save_checkpoint(int32_t pos, CheckpointKind kind) {
+  ModelState& s = *state_;
+  if (pos == s.n_written || s.recurrent.has(pos)) s.recurrent.save(pos, kind);
+}
+
+bool Model::has_recurrent_layers() const {
+  return state_->recurrent.active();
 }
 
 void Model::set_threads(int n_threads) {
@@ -181,9 +214,9 @@ void Model::set_threads(int n_threads) {
 Status Model::shift_context(int32_t first, int32_t count, int32_t n_past) {
   ModelState& s = *state_;
   const ModelConfig& c = s.config;
-  if (c.has_sliding_layers()) {
-    return Status::error(
-        format("context shift is not supported for '%s' models (sliding-window layers)", c.arch_name.c_str()));
+  if (c.has_sliding_layers() || c.has_recurrent_layers()) {
+    return Status::error(format("context shift is not supported for '%s' models (%s layers)", c.arch_name.c_str(),
+                                c.has_recurrent_layers() ? "recurrent" : "sliding-window"));
   }
   if (first < 0 || count <= 0 || n_past > s.n_written || first + count > n_past) {
     return Status::error(format("cannot shift %d positions from %d of %d cached ones", count, first, n_past));
@@ -300,7 +333,16 @@ Result<std::unique_ptr<Model>> Model::load(const GgufFile& file, const uint8_t* 
     return Status::error(format("out of memory allocating the KV cache (%llu bytes for %u positions)",
                                 static_cast<unsigned long long>(kv_bytes), s.n_ctx));
   }
+  if (!s.recurrent.configure(c)) {
+    return Status::error(format("out of memory allocating the recurrent state (%llu bytes)",
+                                static_cast<unsigned long long>(RecurrentState::total_bytes(c))));
+  }
   const size_t max_dim = std::max({c.n_embd, c.n_embd_q(), c.n_ff});
+  if (c.has_recurrent_layers()) {
+    std::vector<float>& scratch = c.traits->recurrent == RecurrentLayer::kShortConv ? s.shortconv : s.delta_net;
+    scratch.resize(kMaxBatch * recurrent_scratch_per_token(c));
+  }
+  if (c.traits->attention_output_gate) s.attn_gate.resize(static_cast<size_t>(kMaxBatch) * 2 * c.n_embd_q());
   s.x.resize(static_cast<size_t>(kMaxBatch) * c.n_embd);
   s.xn.resize(static_cast<size_t>(kMaxBatch) * max_dim);
   s.qkv.resize(static_cast<size_t>(kMaxBatch) * (c.n_embd_q() + 2 * c.n_embd_kv()));

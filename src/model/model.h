@@ -2,6 +2,7 @@
 // Architectures: the table in src/model/architectures.cpp.
 // The KV cache holds f16 keys and values (as llama.cpp's default), sized for n_ctx positions on
 // global layers and for the window (plus a batch and a rollback margin) on sliding-window layers.
+// Recurrent layers (lfm2's short convolutions) keep a fixed-size state with checkpoints instead.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -33,11 +34,16 @@ struct ModelOptions {
 };
 
 struct MemoryEstimate {
-  uint64_t weights_bytes = 0;  // tensor data (bound in place: already in the caller's buffer)
-  uint64_t kv_bytes = 0;       // KV cache for n_ctx positions
-  uint64_t scratch_bytes = 0;  // activations for one micro-batch, copies of small tensors
+  uint64_t weights_bytes = 0;    // tensor data (bound in place: already in the caller's buffer)
+  uint64_t kv_bytes = 0;         // KV cache for n_ctx positions
+  uint64_t recurrent_bytes = 0;  // recurrent layers' state and its checkpoints (fixed, whatever n_ctx)
+  uint64_t scratch_bytes = 0;    // activations for one micro-batch, copies of small tensors
   uint64_t total_bytes = 0;
 };
+
+// Why a recurrent-state checkpoint is kept (src/model/recurrent_state.h): the position before a
+// finished prompt's last token, or where an unfinished prefill stopped.
+enum class CheckpointKind { kTurnBoundary, kAbortPoint };
 
 struct ModelInfo {
   std::string architecture, name;
@@ -65,13 +71,18 @@ class Model {
   // >= pos in the KV cache are overwritten). Writes logits for every position (n x n_vocab,
   // row-major) when all_logits, else only for the last (n_vocab floats).
   Status forward(const int32_t* tokens, int32_t n, int32_t pos, bool all_logits, float* logits);
-  // Whether forward() may continue at `pos` with what the KV cache holds: always at 0 and at the
-  // end; further back only while every sliding-window layer still holds the window before pos.
-  bool can_resume_at(int32_t pos) const;
+  // The largest position <= pos at which forward() may continue with what the caches hold: 0, the
+  // end, or further back while every sliding-window layer still holds the window before it; on a
+  // model with recurrent layers only the end or a checkpoint (their state cannot be truncated).
+  int32_t resume_point(int32_t pos) const;
+  // Keeps a copy of the recurrent layers' state at `pos` (the end, or a checkpoint already there)
+  // so a later forward() can start from it; nothing on models without recurrent layers.
+  void save_checkpoint(int32_t pos, CheckpointKind kind);
+  bool has_recurrent_layers() const;
   // Context shift (llama.cpp's K-shift): drops cached positions [first, first + count) and moves
   // positions [first + count, n_past) down by count, re-rotating their keys by -count positions
-  // (RoPE rotations compose). Models with sliding-window layers are refused (their ring caches
-  // would need their windows re-evaluated).
+  // (RoPE rotations compose). Models with sliding-window or recurrent layers are refused (their
+  // ring caches and recurrent states would need re-evaluating).
   Status shift_context(int32_t first, int32_t count, int32_t n_past);
   void set_threads(int n_threads);
   const ModelInfo& info() const;

@@ -199,19 +199,109 @@ Status read_layers(const GgufFile& file, const std::string& p, ModelConfig* c) {
     l.n_head = n_head[il];
     l.n_head_kv = n_head_kv[il];
     l.n_ff = n_ff[il];
-    if (l.n_head_kv == 0) {
-      return Status::error(
-          format("layer %d has no attention (head_count_kv 0: a recurrent layer), which '%s' "
-                 "models do not have",
-                 il, c->arch_name.c_str()));
+    c->n_head = std::max(c->n_head, l.n_head);
+    c->n_ff = std::max(c->n_ff, l.n_ff);
+    if (l.n_head_kv == 0) {  // lfm2 marks its recurrent layers so; qwen35 in read_recurrent
+      if (c->traits->recurrent != RecurrentLayer::kShortConv) {
+        return Status::error(
+            format("layer %d has no attention (head_count_kv 0: a recurrent layer), which '%s' "
+                   "models do not have",
+                   il, c->arch_name.c_str()));
+      }
+      l.recurrent = true;
+      continue;
     }
     if (l.n_head % l.n_head_kv != 0) {
       return Status::error(
           format("layer %d: attention.head_count %d is not a multiple of head_count_kv %d", il, l.n_head, l.n_head_kv));
     }
-    c->n_head = std::max(c->n_head, l.n_head);
     c->n_head_kv = std::max(c->n_head_kv, l.n_head_kv);
-    c->n_ff = std::max(c->n_ff, l.n_ff);
+  }
+  return Status::ok();
+}
+
+// The recurrent layers' own hyper-parameters. lfm2 (lfm2.cpp): shortconv.l_cache taps, of which
+// the last l_cache - 1 inputs are the state (llama.cpp asserts l_cache > 1; real models use 3).
+// Its optional sliding window on the attention layers is refused rather than ignored.
+Status read_recurrent(const GgufFile& file, const std::string& p, ModelConfig* c);
+
+// qwen35 (qwen35.cpp load_arch_hparams): which layers are Gated DeltaNet layers (every layer but
+// each full_attention_interval-th, default 4, or attention.recurrent_layers per layer), their ssm.*
+// sizes, and the rope sections, which for text positions must reduce to one NeoX rotation.
+Status read_delta_net(const GgufFile& file, const std::string& p, ModelConfig* c) {
+  ModelConfig::DeltaNet& d = c->delta_net;
+  constexpr int32_t kMaxConvTaps = 256;
+  WEBGGUF_RETURN_IF_ERROR(read_count(file, p + "ssm.conv_kernel", true, 0, &d.d_conv));
+  if (d.d_conv < 2 || d.d_conv > kMaxConvTaps) {
+    return Status::error(
+        format("model metadata '%sssm.conv_kernel' = %d must be between 2 and %d", p.c_str(), d.d_conv, kMaxConvTaps));
+  }
+  WEBGGUF_RETURN_IF_ERROR(read_count(file, p + "ssm.inner_size", true, 0, &d.d_inner));
+  WEBGGUF_RETURN_IF_ERROR(read_count(file, p + "ssm.state_size", true, 0, &d.head_dim));
+  WEBGGUF_RETURN_IF_ERROR(read_count(file, p + "ssm.time_step_rank", true, 0, &d.n_v_heads));
+  WEBGGUF_RETURN_IF_ERROR(read_count(file, p + "ssm.group_count", true, 0, &d.n_k_heads));
+  if (d.n_v_heads % d.n_k_heads != 0 || int64_t{d.n_v_heads} * d.head_dim != d.d_inner || d.head_dim > 1024) {
+    return Status::error(
+        format("model metadata ssm.inner_size %d, state_size %d, time_step_rank %d and group_count "
+               "%d do not describe value heads of state_size values grouped over the key heads",
+               d.d_inner, d.head_dim, d.n_v_heads, d.n_k_heads));
+  }
+  std::vector<int32_t> recurrent;
+  const GgufValue* listed = file.find(p + "attention.recurrent_layers");
+  if (listed != nullptr) {
+    WEBGGUF_RETURN_IF_ERROR(
+        read_per_layer(file, p + "attention.recurrent_layers", true, c->n_layer, {}, 0, &recurrent));
+  } else {
+    int32_t interval = 4;
+    WEBGGUF_RETURN_IF_ERROR(read_count(file, p + "full_attention_interval", false, 4, &interval));
+    recurrent.resize(c->n_layer);
+    for (int32_t il = 0; il < c->n_layer; ++il) recurrent[il] = (il + 1) % interval != 0;
+  }
+  for (int32_t il = 0; il < c->n_layer; ++il) c->layers[il].recurrent = recurrent[il] != 0;
+  // IMROPE with a text position in its first three sections and 0 in the fourth: every rotated
+  // pair whose sector falls in the fourth section would not rotate. Those are refused.
+  const std::string key = p + "rope.dimension_sections";
+  const GgufValue* sections = file.find(key);
+  if (sections == nullptr || sections->type != GgufValueType::ARRAY || sections->array_count < 3) {
+    return Status::error(format("model metadata is missing '%s' (or it has fewer than 3 entries)", key.c_str()));
+  }
+  int64_t s[4] = {0, 0, 0, 0}, total = 0;
+  for (uint64_t i = 0; i < std::min<uint64_t>(4, sections->array_count); ++i) {
+    s[i] = sections->array_integer(i);
+    if (s[i] < 0 || s[i] > 4096)
+      return Status::error(format("model metadata '%s'[%d] is out of range", key.c_str(), (int)i));
+    total += s[i];
+  }
+  for (int32_t pair = 0; pair < c->n_rot / 2; ++pair) {
+    const int64_t sector = total > 0 ? pair % total : 0;
+    const bool text = (sector % 3 == 0 && sector < 3 * s[0]) || (sector % 3 == 1 && sector < 3 * s[1]) ||
+                      (sector % 3 == 2 && sector < 3 * s[2]);
+    if (!text) {
+      return Status::error(
+          format("model metadata '%s' leaves rotary pair %d to the fourth (vision) position, "
+                 "which text-only qwen35 does not run",
+                 key.c_str(), pair));
+    }
+  }
+  return Status::ok();
+}
+
+Status read_recurrent(const GgufFile& file, const std::string& p, ModelConfig* c) {
+  if (c->traits->recurrent == RecurrentLayer::kGatedDeltaNet) return read_delta_net(file, p, c);
+  if (c->traits->recurrent != RecurrentLayer::kShortConv) return Status::ok();
+  constexpr int32_t kMaxShortConvTaps = 256;
+  const std::string key = p + "shortconv.l_cache";
+  const GgufValue* value = file.find(key);
+  if (value == nullptr) return Status::error(format("model metadata is missing '%s'", key.c_str()));
+  if (!value->is_integer()) return Status::error(format("model metadata '%s' is not an integer", key.c_str()));
+  const int64_t v = file.get_int(key, -1);
+  if (v < 2 || v > kMaxShortConvTaps) {
+    return Status::error(format("model metadata '%s' = %lld must be between 2 and %d", key.c_str(),
+                                static_cast<long long>(v), kMaxShortConvTaps));
+  }
+  c->shortconv_l_cache = static_cast<int32_t>(v);
+  if (file.get_int(p + "attention.sliding_window", 0) > 0) {
+    return Status::error(format("a sliding window on '%s' attention layers is not supported", c->arch_name.c_str()));
   }
   return Status::ok();
 }
@@ -261,6 +351,7 @@ Result<ModelConfig> parse_model_config(const GgufFile& file) {
   WEBGGUF_RETURN_IF_ERROR(read_rope(file, p, &c));
   WEBGGUF_RETURN_IF_ERROR(read_sliding_window(file, p, &c));
   WEBGGUF_RETURN_IF_ERROR(read_scales(file, p, &c));
+  WEBGGUF_RETURN_IF_ERROR(read_recurrent(file, p, &c));
 
   // Vocabulary size: explicit key, else the tokenizer's list (the embedding shape is checked later).
   int32_t n_vocab = 0;

@@ -16,8 +16,9 @@ struct LayerConfig {
   int32_t n_head = 0;
   int32_t n_head_kv = 0;
   int32_t n_ff = 0;
-  bool sliding = false;  // attends to the last n_swa positions only (and uses the local RoPE)
-  bool rope = true;      // RoPE on q and k (smollm3 skips every 4th layer, granite may skip all)
+  bool sliding = false;    // attends to the last n_swa positions only (and uses the local RoPE)
+  bool rope = true;        // RoPE on q and k (smollm3 skips every 4th layer, granite may skip all)
+  bool recurrent = false;  // no attention: the family's recurrent layer (lfm2's short conv, qwen35's Gated DeltaNet)
 };
 
 struct ModelConfig {
@@ -51,13 +52,22 @@ struct ModelConfig {
   float rope_freq_scale_swa = 1.0f;
   float rope_attn_factor_swa = 1.0f;
 
-  int32_t n_swa = 0;             // attention.sliding_window; 0: every layer attends to all positions
-  float attention_scale = 0.0f;  // multiplies q.k (1/sqrt(head_dim) unless the family says otherwise)
-  float attn_softcap = 0.0f;     // attention logits -> cap * tanh(logit / cap); 0: off (gemma2)
-  float final_softcap = 0.0f;    // output logits likewise; 0: off (gemma2, optional in gemma3)
-  float embedding_scale = 1.0f;  // x = embd * scale (gemma: sqrt(n_embd); granite: embedding_scale)
-  float residual_scale = 1.0f;   // each sub-block's output scaled before the residual add (granite)
-  float logit_scale = 1.0f;      // logits divided by it (granite)
+  int32_t n_swa = 0;              // attention.sliding_window; 0: every layer attends to all positions
+  float attention_scale = 0.0f;   // multiplies q.k (1/sqrt(head_dim) unless the family says otherwise)
+  float attn_softcap = 0.0f;      // attention logits -> cap * tanh(logit / cap); 0: off (gemma2)
+  float final_softcap = 0.0f;     // output logits likewise; 0: off (gemma2, optional in gemma3)
+  float embedding_scale = 1.0f;   // x = embd * scale (gemma: sqrt(n_embd); granite: embedding_scale)
+  float residual_scale = 1.0f;    // each sub-block's output scaled before the residual add (granite)
+  float logit_scale = 1.0f;       // logits divided by it (granite)
+  int32_t shortconv_l_cache = 0;  // lfm2: taps of the causal depthwise conv (shortconv.l_cache; state: taps - 1)
+  // qwen35's Gated DeltaNet layers (ssm.*, as llama.cpp names them): a causal conv of d_conv taps
+  // over q | k | v (conv_channels()), n_k_heads query/key heads and n_v_heads value heads of
+  // head_dim values each (ssm.state_size; ssm.inner_size = n_v_heads * head_dim); the state per
+  // value head is a [head_dim, head_dim] matrix.
+  struct DeltaNet {
+    int32_t d_conv = 0, d_inner = 0, head_dim = 0, n_v_heads = 0, n_k_heads = 0;
+    int64_t conv_channels() const { return 2 * int64_t{n_k_heads} * head_dim + d_inner; }
+  } delta_net;
 
   int32_t n_embd_q() const { return n_head * head_dim; }
   int32_t n_embd_kv() const { return n_head_kv * head_dim; }
@@ -67,10 +77,16 @@ struct ModelConfig {
     }
     return false;
   }
+  bool has_recurrent_layers() const {
+    for (const LayerConfig& l : layers) {
+      if (l.recurrent) return true;
+    }
+    return false;
+  }
 };
 
 // Reads and checks the hyper-parameters. Refuses architectures we cannot run (naming them),
-// mixture-of-experts models, recurrent layers and YaRN rope scaling, and names the key of any
+// mixture-of-experts models, recurrent layers the family does not have, and YaRN rope scaling, and names the key of any
 // value out of range (a sliding window beyond the training context, a soft-cap of 0 or NaN, ...).
 Result<ModelConfig> parse_model_config(const GgufFile& file);
 

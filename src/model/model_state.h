@@ -11,6 +11,7 @@
 #include "model/model.h"
 #include "model/model_config.h"
 #include "model/model_weights.h"
+#include "model/recurrent_state.h"
 
 namespace webgguf {
 
@@ -41,19 +42,23 @@ struct ModelState {
   std::vector<size_t> k_offsets;  // [n_layer] bytes into k_cache
   std::vector<size_t> v_offsets;  // [n_layer] bytes into v_cache
   int32_t n_written = 0;          // one past the last position whose keys were written
+  RecurrentState recurrent;       // recurrent layers' state at n_written, and its checkpoints
   std::unique_ptr<ThreadPool> pool;
 
   // Scratch for one micro-batch of B <= kMaxBatch tokens.
-  std::vector<float> x;                         // [B, n_embd] residual stream
-  std::vector<float> xn;                        // [B, max(n_embd, n_embd_q, n_ff)] normalised input of a projection
-  std::vector<float> qkv;                       // [B, n_embd_q + 2 n_embd_kv]
-  std::vector<float> attn;                      // [B, n_embd_q]
-  std::vector<float> gate_up;                   // [B, 2 n_ff]
-  std::vector<float> proj;                      // [B, n_embd] output of attn_output / ffn_down before the residual add
-  std::vector<float> cos_sin;                   // [B, n_rot] rope table per token (global layers)
-  std::vector<float> cos_sin_swa;               // [B, n_rot] rope table per token (sliding-window layers)
-  std::vector<float> attention_scratch;         // [n_threads, attention_scratch_stride] per thread
-  size_t attention_scratch_stride = 0;          // attention_scratch_floats(shape, n_ctx)
+  std::vector<float> x;                  // [B, n_embd] residual stream
+  std::vector<float> xn;                 // [B, max(n_embd, n_embd_q, n_ff)] normalised input of a projection
+  std::vector<float> qkv;                // [B, n_embd_q + 2 n_embd_kv]
+  std::vector<float> attn;               // [B, n_embd_q]
+  std::vector<float> gate_up;            // [B, 2 n_ff]
+  std::vector<float> proj;               // [B, n_embd] output of attn_output / ffn_down before the residual add
+  std::vector<float> shortconv;          // [B, 5 n_embd] B | C | X, then B*X and the conv (short-conv layers)
+  std::vector<float> delta_net;          // [B, 2 conv_channels + 2 d_inner + 2 n_v_heads] (Gated DeltaNet layers)
+  std::vector<float> attn_gate;          // [B, 2 n_embd_q] q | gate per head (attention with an output gate)
+  std::vector<float> cos_sin;            // [B, n_rot] rope table per token (global layers)
+  std::vector<float> cos_sin_swa;        // [B, n_rot] rope table per token (sliding-window layers)
+  std::vector<float> attention_scratch;  // [n_threads, attention_scratch_stride] per thread
+  size_t attention_scratch_stride = 0;   // attention_scratch_floats(shape, n_ctx)
   AlignedBuffer activations[kActivationSlots];  // [B] rows in a vec_dot type each
   size_t activation_slot_bytes = 0;
 

@@ -40,6 +40,19 @@ struct LayerWeights {
   WeightMatrix w_down;               // [n_ff, n_embd]
   std::vector<float> down_bias;      // [n_embd] or empty
   std::vector<float> ffn_post_norm;  // [n_embd] on the FFN output (gemma2/3, olmo2) or empty
+  // A short-convolution layer (lfm2) in place of attention; attn_norm is its input norm.
+  WeightMatrix shortconv_in;            // [n_embd, 3 n_embd]: out rows B | C | X
+  std::vector<float> shortconv_kernel;  // [l_cache, n_embd] tap-major (the file's [n_embd][l_cache] transposed)
+  WeightMatrix shortconv_out;           // [n_embd, n_embd]
+  // A Gated DeltaNet layer (qwen35) in place of attention; attn_norm is its input norm.
+  WeightMatrix ssm_qkv;                // attn_qkv [n_embd, conv_channels]: out rows q | k | v
+  WeightMatrix ssm_gate;               // attn_gate [n_embd, d_inner]: z of the gated norm
+  WeightMatrix ssm_beta, ssm_alpha;    // [n_embd, n_v_heads] each
+  std::vector<float> ssm_conv_kernel;  // [d_conv, conv_channels] tap-major
+  std::vector<float> ssm_dt;           // [n_v_heads] bias of alpha
+  std::vector<float> ssm_a;            // [n_v_heads] -exp(A_log): the decay rate
+  std::vector<float> ssm_norm;         // [head_dim]
+  WeightMatrix ssm_out;                // [d_inner, n_embd]
 };
 
 struct ModelWeights {

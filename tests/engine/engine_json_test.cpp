@@ -54,9 +54,10 @@ TEST(EngineJsonApi, ProbeGrowsTheHeaderThenDescribesTheModel) {
   }
   ASSERT_TRUE(contains(probe, "\"status\":\"ok\"")) << probe;
   EXPECT_LT(have, 200000u);  // the header only, not the 56 MB of weights
-  for (const char* field : {"\"architecture\":\"llama\"", "\"n_vocab\":4096", "\"n_ctx\":512", "\"n_ctx_train\":1024",
-                            "\"n_layer\":8", "\"n_head_kv\":2", "\"n_params\":28320256", "\"quantization\":\"F16\"",
-                            "\"eos\":2", "\"add_bos\":false", "\"chat_template\":\"", "\"kv_bytes\":"}) {
+  for (const char* field :
+       {"\"architecture\":\"llama\"", "\"n_vocab\":4096", "\"n_ctx\":512", "\"n_ctx_train\":1024", "\"n_layer\":8",
+        "\"n_head_kv\":2", "\"n_params\":28320256", "\"quantization\":\"F16\"", "\"eos\":2", "\"add_bos\":false",
+        "\"chat_template\":\"", "\"kv_bytes\":", "\"recurrent_bytes\":0"}) {
     EXPECT_TRUE(contains(probe, field)) << field << " in " << probe;
   }
 }

@@ -15,14 +15,10 @@
 // WEBGGUF_ORACLE_ALL=1 runs the quantized rule for all five.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { getLlama } from 'node-llama-cpp';
 import {
-  agreement, describe, greedyAgreement, llamaCppGreedy, llamaCppLogProbabilities, llamaCppWindowProbabilities,
-  ourLogProbabilities, ourWindowLogits, run,
+  ARCH_ORACLE_RULES, compareGreedy, compareWindows, describe, describeGreedy, openSyntheticOracle, syntheticModel,
 } from './helpers/llama_cpp_compare.js';
 import { FIXTURES_DIR, needsModels, sharedPath } from './helpers/fixtures.js';
 
@@ -34,66 +30,24 @@ const evalText = join(shared, 'data/eval.txt');
 
 const N_CTX = 512;
 const N_TOKENS = 2048;
-const MAX_KL_FLOAT = 1e-5;
-const MIN_TOP1_FLOAT = 0.99;
-const MAX_KL_QUANT = 1e-3;
-const TOP1_BELOW_NOISE = 0.01;
-const GREEDY_TOKENS = 64;
-const GREEDY_TIE = 1e-3;
+const {
+  maxKlFloat: MAX_KL_FLOAT, minTop1Float: MIN_TOP1_FLOAT, maxKlQuant: MAX_KL_QUANT, top1BelowNoise: TOP1_BELOW_NOISE,
+  greedyTokens: GREEDY_TOKENS, greedyTie: GREEDY_TIE,
+} = ARCH_ORACLE_RULES;
 
 const ARCHS = ['gemma2', 'gemma3', 'smollm3', 'granite', 'olmo2'];
 const QUANT_ARCHS = process.env.WEBGGUF_ORACLE_ALL ? ARCHS : ['gemma3', 'granite'];
 
-let dir;
-let llama;
-const files = new Map();  // `${arch}/${stddev}/${type}` -> path
-
-async function model(arch, stddev, type) {
-  const key = `${arch}/${stddev}/${type}`;
-  if (files.has(key)) return files.get(key);
-  const f16 = join(dir, `${arch}-${stddev}-F16.gguf`);
-  if (!existsSync(f16)) {
-    await run(bin, ['synth', f16, '--shape', 'tiny-deep', '--arch', arch, '--vocab-from', lexi,
-                    '--stddev', String(stddev), '--seed', '7']);
-  }
-  let file = f16;
-  if (type !== 'F16') {
-    file = join(dir, `${arch}-${stddev}-${type}.gguf`);
-    const args = type === 'F32' ? [f16, file, 'F32', '--pure'] : [f16, file, type];
-    await run(bin, ['quantize', ...args, '-t', '1']);
-  }
-  files.set(key, file);
-  return file;
-}
+let oracle;
+const model = (arch, stddev, type) => syntheticModel(bin, oracle.dir, lexi, { arch, stddev, type });
 
 before(async () => {
-  if (needsModels) return;
-  assert.ok(existsSync(bin), `${bin} is not built (scripts/build.sh native)`);
-  dir = mkdtempSync(join(tmpdir(), 'webgguf-arch-oracle-'));
-  llama = await getLlama({ gpu: false, build: 'never', logLevel: 'error' });
+  if (!needsModels) oracle = await openSyntheticOracle(bin, 'webgguf-arch-oracle-');
 });
-after(async () => {
-  await llama?.dispose();
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
+after(() => oracle?.close());
 
-async function compareWindows(file, { withNoise }) {
-  const ours = await ourWindowLogits(bin, file, evalText, { nCtx: N_CTX, nTokens: N_TOKENS, out: `${file}.f32` });
-  assert.equal(ours.ids.length, N_TOKENS);
-  const loaded = await llama.loadModel({ modelPath: file });
-  try {
-    const batched = await llamaCppWindowProbabilities(loaded, ours.ids, { nCtx: N_CTX, batchSize: N_CTX });
-    const q = (w, p) => ourLogProbabilities(ours.logits, (w * N_CTX + p) * ours.nVocab, ours.nVocab);
-    const result = { ours: agreement(batched, q, N_CTX) };
-    if (withNoise) {
-      const oneByOne = await llamaCppWindowProbabilities(loaded, ours.ids, { nCtx: N_CTX, batchSize: 1 });
-      result.noise = agreement(batched, (w, p) => llamaCppLogProbabilities(oneByOne[w][p]), N_CTX);
-    }
-    return result;
-  } finally {
-    await loaded.dispose();
-  }
-}
+const windows = (file, withNoise) =>
+  compareWindows(oracle.llama, bin, file, evalText, { nCtx: N_CTX, nTokens: N_TOKENS, withNoise });
 
 const FLOAT_CASES = [
   ...ARCHS.flatMap((arch) => ['F32', 'F16'].map((type) => ({ arch, type, stddev: 0.07 }))),
@@ -102,7 +56,7 @@ const FLOAT_CASES = [
 
 for (const { arch, type, stddev } of FLOAT_CASES) {
   test(`${arch} ${type} (std ${stddev}): next-token distributions equal llama.cpp's`, { skip: needsModels }, async (t) => {
-    const { ours } = await compareWindows(await model(arch, stddev, type), { withNoise: false });
+    const { ours } = await windows(await model(arch, stddev, type), false);
     t.diagnostic(`${arch} ${type} std ${stddev}: ${describe(ours)} over ${ours.count} positions`);
     assert.equal(ours.count, 1020);
     assert.ok(ours.meanKl < MAX_KL_FLOAT, `mean KL ${ours.meanKl} >= ${MAX_KL_FLOAT}`);
@@ -113,7 +67,7 @@ for (const { arch, type, stddev } of FLOAT_CASES) {
 for (const arch of QUANT_ARCHS) {
   for (const type of ['Q8_0', 'Q4_K_M']) {
     test(`${arch} ${type}: within llama.cpp's own noise floor`, { skip: needsModels }, async (t) => {
-      const { ours, noise } = await compareWindows(await model(arch, 0.07, type), { withNoise: true });
+      const { ours, noise } = await windows(await model(arch, 0.07, type), true);
       t.diagnostic(`${arch} ${type}: ours vs llama.cpp ${describe(ours)}; llama.cpp batch 512 vs 1 ${describe(noise)}`);
       assert.ok(ours.meanKl < MAX_KL_QUANT, `mean KL ${ours.meanKl} >= ${MAX_KL_QUANT}`);
       assert.ok(ours.top1 >= noise.top1 - TOP1_BELOW_NOISE,
@@ -125,23 +79,9 @@ for (const arch of QUANT_ARCHS) {
 for (const arch of ARCHS) {
   test(`${arch} F32: a ${GREEDY_TOKENS}-token greedy continuation follows llama.cpp's`, { skip: needsModels }, async (t) => {
     const file = await model(arch, 0.07, 'F32');
-    const { stderr } = await run(bin, ['run', file, '-p', 'The meaning of life is', '-n', String(GREEDY_TOKENS),
-                                       '--temp', '0', '--ids', '-c', '256']);
-    // --ids prints "prompt: 1 2 ..." and "ids: 5 6 ..." on stderr
-    const numbers = (name) => stderr.split('\n').find((l) => l.startsWith(`${name}:`)).slice(name.length + 1)
-      .trim().split(' ').map(Number);
-    const promptIds = numbers('prompt');
-    const ours = numbers('ids');
-    const loaded = await llama.loadModel({ modelPath: file });
-    try {
-      assert.deepEqual([...loaded.tokenize('The meaning of life is', true)], promptIds);
-      const theirs = await llamaCppGreedy(loaded, promptIds, GREEDY_TOKENS);
-      const result = greedyAgreement(ours, theirs, GREEDY_TIE);
-      t.diagnostic(`${arch}: ${result.firstDifference < 0 ? `identical over ${ours.length} tokens`
-        : `first difference at token ${result.firstDifference}, llama.cpp's top-2 gap ${result.gap.toExponential(2)}`}`);
-      assert.ok(result.ok, `greedy differs at token ${result.firstDifference} where llama.cpp's gap is ${result.gap}`);
-    } finally {
-      await loaded.dispose();
-    }
+    const result = await compareGreedy(oracle.llama, bin, file,
+      { prompt: 'The meaning of life is', nTokens: GREEDY_TOKENS, tieTolerance: GREEDY_TIE });
+    t.diagnostic(`${arch}: ${describeGreedy(result)}`);
+    assert.ok(result.ok, `greedy differs at token ${result.firstDifference} where llama.cpp's gap is ${result.gap}`);
   });
 }
