@@ -96,6 +96,7 @@ void Engine::free_model() {
   file_.reset();
   file_buffer_.allocate(0);
   summary_ = ModelSummary();
+  has_model_identity_ = false;
   logits_.clear();
   logits_.shrink_to_fit();
 }

@@ -264,6 +264,31 @@ std::string EngineJsonApi::step() {
   return w.end_object().text();
 }
 
+std::string EngineJsonApi::save_session(const Engine::SessionOutput& out) {
+  uint64_t bytes = 0;
+  const Engine::SessionOutput counted{[&](uint64_t total) {
+                                        bytes = total;
+                                        return out.begin(total);
+                                      },
+                                      out.write};
+  EngineError e = engine_.save_session(counted);
+  if (!e.ok()) return error_json(e);
+  return JsonWriter()
+      .begin_object()
+      .field("ok", true)
+      .field("n_tokens", static_cast<int32_t>(engine_.context_tokens().size()))
+      .field("bytes", bytes)
+      .end_object()
+      .text();
+}
+
+std::string EngineJsonApi::load_session(const uint8_t* data, size_t size) {
+  int32_t n_tokens = 0;
+  EngineError e = engine_.load_session(data, size, &n_tokens);
+  if (!e.ok()) return error_json(e);
+  return JsonWriter().begin_object().field("ok", true).field("n_tokens", n_tokens).end_object().text();
+}
+
 std::string EngineJsonApi::perplexity_begin(const std::string& text, int32_t n_ctx) {
   PerplexityProgress p;
   EngineError e = engine_.perplexity_begin(text, n_ctx, &p);

@@ -35,6 +35,9 @@ class EngineJsonApi {
   // {ok, token, eog, text, n_past[, stop][, logprob, top_ids, top_logprobs]} (the last three with logprobs)
   std::string step();
   void reset_context() { engine_.reset_context(); }
+  // Saved sessions: the bytes go through `out`; -> {ok, n_tokens, bytes}.
+  std::string save_session(const Engine::SessionOutput& out);
+  std::string load_session(const uint8_t* data, size_t size);            // {ok, n_tokens}
   std::string perplexity_begin(const std::string& text, int32_t n_ctx);  // {ok, n_chunks, n_tokens}
   std::string perplexity_next();  // {ok, chunk, n_chunks, ppl, error_estimate, done}
   std::string info() const;       // {ok, info} or no_model
