@@ -27,7 +27,8 @@
 namespace webgguf {
 
 struct LoadOptions {
-  uint32_t n_ctx = 0;  // 0: min(training context, 4096)
+  uint32_t n_ctx = 0;          // 0: the largest context that fits memory_budget (largest_fitting_context)
+  uint64_t memory_budget = 0;  // bytes for file + KV cache + scratch; 0: the wasm32 address space
   int n_threads = 1;
   KvCacheTypes cache_types;  // f16 (default), q8_0 or q4_0 keys and values
 };

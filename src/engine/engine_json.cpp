@@ -108,8 +108,13 @@ std::string EngineJsonApi::load_model(const std::string& options_json) {
   EngineError e = parse_request(options_json, &o);
   if (!e.ok()) return error_json(e);
   int64_t n_ctx = 0, n_threads = 1;
-  for (const Status& s : {o.read_int("n_ctx", &n_ctx), o.read_int("n_threads", &n_threads)}) {
+  double memory_budget = 0;
+  for (const Status& s : {o.read_int("n_ctx", &n_ctx), o.read_int("n_threads", &n_threads),
+                          o.read_number("memory_budget", &memory_budget)}) {
     if (!s.is_ok()) return error_json(EngineError::from(ErrorCode::kBadRequest, s));
+  }
+  if (!(memory_budget >= 0) || memory_budget > 1e18) {
+    return error_json(EngineError::make(ErrorCode::kBadRequest, "memory_budget must be a byte count >= 0"));
   }
   if (n_ctx < 0 || n_ctx > INT32_MAX || n_threads < 1 || n_threads > 256) {
     return error_json(EngineError::make(ErrorCode::kBadRequest, "n_ctx must be >= 0 and n_threads in 1..256"));
@@ -117,6 +122,7 @@ std::string EngineJsonApi::load_model(const std::string& options_json) {
   LoadOptions options;
   options.n_ctx = static_cast<uint32_t>(n_ctx);
   options.n_threads = static_cast<int>(n_threads);
+  options.memory_budget = static_cast<uint64_t>(memory_budget);
   for (const auto& [key, type] : {std::make_pair("cache_type_k", &options.cache_types.keys),
                                   std::make_pair("cache_type_v", &options.cache_types.values)}) {
     std::string name = kv_cache_type_name(*type);
@@ -132,9 +138,11 @@ std::string EngineJsonApi::load_model(const std::string& options_json) {
   return info();
 }
 
-std::string EngineJsonApi::probe_header(const uint8_t* bytes, size_t size, double file_size, int32_t n_ctx) {
+std::string EngineJsonApi::probe_header(const uint8_t* bytes, size_t size, double file_size, int32_t n_ctx,
+                                        double memory_budget) {
   const uint64_t total = file_size > 0 ? static_cast<uint64_t>(file_size) : kUnknownFileSize;
-  HeaderProbe probe = probe_model_header(bytes, size, total, n_ctx > 0 ? static_cast<uint32_t>(n_ctx) : 0);
+  HeaderProbe probe = probe_model_header(bytes, size, total, n_ctx > 0 ? static_cast<uint32_t>(n_ctx) : 0,
+                                         memory_budget > 0 ? static_cast<uint64_t>(memory_budget) : 0);
   JsonWriter w;
   w.begin_object();
   if (probe.state == HeaderProbe::State::kNeedMore) {
@@ -146,8 +154,7 @@ std::string EngineJsonApi::probe_header(const uint8_t* bytes, size_t size, doubl
     if (!tokenizer.is_ok()) {
       probe.error = EngineError::from(ErrorCode::kInvalidModel, tokenizer.status());
     } else {
-      Result<ModelSummary> summary = summarize_model_header(probe.file, *tokenizer.value(), probe.memory,
-                                                            n_ctx > 0 ? static_cast<uint32_t>(n_ctx) : 0);
+      Result<ModelSummary> summary = summarize_model_header(probe.file, *tokenizer.value(), probe.memory, probe.n_ctx);
       if (!summary.is_ok()) {
         probe.error = EngineError::from(ErrorCode::kInvalidModel, summary.status());
       } else {

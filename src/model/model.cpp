@@ -141,6 +141,10 @@ std::string kv_cache_type_names() {
   return names;
 }
 
+std::vector<GgmlType> kv_cache_type_list() {
+  return std::vector<GgmlType>(std::begin(kKvCacheTypes), std::end(kKvCacheTypes));
+}
+
 const char* kv_cache_type_name(GgmlType type) {
   switch (type) {
     case GgmlType::F16: return "f16";

@@ -8,6 +8,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "core/status.h"
 #include "gguf/gguf.h"
@@ -26,6 +27,8 @@ bool parse_kv_cache_type(const std::string& name, GgmlType* type);
 const char* kv_cache_type_name(GgmlType type);
 // "f16, q8_0, q4_0": the names parse_kv_cache_type takes, for error messages.
 std::string kv_cache_type_names();
+// The types themselves, in that order (for tables of what each costs).
+std::vector<GgmlType> kv_cache_type_list();
 
 struct ModelOptions {
   uint32_t n_ctx = 0;  // 0 = min(training context, 4096)
