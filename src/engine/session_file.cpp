@@ -1,6 +1,7 @@
 #include "engine/session_file.h"
 
 #include <cstring>
+#include <initializer_list>
 
 #include "core/hash64.h"
 
@@ -163,38 +164,28 @@ struct EncodedSection {
 
 std::vector<EncodedSection> encode_sections(const Session& s) {
   std::vector<EncodedSection> sections;
-  EncodedSection model{kModelTag, {}, 0};
-  put_u64(&model.head, s.model_identity);
-  put_u32(&model.head, s.n_layer);
-  put_u32(&model.head, s.n_vocab);
-  put_u32(&model.head, static_cast<uint32_t>(s.model_name.size()));
-  model.head.insert(model.head.end(), s.model_name.begin(), s.model_name.end());
-  sections.push_back(model);
-  EncodedSection cache{kCacheTag, {}, 0};
-  put_u32(&cache.head, s.key_type);
-  put_u32(&cache.head, s.value_type);
-  put_u32(&cache.head, s.n_ctx);
-  sections.push_back(cache);
-  EncodedSection tokens{kTokensTag, {}, 0};
-  put_u32(&tokens.head, static_cast<uint32_t>(s.tokens.size()));
-  for (int32_t t : s.tokens) put_u32(&tokens.head, static_cast<uint32_t>(t));
-  sections.push_back(tokens);
-  if (s.has_shift) {
-    EncodedSection shift{kShiftTag, {}, 0};
-    put_u32(&shift.head, s.shift_begin);
-    put_u32(&shift.head, s.shift_end);
-    put_u64(&shift.head, s.shift_prefix_hash);
-    sections.push_back(shift);
-  }
-  EncodedSection kv{kKvRowsTag, {}, 0};
-  put_u32(&kv.head, static_cast<uint32_t>(s.layers.size()));
-  put_u32(&kv.head, s.key_row_bytes);
-  put_u32(&kv.head, s.value_row_bytes);
+  // A section of little-endian u32 fields (u64 where marked), the payload of the small ones.
+  const auto add = [&](uint32_t t, std::initializer_list<uint32_t> fields) -> std::vector<uint8_t>& {
+    sections.push_back({t, {}, 0});
+    for (uint32_t f : fields) put_u32(&sections.back().head, f);
+    return sections.back().head;
+  };
+  std::vector<uint8_t> identity;
+  put_u64(&identity, s.model_identity);
+  std::vector<uint8_t>& model = add(kModelTag, {s.n_layer, s.n_vocab, static_cast<uint32_t>(s.model_name.size())});
+  model.insert(model.begin(), identity.begin(), identity.end());
+  model.insert(model.end(), s.model_name.begin(), s.model_name.end());
+  add(kCacheTag, {s.key_type, s.value_type, s.n_ctx});
+  std::vector<uint8_t>& tokens = add(kTokensTag, {static_cast<uint32_t>(s.tokens.size())});
+  for (int32_t t : s.tokens) put_u32(&tokens, static_cast<uint32_t>(t));
+  if (s.has_shift) put_u64(&add(kShiftTag, {s.shift_begin, s.shift_end}), s.shift_prefix_hash);
+  EncodedSection& kv = sections.emplace_back();
+  kv.tag = kKvRowsTag;
+  for (uint32_t f : {static_cast<uint32_t>(s.layers.size()), s.key_row_bytes, s.value_row_bytes}) put_u32(&kv.head, f);
   kv.payload_bytes = kv.head.size();
   for (const SessionKvLayer& l : s.layers) {
     kv.payload_bytes += 12 + uint64_t{l.n_head_kv} * l.count * (s.key_row_bytes + s.value_row_bytes);
   }
-  sections.push_back(kv);
   for (EncodedSection& e : sections) {
     if (e.tag != kKvRowsTag) e.payload_bytes = e.head.size();
   }
