@@ -31,24 +31,56 @@ export const PRESET_NOTES = Object.freeze({
   Q2_K: 'for very limited memory only: the largest loss',
 });
 
+/**
+ * Bytes a page can use for a model and its context: wasm32's limit, or half the device's memory
+ * when the browser says how much it has (before the browser or OS pushes back).
+ * @param {number} [deviceMemoryGB] navigator.deviceMemory
+ */
+export function memoryBudget(deviceMemoryGB) {
+  const deviceBudget = deviceMemoryGB ? deviceMemoryGB * 1024 ** 3 / 2 : Infinity;
+  return Math.min(WASM_MEMORY_LIMIT, deviceBudget);
+}
+
+/**
+ * The longest context that fits `room` bytes with a KV cache type's cost (planQuantization's
+ * cache_types entry, measured at n_ctx), at most the training context.
+ * @param {number} room @param {{ context_bytes: number, bytes_per_token: number }} cost
+ * @param {number} nCtx @param {number} nCtxTrain
+ */
+function longestContext(room, cost, nCtx, nCtxTrain) {
+  const fixed = cost.context_bytes - cost.bytes_per_token * nCtx;
+  const tokens = cost.bytes_per_token > 0 ? Math.floor((room - fixed) / cost.bytes_per_token) : nCtxTrain;
+  return Math.max(0, Math.min(nCtxTrain || tokens, tokens));
+}
+
+/** 16384 -> "16k", 1000 -> "1000". */
+function tokenCount(n) {
+  return n >= 1024 ? `${Math.floor(n / 1024)}k` : String(n);
+}
+
 /** Preference order when several fit: Q4_K_M first, then better ones when there is room. */
 const PREFERENCE = ['Q4_K_M', 'Q5_K_M', 'Q6_K', 'Q8_0'];
 const FALLBACK_ORDER = ['Q4_K_S', 'IQ4_XS', 'IQ4_NL', 'Q4_0', 'Q3_K_L', 'Q3_K_M', 'Q3_K_S', 'Q2_K'];
 
 /**
+ * With `cache_types` (planQuantization's costs of each KV cache type), `n_ctx` and `n_ctx_train`,
+ * each row also says the longest context that fits with `cache_type` (default f16), and the
+ * advice names it: "Q4_K_M with a q8_0 cache fits 16k tokens on this device".
  * @param {{ presets: Array<{ preset: string, file_bytes: number }>, context_bytes: number,
- *           deviceMemoryGB?: number }} input context_bytes = KV cache + scratch at the chosen context
+ *           deviceMemoryGB?: number, cache_type?: string, n_ctx?: number, n_ctx_train?: number,
+ *           cache_types?: Array<{ cache_type: string, context_bytes: number, bytes_per_token: number }> }} input
+ *           context_bytes = KV cache + scratch at the chosen context
  * @returns {{ rows: Array<{ preset: string, file_bytes: number, memory_bytes: number, fits: boolean,
- *           recommended: boolean, note: string }>, recommended: string | null, advice: string, budget_bytes: number }}
+ *           recommended: boolean, note: string, max_context?: number }>, recommended: string | null, advice: string, budget_bytes: number }}
  */
-export function advise({ presets, context_bytes, deviceMemoryGB }) {
-  // A page can use about half of the device's memory before the browser or OS pushes back.
-  const deviceBudget = deviceMemoryGB ? deviceMemoryGB * 1024 ** 3 / 2 : Infinity;
-  const budget = Math.min(WASM_MEMORY_LIMIT, deviceBudget);
+export function advise({ presets, context_bytes, deviceMemoryGB, cache_type = 'f16', cache_types, n_ctx, n_ctx_train }) {
+  const budget = memoryBudget(deviceMemoryGB);
+  const cost = n_ctx ? cache_types?.find((c) => c.cache_type === cache_type) : undefined;
   const rows = presets.map(({ preset, file_bytes }) => {
     const memory_bytes = file_bytes + context_bytes;
     return { preset, file_bytes, memory_bytes, fits: memory_bytes <= budget, recommended: false,
-             note: PRESET_NOTES[preset] ?? '' };
+             note: PRESET_NOTES[preset] ?? '',
+             ...(cost ? { max_context: longestContext(budget - file_bytes, cost, /** @type {number} */ (n_ctx), n_ctx_train ?? 0) } : {}) };
   });
   const fitting = new Map(rows.filter((r) => r.fits).map((r) => [r.preset, r]));
   // Q4_K_M by default; a better preset when it leaves at least a quarter of the budget free.
@@ -69,7 +101,9 @@ export function advise({ presets, context_bytes, deviceMemoryGB }) {
       : PREFERENCE.includes(choice)
         ? `${choice} fits with room to spare: ${PRESET_NOTES[choice]}.`
         : `Q4_K_M does not fit here; ${choice} does (${PRESET_NOTES[choice]}).`;
-    advice = `${why} A smaller file loads faster and leaves more memory for the conversation (a longer context).`;
+    const longest = fitting.get(choice).max_context;
+    const reach = longest ? ` ${choice} with a ${cache_type} cache fits ${tokenCount(longest)} tokens on this device.` : '';
+    advice = `${why}${reach} A smaller file loads faster and leaves more memory for the conversation (a longer context).`;
   }
   return { rows, recommended: choice, advice, budget_bytes: budget };
 }

@@ -30,7 +30,8 @@ const DEFAULT_MAX_TOKENS = 512;
  * @property {AbortSignal} [signal]
  * @property {boolean} [cache] keep downloaded files in the model store and load from it offline (default true)
  * @property {string} [cacheDir] Node only: directory of the model store (default: the Engine's)
- * @property {number} [n_ctx] context length in tokens (default: the engine's choice, at most the trained one)
+ * @property {number | 'max'} [n_ctx] context length in tokens; 'max' and the default: the longest that fits
+ *   the advisor's memory budget for this device (weights + KV cache of the chosen types + scratch), at most the trained one
  * @property {number} [retries] reconnection attempts per dropped download (default 5)
  * @property {number} [retryDelayMs] base delay between reconnection attempts (default 500)
  * @property {number} [parallelParts] split parts downloaded at once (default 3)
@@ -163,11 +164,13 @@ export class Engine {
   /**
    * What each quantization preset would make of a model: the exact size of the file
    * llama-quantize would write, and the memory a context of n_ctx tokens needs on top of the
-   * weights. Reads only the header. Feed the result to `advise()` (js/advisor.js).
+   * weights, and with each KV cache type (per token more: how long a context fits). Reads only
+   * the header. Feed the result to `advise()` (js/advisor.js).
    * @param {string | URL | Blob | ArrayBuffer | Uint8Array} source an F32/F16/BF16 GGUF
    * @param {{ n_ctx?: number, signal?: AbortSignal, retries?: number, retryDelayMs?: number }} [options]
    * @returns {Promise<{ name: string, original_bytes: number, context_bytes: number,
-   *                     presets: Array<{ preset: string, file_bytes: number }> }>}
+   *                     presets: Array<{ preset: string, file_bytes: number }>, n_ctx: number, n_ctx_train: number,
+   *                     cache_types: Array<{ cache_type: import('./index.js').KvCacheType, context_bytes: number, bytes_per_token: number }> }>}
    */
   async planQuantization(source, options = {}) {
     const { signal, n_ctx = 4096, ...rest } = options;
@@ -215,6 +218,33 @@ export class Engine {
    */
   async memory() {
     return this.client.request('memory');
+  }
+
+  /**
+   * The conversation in the KV cache as bytes (a saved session: its tokens, the model's identity,
+   * the cache types and the cache rows of the positions it uses). Keep them (IndexedDB, a file)
+   * and give them to loadSession() after a reload: the next turn then evaluates only new tokens.
+   * @returns {Promise<Uint8Array>}
+   */
+  async saveSession() {
+    return this.client.request('saveSession');
+  }
+
+  /**
+   * Restores a session saveSession() gave, with the same model, cache types and a context at
+   * least as long as the conversation (InvalidSessionError naming the difference otherwise, and
+   * truncated or corrupt bytes too; the current conversation then stays as it was).
+   * @param {Uint8Array | ArrayBuffer | Blob} session
+   * @returns {Promise<{ n_tokens: number }>} the conversation's tokens now in the cache
+   */
+  async loadSession(session) {
+    /** @type {Uint8Array} */
+    let bytes;
+    if (session instanceof Uint8Array) bytes = session;
+    else if (session instanceof ArrayBuffer) bytes = new Uint8Array(session);
+    else if (typeof Blob !== 'undefined' && session instanceof Blob) bytes = new Uint8Array(await session.arrayBuffer());
+    else throw new InvalidArgumentError('loadSession() takes the Uint8Array (or an ArrayBuffer or Blob of it) saveSession() gave.');
+    return this.client.request('loadSession', { bytes });
   }
 
   /**

@@ -115,6 +115,14 @@ export class InvalidModelError extends WebggufError {
   static code = 'invalid_model';
 }
 
+/**
+ * A saved session cannot be restored: its bytes are truncated or corrupt, or it was saved with
+ * another model, other KV cache types or a larger context than the one loaded.
+ */
+export class InvalidSessionError extends WebggufError {
+  static code = 'invalid_session';
+}
+
 /** The chat template from the GGUF raised an error or failed to render. */
 export class ChatTemplateError extends WebggufError {
   static code = 'chat_template';
@@ -123,7 +131,7 @@ export class ChatTemplateError extends WebggufError {
 const ERROR_CLASSES = [
   WebggufError, NetworkError, HttpStatusError, CorsError, NotGgufError, UnsupportedArchitectureError,
   UnsupportedTypeError, ModelTooBigError, QuotaExceededError, AbortError, ContextFullError,
-  WorkerCrashedError, InvalidArgumentError, NoModelError, InvalidModelError, ChatTemplateError,
+  WorkerCrashedError, InvalidArgumentError, NoModelError, InvalidModelError, InvalidSessionError, ChatTemplateError,
 ];
 
 /** @type {Map<string, typeof WebggufError>} */
@@ -139,6 +147,7 @@ const WASM_CODE_ADVICE = {
   bad_request: 'The request was rejected by the engine.',
   no_model: 'No model is loaded: call engine.load() first.',
   invalid_model: 'The GGUF file is inconsistent (missing or misshaped tensors); re-download or re-convert it.',
+  invalid_session: 'The saved session was not restored (the conversation is as it was); start the conversation again or load the model it was saved with.',
 };
 
 const WASM_CODE_TO_CLASS = {
@@ -150,6 +159,7 @@ const WASM_CODE_TO_CLASS = {
   bad_request: InvalidArgumentError,
   no_model: NoModelError,
   invalid_model: InvalidModelError,
+  invalid_session: InvalidSessionError,
 };
 
 /**

@@ -43,8 +43,12 @@ export interface LoadOptions {
   cache?: boolean;
   /** Node only: directory of the model store (default: the Engine's). */
   cacheDir?: string;
-  /** Context length in tokens (default: the engine's choice, at most the trained context). */
-  n_ctx?: number;
+  /**
+   * Context length in tokens. 'max', and the default: the longest context that fits the advisor's
+   * memory budget for this device (memoryBudget(): weights + KV cache of the chosen cache types +
+   * scratch), at most the model's training context.
+   */
+  n_ctx?: number | 'max';
   /** Reconnection attempts without progress per download (default 5). */
   retries?: number;
   /** Base delay between reconnection attempts in ms (default 500). */
@@ -395,6 +399,18 @@ export declare class Engine {
   info(): Promise<ModelInfo | null>;
   /** Live wasm heap bytes; back to the same figure after an unload or an aborted request. */
   memory(): Promise<WasmMemoryUsage>;
+  /**
+   * The conversation in the KV cache as bytes (a saved session: tokens, model identity, cache
+   * types, the cache rows of the positions used). After a reload, loadSession() restores it and
+   * the next turn evaluates only its new tokens.
+   */
+  saveSession(): Promise<Uint8Array>;
+  /**
+   * Restores saveSession()'s bytes. Another model, other cache types, a context shorter than the
+   * conversation, truncated or corrupt bytes: InvalidSessionError naming it (the conversation in
+   * the cache stays as it was).
+   */
+  loadSession(session: Uint8Array | ArrayBuffer | Blob): Promise<{ n_tokens: number }>;
   /** Text must be a string (bytes: InvalidArgumentError; decode them with TextDecoder); lone surrogates become U+FFFD. */
   tokenize(text: string, options?: { addSpecial?: boolean; parseSpecial?: boolean }): Promise<number[]>;
   detokenize(ids: ArrayLike<number>, options?: { renderSpecial?: boolean }): Promise<string>;
@@ -491,6 +507,17 @@ export interface QuantizationPlan {
   /** KV cache + scratch at the requested context. */
   context_bytes: number;
   presets: Array<{ preset: string; file_bytes: number }>;
+  /** The context context_bytes is for, and the model's training context. */
+  n_ctx: number;
+  n_ctx_train: number;
+  /** What a context costs with each KV cache type: at n_ctx, and per token more. */
+  cache_types: KvCacheCost[];
+}
+
+export interface KvCacheCost {
+  cache_type: KvCacheType;
+  context_bytes: number;
+  bytes_per_token: number;
 }
 
 export interface AdviseInput {
@@ -498,10 +525,18 @@ export interface AdviseInput {
   context_bytes: number;
   /** navigator.deviceMemory (GB), when known. */
   deviceMemoryGB?: number;
+  /**
+   * With planQuantization()'s cache_types, n_ctx and n_ctx_train: every row gets max_context, the
+   * longest context that fits with `cache_type` (default 'f16'), and the advice names it.
+   */
+  cache_type?: KvCacheType;
+  cache_types?: KvCacheCost[];
+  n_ctx?: number;
+  n_ctx_train?: number;
 }
 
 export interface Advice {
-  rows: Array<{ preset: string; file_bytes: number; memory_bytes: number; fits: boolean; recommended: boolean; note: string }>;
+  rows: Array<{ preset: string; file_bytes: number; memory_bytes: number; fits: boolean; recommended: boolean; note: string; max_context?: number }>;
   recommended: string | null;
   /** Plain words: why this preset. */
   advice: string;
@@ -511,6 +546,8 @@ export interface Advice {
 export declare function advise(input: AdviseInput): Advice;
 export declare const PRESET_NOTES: Readonly<Record<string, string>>;
 export declare const WASM_MEMORY_LIMIT: number;
+/** Bytes a page can use for a model and its context: WASM_MEMORY_LIMIT, or half of deviceMemoryGB when known. */
+export declare function memoryBudget(deviceMemoryGB?: number): number;
 
 export declare const CHATML_TEMPLATE: string;
 
@@ -566,7 +603,7 @@ export declare function expandSplitName(name: string): string[];
 export type ErrorCode =
   | 'internal' | 'network' | 'http_status' | 'cors' | 'not_gguf' | 'unsupported_architecture'
   | 'unsupported_type' | 'too_big' | 'quota' | 'aborted' | 'context_full' | 'worker_crashed'
-  | 'invalid_argument' | 'no_model' | 'invalid_model' | 'chat_template';
+  | 'invalid_argument' | 'no_model' | 'invalid_model' | 'invalid_session' | 'chat_template';
 
 export declare class WebggufError extends Error {
   constructor(message: string, options?: { cause?: unknown; details?: Record<string, unknown> });
@@ -592,5 +629,7 @@ export declare class WorkerCrashedError extends WebggufError {}
 export declare class InvalidArgumentError extends WebggufError {}
 export declare class NoModelError extends WebggufError {}
 export declare class InvalidModelError extends WebggufError {}
+/** A saved session is truncated, corrupt, or from another model, cache types or a larger context. */
+export declare class InvalidSessionError extends WebggufError {}
 export declare class ChatTemplateError extends WebggufError {}
 export declare function errorFromWasmCode(code: string, message?: string): WebggufError;

@@ -15,7 +15,7 @@ import { AbortError, WorkerCrashedError, deserializeError } from './errors.js';
 /** Request types the worker understands. */
 export const REQUEST_TYPES = Object.freeze([
   'init', 'load', 'inspect', 'planQuantization', 'unload', 'info', 'tokenize', 'detokenize', 'generate', 'perplexity', 'setThreads',
-  'cacheList', 'cacheDelete', 'memory', 'quantize', 'klDivergence',
+  'cacheList', 'cacheDelete', 'memory', 'quantize', 'klDivergence', 'saveSession', 'loadSession',
 ]);
 
 /**
@@ -186,7 +186,8 @@ export class RequestServer {
       };
       if (controller.signal.aborted) throw new AbortError();
       const value = await handler(payload, context);
-      this.post({ id, type: 'result', value });
+      // Bytes a handler returns (a saved session) are its own: they move instead of being copied.
+      this.post({ id, type: 'result', value }, value instanceof Uint8Array ? [value.buffer] : undefined);
     } catch (error) {
       if (this.errorPolicy.isFatal(error)) {
         this.dead = true;

@@ -5,6 +5,7 @@
  * @module worker
  */
 
+import { memoryBudget } from './advisor.js';
 import { resolveByteSources, HttpByteSource } from './byte_sources.js';
 import {
   AbortError, InvalidArgumentError, NoModelError, WebggufError, errorFromWasmCode, serializeError, throwIfAborted,
@@ -72,10 +73,28 @@ async function preferCachedParts(sources, store) {
 function wasmTarget(nCtx, target = engine) {
   const module = /** @type {NonNullable<typeof wasm>} */ (wasm).module;
   return {
-    probe: (/** @type {Uint8Array} */ head, /** @type {number} */ size) => JSON.parse(target.probeHeader(head, size, nCtx)),
+    probe: (/** @type {Uint8Array} */ head, /** @type {number} */ size) => JSON.parse(target.probeHeader(head, size, nCtx, deviceBudget())),
     allocate: (/** @type {number} */ bytes) => target.allocateModel(bytes),
     heap: () => /** @type {Uint8Array} */ (module.HEAPU8),
   };
+}
+
+/** The advisor's memory budget for this device (navigator.deviceMemory is also a worker's). */
+function deviceBudget() {
+  return memoryBudget(/** @type {any} */ (globalThis.navigator)?.deviceMemory);
+}
+
+/**
+ * n_ctx for the engine: a positive integer, or 0 for 'max' and absent (the largest context that
+ * fits the device's budget, at most the training context).
+ * @param {unknown} nCtx
+ */
+function requestedContext(nCtx) {
+  if (nCtx === undefined || nCtx === null || nCtx === 'max') return 0;
+  if (!Number.isInteger(nCtx) || /** @type {number} */ (nCtx) < 1) {
+    throw new InvalidArgumentError(`n_ctx must be a positive integer or 'max' (got ${JSON.stringify(nCtx)}).`);
+  }
+  return /** @type {number} */ (nCtx);
 }
 
 /** Prompt tokens evaluated per wasm call: an abort is seen between two such chunks. */
@@ -206,13 +225,13 @@ const handlers = {
   },
 
   /**
-   * @param {{ source: any, n_ctx?: number, cache?: boolean, cacheDir?: string, retries?: number, retryDelayMs?: number, parallelParts?: number, cache_type_k?: string, cache_type_v?: string }} payload
+   * @param {{ source: any, n_ctx?: number | 'max', cache?: boolean, cacheDir?: string, retries?: number, retryDelayMs?: number, parallelParts?: number, cache_type_k?: string, cache_type_v?: string }} payload
    * @param {import('./protocol.js').RequestContext} context
    */
   async load(payload, { signal, emit }) {
     const wasmEngine = requireEngine();
     if (model) { wasmEngine.freeModel(); model = null; }
-    const nCtx = payload.n_ctx ?? 0; // 0: the engine picks min(n_ctx_train, its default)
+    const nCtx = requestedContext(payload.n_ctx);
     const requested = await resolveByteSources(payload.source, { retries: payload.retries, retryDelayMs: payload.retryDelayMs });
     const isHttp = (/** @type {unknown} */ part) => part instanceof HttpByteSource;
     // Only downloads are cached: local files and buffers are already at hand.
@@ -229,7 +248,7 @@ const handlers = {
       });
       throwIfAborted(signal);
       const result = checked(wasmEngine.loadModel(JSON.stringify({
-        n_ctx: nCtx, n_threads: threads,
+        n_ctx: nCtx, n_threads: threads, memory_budget: deviceBudget(),
         ...(payload.cache_type_k !== undefined ? { cache_type_k: payload.cache_type_k } : {}),
         ...(payload.cache_type_v !== undefined ? { cache_type_v: payload.cache_type_v } : {}),
       })));
@@ -407,6 +426,28 @@ const handlers = {
       baseEngine.freeModel();
       baseEngine.delete();
     }
+  },
+
+  /**
+   * The conversation in the KV cache as a saved session (format: src/engine/session_file.h): its
+   * tokens and the cache rows of the positions it uses, written straight from the cache into one
+   * Uint8Array, which is transferred to the page.
+   */
+  saveSession() {
+    const bytes = requireModel().saveSession();
+    if (typeof bytes === 'string') checked(bytes);
+    return bytes;
+  },
+
+  /**
+   * Restores a saved session into the KV cache: the next request whose prompt starts with its
+   * tokens evaluates only what follows. A session that does not fit is an InvalidSessionError
+   * and the conversation stays as it was.
+   * @param {{ bytes: Uint8Array }} payload
+   */
+  loadSession(payload) {
+    if (!(payload.bytes instanceof Uint8Array)) throw new InvalidArgumentError('loadSession() takes the bytes saveSession() gave.');
+    return { n_tokens: checked(requireModel().loadSession(payload.bytes)).n_tokens };
   },
 
   /** Bytes of the wasm heap in live allocations (`used`) and the heap's size. */

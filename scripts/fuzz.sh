@@ -38,6 +38,7 @@ target_table=(
   "tokenizer   | src/tokenizer/*.cpp src/gguf/*.cpp src/core/status.cpp | -DWEBGGUF_SHARED_DIR=\"$shared\" -DWEBGGUF_LLAMA_CPP_DIR=\"$PWD/build/llama.cpp\""
   "quant       | src/quant/*.cpp src/kernels/*.cpp src/gguf/ggml_type.cpp src/core/status.cpp src/core/hwy_abort.cpp | -msse4.2 -mpclmul -maes -ffp-contract=off -isystem $hwy_include -pthread"
   "grammar     | src/sampler/*.cpp src/core/status.cpp |"
+  "session     | src/engine/session_file.cpp src/core/status.cpp |"
 )
 targets=()
 declare -A target_sources target_flags
@@ -140,6 +141,47 @@ seed_grammar() {
   done
 }
 
+# Session seeds: small sessions in the format of src/engine/session_file.h (two layers, one a
+# sliding-window ring that starts later; with and without a context-shift range and an unknown
+# optional section), checksummed as core/hash64.h does.
+seed_session() {
+  python3 - "$1" <<'PY'
+import struct, sys
+M = (1 << 64) - 1
+P1, P2, P3, P5 = 11400714785074694791, 14029467366897019727, 1609587929392839161, 2870177450012600261
+rotl = lambda x, r: ((x << r) | (x >> (64 - r))) & M
+def hash64(b):
+    h = P5
+    n = len(b) // 8 * 8
+    for i in range(0, n, 8):
+        h = rotl(h ^ (struct.unpack_from('<Q', b, i)[0] * P2 & M), 31) * P1 & M
+    h ^= len(b) * P5 & M
+    for c in b[n:]:
+        h = rotl(h ^ (c * P5 & M), 11) * P1 & M
+    h ^= h >> 33; h = h * P2 & M; h ^= h >> 29; h = h * P3 & M; h ^= h >> 32
+    return h
+def section(tag, payload, flags=1): return tag + struct.pack('<IQ', flags, len(payload)) + payload
+def session(tokens, layers, row=(4, 2), shift=None, extra=b''):
+    secs = [section(b'MODL', struct.pack('<QIII', 7, len(layers), 64, 4) + b'seed'),
+            section(b'CACH', struct.pack('<III', 8, 2, 128)),
+            section(b'TOKN', struct.pack('<I', len(tokens)) + struct.pack(f'<{len(tokens)}i', *tokens))]
+    if shift: secs.append(section(b'SHFT', struct.pack('<IIQ', *shift)))
+    kv = struct.pack('<III', len(layers), *row)
+    for heads, first in layers:
+        count = len(tokens) - first
+        kv += struct.pack('<III', heads, first, count) + bytes(range(heads * count * row[0])) + b'\x5a' * (heads * count * row[1])
+    secs.append(section(b'KVRW', kv))
+    if extra: secs.append(extra)
+    body = b''.join(secs)
+    head = b'WGGUFSES' + struct.pack('<IIQ', 1, len(secs), 24 + len(body) + 8)
+    return head + body + struct.pack('<Q', hash64(head + body))
+out = sys.argv[1]
+open(f'{out}/plain', 'wb').write(session([1, 2, 3, 4, 5], [(2, 0), (1, 2)]))
+open(f'{out}/shifted', 'wb').write(session([1, 2, 9, 8], [(1, 0)], shift=(2, 6, 12345)))
+open(f'{out}/future_section', 'wb').write(session([3], [(1, 0), (1, 0)], extra=section(b'RECR', b'\1\2\3', 0)))
+open(f'{out}/empty', 'wb').write(session([], [(2, 0)]))
+PY
+}
 
 build_target() {  # name
   local t=$1

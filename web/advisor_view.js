@@ -1,5 +1,6 @@
 // "Which quantization?": reads only a model's header (Range probe), asks the engine what each
-// preset's file would weigh and what the chosen context costs, and recommends one.
+// preset's file would weigh and what the chosen context costs, and recommends one (with the
+// longest context that fits it).
 import { advise } from '../js/advisor.js';
 import { formatBytes } from './format.js';
 
@@ -22,8 +23,11 @@ export function initAdvisor(engine) {
     status.textContent = 'Reading the model header…';
     try {
       const plan = await engine.planQuantization(url, { n_ctx });
+      // The advice also says how long a context fits with a q8_0 KV cache (half of f16's bytes,
+      // no visible loss: the README's table).
       const result = advise({ presets: plan.presets, context_bytes: plan.context_bytes,
-                              deviceMemoryGB: navigator.deviceMemory });
+                              deviceMemoryGB: navigator.deviceMemory, cache_types: plan.cache_types,
+                              n_ctx: plan.n_ctx, n_ctx_train: plan.n_ctx_train, cache_type: 'q8_0' });
       const body = $('#advisor-table tbody');
       body.replaceChildren(...result.rows.map((row) => {
         const tr = document.createElement('tr');

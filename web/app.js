@@ -20,6 +20,7 @@ const store = await ConversationStore.open();
 let current = newConversation();
 let generation = null;  // { controller, conversation } of the reply being generated
 let modelInfo = null;
+let lastTimings = null;  // the last reply's timings (prompt_n: the prompt tokens it evaluated)
 
 if ('serviceWorker' in navigator) {
   navigator.serviceWorker.register('sw.js').then(() => {
@@ -94,6 +95,7 @@ const modelPanel = new ModelPanel($('#model-panel'), {
     modelInfo = null;
     modelInfo = await engine.load(source, { onProgress: options.onProgress, signal: options.signal, n_ctx: settings.n_ctx });
     await applyModelSampling(source, options.entry);
+    await restoreSession(current);
     setChatEnabled(true);
     showMemory();
     updateContextMeter();
@@ -149,6 +151,24 @@ function renderConversation() {
   updateContextMeter();
 }
 
+// Each conversation keeps the engine's saved session (engine.saveSession(): its tokens and KV
+// cache rows) beside its messages in IndexedDB, so that after a reload, or back from another
+// chat, the next turn evaluates only its new tokens. A session the engine refuses (another model,
+// cache types or a smaller context) is dropped: that turn evaluates the whole conversation.
+async function saveSessionOf(conversation) {
+  conversation.session = await engine.saveSession();
+}
+
+async function restoreSession(conversation) {
+  if (!modelInfo || !conversation.session) return;
+  try {
+    await engine.loadSession(conversation.session);
+  } catch (error) {
+    if (error.code !== 'invalid_session') throw error;
+    delete conversation.session;
+  }
+}
+
 async function persist(conversation) {
   // A chat deleted while its reply was being stopped is not saved back.
   if (conversation.messages.length === 0 || conversation.deleted) return;
@@ -178,6 +198,7 @@ const conversationList = new ConversationList($('#conversations'), {
     current = (await store.get(id)) ?? newConversation();
     renderConversation();
     refreshList();
+    await restoreSession(current);
   },
   onRename: async (id, title) => {
     const conversation = id === current.id ? current : await store.get(id);
@@ -261,6 +282,9 @@ async function reply() {
     generation = null;
     $('#stop').hidden = true;
     $('#send').hidden = false;
+    lastTimings = timings;
+    // The cache holds this conversation after a reply (also a stopped one), not after a failure.
+    if (conversation === current && modelInfo && (!failure || stopped)) await saveSessionOf(conversation);
     await persist(conversation);
     if (conversation === current) {
       setChatEnabled(Boolean(modelInfo));
@@ -319,4 +343,6 @@ initAdvisor(engine, settings);
 const shrinkView = new ShrinkView(settings);
 
 // Expose for tests and the console.
-globalThis.webgguf = { engine, modelPanel, shrinkView, store, get messages() { return current.messages; } };
+globalThis.webgguf = {
+  engine, modelPanel, shrinkView, store, get messages() { return current.messages; }, get lastTimings() { return lastTimings; },
+};

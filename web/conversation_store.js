@@ -1,6 +1,7 @@
 // Saved conversations in IndexedDB (database "webgguf-chat", store "conversations"), so the chat
 // list survives a reload. A conversation: { id, title, messages: [{ role, content, stopped? }],
-// updatedAt } (ms since the epoch). The system prompt is a setting, not part of a conversation.
+// updatedAt (ms since the epoch), session? (engine.saveSession()'s bytes after its last reply) }.
+// The system prompt is a setting, not part of a conversation.
 const DB_NAME = 'webgguf-chat';
 const STORE = 'conversations';
 

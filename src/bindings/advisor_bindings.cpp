@@ -1,7 +1,8 @@
 // Embind: planQuantization(bytes, fileSize, nCtx) -> what each preset would make of a model,
 // from a prefix of its file (grown by the caller while status is 'need_more'):
 //   { status: 'ok' | 'need_more' | 'error', bytesNeeded, code, error,
-//     name, original_bytes, context_bytes, presets: [{ preset, file_bytes }] }
+//     name, original_bytes, context_bytes, presets: [{ preset, file_bytes }], n_ctx, n_ctx_train,
+//     cache_types: [{ cache_type, context_bytes, bytes_per_token }] }
 // The logic is src/engine/quant_advisor; only conversions live here.
 #include <emscripten/bind.h>
 #include <emscripten/val.h>
@@ -56,6 +57,17 @@ val plan_quantization_js(const val& bytes, double file_size, double n_ctx) {
     presets.call<void>("push", entry);
   }
   out.set("presets", presets);
+  out.set("n_ctx_train", sizes.value().n_ctx_train);
+  out.set("n_ctx", sizes.value().n_ctx);
+  val cache_types = val::array();
+  for (const CacheTypeCost& c : sizes.value().cache_types) {
+    val entry = val::object();
+    entry.set("cache_type", c.cache_type);
+    entry.set("context_bytes", static_cast<double>(c.context_bytes));
+    entry.set("bytes_per_token", c.bytes_per_token);
+    cache_types.call<void>("push", entry);
+  }
+  out.set("cache_types", cache_types);
   return out;
 }
 

@@ -39,9 +39,9 @@ class WasmEngine {
     return static_cast<double>(reinterpret_cast<uintptr_t>(buffer));
   }
   std::string loadModel(const std::string& options_json) { return api_.load_model(options_json); }
-  std::string probeHeader(const val& bytes, double file_size, int n_ctx) {
+  std::string probeHeader(const val& bytes, double file_size, int n_ctx, double memory_budget) {
     const std::vector<uint8_t> header = vector_from_js<uint8_t>(bytes);
-    return EngineJsonApi::probe_header(header.data(), header.size(), file_size, n_ctx);
+    return EngineJsonApi::probe_header(header.data(), header.size(), file_size, n_ctx, memory_budget);
   }
   void freeModel() { api_.free_model(); }
   val tokenize(const std::string& text, bool add_special, bool parse_special) {
@@ -60,6 +60,27 @@ class WasmEngine {
   std::string prefill(const val& ids, int max_tokens) { return api_.prefill(vector_from_js<int32_t>(ids), max_tokens); }
   std::string step() { return api_.step(); }
   void resetContext() { api_.reset_context(); }
+  // The session as a JS Uint8Array, filled piece by piece from the KV cache (no copy of it in
+  // the heap); a JSON error string when it cannot be saved.
+  val saveSession() {
+    val bytes = val::undefined();
+    double offset = 0;
+    const std::string json = api_.save_session(
+        Engine::SessionOutput{[&](uint64_t total) {
+                                if (total > 4294967295.0) return false;
+                                bytes = val::global("Uint8Array").new_(static_cast<double>(total));
+                                return true;
+                              },
+                              [&](const uint8_t* piece, size_t n) {
+                                bytes.call<void>("set", val(emscripten::typed_memory_view(n, piece)), offset);
+                                offset += static_cast<double>(n);
+                              }});
+    return bytes.isUndefined() ? val(json) : bytes;  // bytes are made only once the session can be written
+  }
+  std::string loadSession(const val& bytes) {
+    const std::vector<uint8_t> data = vector_from_js<uint8_t>(bytes);
+    return api_.load_session(data.data(), data.size());
+  }
   std::string perplexityBegin(const std::string& text, int n_ctx) { return api_.perplexity_begin(text, n_ctx); }
   std::string perplexityNext() { return api_.perplexity_next(); }
   // KL divergence of this engine's model against `base`, another WasmEngine with the base model.
@@ -94,6 +115,8 @@ EMSCRIPTEN_BINDINGS(webgguf_engine) {
       .function("prefill", &WasmEngine::prefill)
       .function("step", &WasmEngine::step)
       .function("resetContext", &WasmEngine::resetContext)
+      .function("saveSession", &WasmEngine::saveSession)
+      .function("loadSession", &WasmEngine::loadSession)
       .function("perplexityBegin", &WasmEngine::perplexityBegin)
       .function("perplexityNext", &WasmEngine::perplexityNext)
       .function("klDivergenceBegin", &WasmEngine::klDivergenceBegin)

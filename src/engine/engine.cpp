@@ -110,6 +110,7 @@ void Engine::free_model() {
   file_.reset();
   file_buffer_.allocate(0);
   summary_ = ModelSummary();
+  has_model_identity_ = false;
   logits_.clear();
   logits_.shrink_to_fit();
 }
@@ -132,8 +133,11 @@ EngineError Engine::load_model(const LoadOptions& options) {
 
   EngineError support = check_model_support(*file);
   if (!support.ok()) return support;
+  const uint32_t n_ctx = options.n_ctx != 0
+                             ? options.n_ctx
+                             : largest_fitting_context(*file, size, options.cache_types, options.memory_budget);
   MemoryEstimate memory;
-  EngineError fits = estimate_model_memory(*file, size, options.n_ctx, &memory, options.cache_types);
+  EngineError fits = estimate_model_memory(*file, size, n_ctx, &memory, options.cache_types);
   if (!fits.ok()) return fits;
 
   Result<std::unique_ptr<Tokenizer>> tokenizer = Tokenizer::from_gguf(*file);
@@ -144,7 +148,7 @@ EngineError Engine::load_model(const LoadOptions& options) {
   sampler_.reserve(static_cast<size_t>(tokenizer.value()->n_vocab()));
 
   ModelOptions model_options;
-  model_options.n_ctx = options.n_ctx;
+  model_options.n_ctx = n_ctx;
   model_options.n_threads = options.n_threads;
   model_options.cache_types = options.cache_types;
   Result<std::unique_ptr<Model>> model = Model::load(*file, data, size, model_options);

@@ -5,6 +5,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -13,6 +14,7 @@
 #include "engine/engine_error.h"
 #include "engine/kl_divergence.h"
 #include "engine/perplexity.h"
+#include "engine/session_file.h"
 #include "engine/shifted_conversation.h"
 #include "gguf/gguf.h"
 #include "model/model.h"
@@ -25,7 +27,8 @@
 namespace webgguf {
 
 struct LoadOptions {
-  uint32_t n_ctx = 0;  // 0: min(training context, 4096)
+  uint32_t n_ctx = 0;          // 0: the largest context that fits memory_budget (largest_fitting_context)
+  uint64_t memory_budget = 0;  // bytes for file + KV cache + scratch; 0: the wasm32 address space
   int n_threads = 1;
   KvCacheTypes cache_types;  // f16 (default), q8_0 or q4_0 keys and values
 };
@@ -129,6 +132,23 @@ class Engine {
   const std::vector<int32_t>& context_tokens() const { return history_; }
   void reset_context();
 
+  // Saved sessions (src/engine/session_file.h; defined in engine_session.cpp). save_session
+  // calls begin(total bytes) once (false: the caller could not make room, a kTooBig), then
+  // write with the bytes in order; the cache's rows go out as they are, without a copy here.
+  struct SessionOutput {
+    std::function<bool(uint64_t total_bytes)> begin;
+    SessionSink write;
+  };
+  EngineError save_session(const SessionOutput& out);
+  // Restores a saved conversation: the next prompt that starts with its tokens evaluates only
+  // what follows them. A session of another model, cache types or too long for this context,
+  // or bytes that are not a whole session, are a kInvalidSession naming the problem; the
+  // conversation in the cache is then left as it was.
+  EngineError load_session(const uint8_t* data, size_t size, int32_t* n_tokens);
+  // Identity of the loaded model's file for sessions: Hash64 of its header (metadata and tensor
+  // table) and of the first and last 4 KiB of every tensor's data, computed once.
+  uint64_t model_identity();
+
   // Perplexity of `text` with chunks of n_ctx tokens (0: the loaded context). Clears the
   // conversation: the chunks overwrite the KV cache.
   EngineError perplexity_begin(const std::string& text, int32_t n_ctx, PerplexityProgress* progress);
@@ -175,6 +195,9 @@ class Engine {
   ShiftedConversation shifted_;
   std::vector<float> logits_;  // [n_vocab] of the last evaluated position
   bool has_logits_ = false;
+
+  uint64_t model_identity_ = 0;
+  bool has_model_identity_ = false;
 
   PerplexityRun perplexity_;
   bool perplexity_active_ = false;

@@ -13,6 +13,7 @@ const char* error_code_name(ErrorCode code) {
     case ErrorCode::kBadRequest: return "bad_request";
     case ErrorCode::kNoModel: return "no_model";
     case ErrorCode::kInvalidModel: return "invalid_model";
+    case ErrorCode::kInvalidSession: return "invalid_session";
   }
   return "invalid_model";
 }

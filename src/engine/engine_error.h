@@ -17,6 +17,7 @@ enum class ErrorCode {
   kBadRequest,               // bad_request: invalid arguments or options
   kNoModel,                  // no_model: the call needs a loaded model
   kInvalidModel,             // invalid_model: a GGUF whose contents make no model
+  kInvalidSession,           // invalid_session: a saved session that is not whole or not for this model
 };
 
 const char* error_code_name(ErrorCode code);

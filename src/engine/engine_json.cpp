@@ -109,8 +109,13 @@ std::string EngineJsonApi::load_model(const std::string& options_json) {
   EngineError e = parse_request(options_json, &o);
   if (!e.ok()) return error_json(e);
   int64_t n_ctx = 0, n_threads = 1;
-  for (const Status& s : {o.read_int("n_ctx", &n_ctx), o.read_int("n_threads", &n_threads)}) {
+  double memory_budget = 0;
+  for (const Status& s : {o.read_int("n_ctx", &n_ctx), o.read_int("n_threads", &n_threads),
+                          o.read_number("memory_budget", &memory_budget)}) {
     if (!s.is_ok()) return error_json(EngineError::from(ErrorCode::kBadRequest, s));
+  }
+  if (!(memory_budget >= 0) || memory_budget > 1e18) {
+    return error_json(EngineError::make(ErrorCode::kBadRequest, "memory_budget must be a byte count >= 0"));
   }
   if (n_ctx < 0 || n_ctx > INT32_MAX || n_threads < 1 || n_threads > 256) {
     return error_json(EngineError::make(ErrorCode::kBadRequest, "n_ctx must be >= 0 and n_threads in 1..256"));
@@ -118,6 +123,7 @@ std::string EngineJsonApi::load_model(const std::string& options_json) {
   LoadOptions options;
   options.n_ctx = static_cast<uint32_t>(n_ctx);
   options.n_threads = static_cast<int>(n_threads);
+  options.memory_budget = static_cast<uint64_t>(memory_budget);
   for (const auto& [key, type] : {std::make_pair("cache_type_k", &options.cache_types.keys),
                                   std::make_pair("cache_type_v", &options.cache_types.values)}) {
     std::string name = kv_cache_type_name(*type);
@@ -133,9 +139,11 @@ std::string EngineJsonApi::load_model(const std::string& options_json) {
   return info();
 }
 
-std::string EngineJsonApi::probe_header(const uint8_t* bytes, size_t size, double file_size, int32_t n_ctx) {
+std::string EngineJsonApi::probe_header(const uint8_t* bytes, size_t size, double file_size, int32_t n_ctx,
+                                        double memory_budget) {
   const uint64_t total = file_size > 0 ? static_cast<uint64_t>(file_size) : kUnknownFileSize;
-  HeaderProbe probe = probe_model_header(bytes, size, total, n_ctx > 0 ? static_cast<uint32_t>(n_ctx) : 0);
+  HeaderProbe probe = probe_model_header(bytes, size, total, n_ctx > 0 ? static_cast<uint32_t>(n_ctx) : 0,
+                                         memory_budget > 0 ? static_cast<uint64_t>(memory_budget) : 0);
   JsonWriter w;
   w.begin_object();
   if (probe.state == HeaderProbe::State::kNeedMore) {
@@ -147,8 +155,7 @@ std::string EngineJsonApi::probe_header(const uint8_t* bytes, size_t size, doubl
     if (!tokenizer.is_ok()) {
       probe.error = EngineError::from(ErrorCode::kInvalidModel, tokenizer.status());
     } else {
-      Result<ModelSummary> summary = summarize_model_header(probe.file, *tokenizer.value(), probe.memory,
-                                                            n_ctx > 0 ? static_cast<uint32_t>(n_ctx) : 0);
+      Result<ModelSummary> summary = summarize_model_header(probe.file, *tokenizer.value(), probe.memory, probe.n_ctx);
       if (!summary.is_ok()) {
         probe.error = EngineError::from(ErrorCode::kInvalidModel, summary.status());
       } else {
@@ -263,6 +270,31 @@ std::string EngineJsonApi::step() {
     w.end_array();
   }
   return w.end_object().text();
+}
+
+std::string EngineJsonApi::save_session(const Engine::SessionOutput& out) {
+  uint64_t bytes = 0;
+  const Engine::SessionOutput counted{[&](uint64_t total) {
+                                        bytes = total;
+                                        return out.begin(total);
+                                      },
+                                      out.write};
+  EngineError e = engine_.save_session(counted);
+  if (!e.ok()) return error_json(e);
+  return JsonWriter()
+      .begin_object()
+      .field("ok", true)
+      .field("n_tokens", static_cast<int32_t>(engine_.context_tokens().size()))
+      .field("bytes", bytes)
+      .end_object()
+      .text();
+}
+
+std::string EngineJsonApi::load_session(const uint8_t* data, size_t size) {
+  int32_t n_tokens = 0;
+  EngineError e = engine_.load_session(data, size, &n_tokens);
+  if (!e.ok()) return error_json(e);
+  return JsonWriter().begin_object().field("ok", true).field("n_tokens", n_tokens).end_object().text();
 }
 
 std::string EngineJsonApi::perplexity_begin(const std::string& text, int32_t n_ctx) {

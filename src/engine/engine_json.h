@@ -14,11 +14,14 @@ namespace webgguf {
 class EngineJsonApi {
  public:
   uint8_t* allocate_model(size_t size_bytes) { return engine_.allocate_model(size_bytes); }
-  // {n_ctx, n_threads} -> {ok:true, info:{...}}
+  // {n_ctx (0: the largest that fits), n_threads, memory_budget (bytes), cache_type_k, cache_type_v}
+  //  -> {ok:true, info:{...}}
   std::string load_model(const std::string& options_json);
   void free_model() { engine_.free_model(); }
   // file_size <= 0: unknown. -> {status:'ok'|'need_more'|'error', bytesNeeded, code, error, info, memory}
-  static std::string probe_header(const uint8_t* bytes, size_t size, double file_size, int32_t n_ctx);
+  // n_ctx 0: the largest fitting context within memory_budget bytes (0: the wasm32 address space).
+  static std::string probe_header(const uint8_t* bytes, size_t size, double file_size, int32_t n_ctx,
+                                  double memory_budget = 0);
 
   // Empty results when no model is loaded (these calls have no error channel in the JS API).
   std::vector<int32_t> tokenize(const std::string& text, bool add_special, bool parse_special) const;
@@ -35,6 +38,9 @@ class EngineJsonApi {
   // {ok, token, eog, text, n_past[, stop][, logprob, top_ids, top_logprobs]} (the last three with logprobs)
   std::string step();
   void reset_context() { engine_.reset_context(); }
+  // Saved sessions: the bytes go through `out`; -> {ok, n_tokens, bytes}.
+  std::string save_session(const Engine::SessionOutput& out);
+  std::string load_session(const uint8_t* data, size_t size);            // {ok, n_tokens}
   std::string perplexity_begin(const std::string& text, int32_t n_ctx);  // {ok, n_chunks, n_tokens}
   std::string perplexity_next();  // {ok, chunk, n_chunks, ppl, error_estimate, done}
   std::string info() const;       // {ok, info} or no_model

@@ -1,5 +1,7 @@
 #include "engine/model_support.h"
 
+#include <algorithm>
+
 #include "model/architectures.h"
 #include "model/model_config.h"
 #include "quant/traits.h"
@@ -86,7 +88,28 @@ EngineError estimate_model_memory(const GgufFile& file, uint64_t file_size, uint
   return EngineError::none();
 }
 
-HeaderProbe probe_model_header(const uint8_t* bytes, size_t size, uint64_t file_size, uint32_t n_ctx) {
+uint32_t largest_fitting_context(const GgufFile& file, uint64_t file_size, KvCacheTypes cache_types,
+                                 uint64_t budget_bytes) {
+  Result<ModelConfig> config = parse_model_config(file);
+  if (!config.is_ok()) return 1;
+  if (budget_bytes == 0 || budget_bytes > kWasm32UsableBytes) budget_bytes = kWasm32UsableBytes;
+  if (file_size == kUnknownFileSize) file_size = file.data_offset + file.data_size;
+  const auto fits = [&](uint32_t n_ctx) {
+    Result<MemoryEstimate> m = Model::estimate_memory(file, n_ctx, cache_types);
+    return m.is_ok() && file_size + m.value().kv_bytes + m.value().recurrent_bytes + m.value().scratch_bytes <= budget_bytes;
+  };
+  // Memory grows with the context: the largest n in [1, n_ctx_train] that fits, by bisection.
+  uint32_t low = 1, high = static_cast<uint32_t>(std::max(1, config.value().n_ctx_train));
+  if (fits(high)) return high;
+  while (high - low > 1) {
+    const uint32_t mid = low + (high - low) / 2;
+    (fits(mid) ? low : high) = mid;
+  }
+  return low;
+}
+
+HeaderProbe probe_model_header(const uint8_t* bytes, size_t size, uint64_t file_size, uint32_t n_ctx,
+                               uint64_t budget_bytes) {
   HeaderProbe probe;
   Result<GgufFile> parsed = parse_gguf(bytes, size, file_size);
   if (!parsed.is_ok()) {
@@ -101,6 +124,8 @@ HeaderProbe probe_model_header(const uint8_t* bytes, size_t size, uint64_t file_
   probe.file = parsed.take();
   probe.error = check_model_support(probe.file);
   if (probe.error.ok()) {
+    if (n_ctx == 0) n_ctx = largest_fitting_context(probe.file, file_size, KvCacheTypes(), budget_bytes);
+    probe.n_ctx = n_ctx;
     probe.error = estimate_model_memory(probe.file, file_size, n_ctx, &probe.memory);
   }
   probe.state = probe.error.ok() ? HeaderProbe::State::kOk : HeaderProbe::State::kError;

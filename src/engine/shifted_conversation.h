@@ -17,6 +17,14 @@ class ShiftedConversation {
   int32_t n_keep() const { return static_cast<int32_t>(begin_); }
   size_t dropped() const { return end_ - begin_; }
   void forget();
+  // For saved sessions: the dropped range and the hash of the conversation up to its end.
+  size_t end() const { return end_; }
+  uint64_t prefix_hash() const { return prefix_hash_; }
+  void restore(size_t begin, size_t end, uint64_t prefix_hash) {
+    begin_ = begin;
+    end_ = end;
+    prefix_hash_ = prefix_hash;
+  }
 
   // `tokens` as the cache sees them (the dropped range left out) in *visible; false (and
   // *visible untouched) when the range does not apply to them.

@@ -152,6 +152,10 @@ std::string kv_cache_type_names() {
   return names;
 }
 
+std::vector<GgmlType> kv_cache_type_list() {
+  return std::vector<GgmlType>(std::begin(kKvCacheTypes), std::end(kKvCacheTypes));
+}
+
 const char* kv_cache_type_name(GgmlType type) {
   switch (type) {
     case GgmlType::F16: return "f16";
@@ -253,6 +257,68 @@ Status Model::shift_context(int32_t first, int32_t count, int32_t n_past) {
   return Status::ok();
 }
 
+KvCacheTypes Model::cache_types() const {
+  return state_->cache_types;
+}
+
+size_t Model::kv_row_bytes(bool values) const {
+  return values ? state_->value_format.row_bytes : state_->key_format.row_bytes;
+}
+
+int Model::n_head_kv(int layer) const {
+  return state_->config.layers[layer].n_head_kv;
+}
+
+int32_t Model::first_cached_position(int layer, int32_t n_past) const {
+  const ModelState& s = *state_;
+  if (!s.config.layers[layer].sliding) return 0;
+  return static_cast<int32_t>(std::max<int64_t>(0, n_past - s.kv_rows[layer]));
+}
+
+int32_t Model::cached_positions() const {
+  return state_->n_written;
+}
+
+void Model::read_kv_rows(int layer, int head, bool values, int32_t first, int32_t count,
+                         const std::function<void(const uint8_t*, size_t)>& sink) const {
+  ModelState& s = *state_;
+  const size_t row_bytes = kv_row_bytes(values);
+  const int64_t rows = s.kv_rows[layer];
+  const uint8_t* head_rows = (values ? s.layer_values(layer) : s.layer_keys(layer)) + head * rows * row_bytes;
+  // Position p is in row p % rows: a ring that wrapped gives [first % rows, rows) then [0, ...).
+  int64_t p = first;
+  for (int64_t left = count; left > 0;) {
+    const int64_t row = p % rows, n = std::min(left, rows - row);
+    sink(head_rows + row * row_bytes, static_cast<size_t>(n) * row_bytes);
+    p += n;
+    left -= n;
+  }
+}
+
+Status Model::write_kv_rows(int layer, int head, bool values, int32_t first, int32_t count, const uint8_t* src) {
+  ModelState& s = *state_;
+  const int64_t rows = s.kv_rows[layer];
+  if (first < 0 || count < 0 || count > rows || int64_t{first} + count > s.n_ctx) {
+    return Status::error(format("layer %d caches %lld positions of a %u-token context, not [%d, %lld)", layer,
+                                static_cast<long long>(rows), s.n_ctx, first,
+                                static_cast<long long>(int64_t{first} + count)));
+  }
+  const size_t row_bytes = kv_row_bytes(values);
+  uint8_t* head_rows = (values ? s.layer_values(layer) : s.layer_keys(layer)) + head * rows * row_bytes;
+  for (int64_t p = first, left = count; left > 0;) {
+    const int64_t row = p % rows, n = std::min(left, rows - row);
+    std::memcpy(head_rows + row * row_bytes, src, static_cast<size_t>(n) * row_bytes);
+    src += n * row_bytes;
+    p += n;
+    left -= n;
+  }
+  return Status::ok();
+}
+
+void Model::set_cached_positions(int32_t n_past) {
+  state_->n_written = n_past;
+}
+
 Result<MemoryEstimate> Model::estimate_memory(const GgufFile& file, uint32_t n_ctx, KvCacheTypes cache_types) {
   Result<ModelConfig> config = parse_model_config(file);
   if (!config.is_ok()) return config.status();
@@ -312,6 +378,7 @@ Result<std::unique_ptr<Model>> Model::load(const GgufFile& file, const uint8_t* 
   if (!keys.is_ok()) return keys.status();
   Result<KvRowFormat> values = kv_row_format(options.cache_types.values, c.head_dim);
   if (!values.is_ok()) return values.status();
+  s.cache_types = options.cache_types;
   s.key_format = keys.value();
   s.value_format = values.value();
   s.key_rotation = s.key_format.f16 ? 0 : hadamard_key_chunk(c.head_dim);

@@ -6,8 +6,10 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "core/status.h"
 #include "gguf/gguf.h"
@@ -26,6 +28,8 @@ bool parse_kv_cache_type(const std::string& name, GgmlType* type);
 const char* kv_cache_type_name(GgmlType type);
 // "f16, q8_0, q4_0": the names parse_kv_cache_type takes, for error messages.
 std::string kv_cache_type_names();
+// The types themselves, in that order (for tables of what each costs).
+std::vector<GgmlType> kv_cache_type_list();
 
 struct ModelOptions {
   uint32_t n_ctx = 0;  // 0 = min(training context, 4096)
@@ -86,6 +90,26 @@ class Model {
   Status shift_context(int32_t first, int32_t count, int32_t n_past);
   void set_threads(int n_threads);
   const ModelInfo& info() const;
+
+  // The cached rows, for saved sessions (src/engine/session_file.h): per layer and kv head one
+  // row of key_row_bytes() (values: value_row_bytes()) per position, in the cache's own format.
+  KvCacheTypes cache_types() const;
+  size_t kv_row_bytes(bool values) const;
+  int n_head_kv(int layer) const;
+  // The first position of [0, n_past) a layer still holds: 0 on global layers, the oldest one in
+  // the ring on sliding-window layers (valid while forward() last wrote position n_past - 1).
+  int32_t first_cached_position(int layer, int32_t n_past) const;
+  // One past the last position forward() (or restore_kv_rows) wrote.
+  int32_t cached_positions() const;
+  // Emits the rows of positions [first, first + count) of one layer's kv head, in position order
+  // (two pieces when a ring wraps). The positions must be cached.
+  void read_kv_rows(int layer, int head, bool values, int32_t first, int32_t count,
+                    const std::function<void(const uint8_t*, size_t)>& sink) const;
+  // Writes `rows` (count rows) as the cached positions [first, first + count) of a layer's kv head.
+  // A sliding-window layer needs count <= its ring. Then set_cached_positions(n_past) makes
+  // forward() continue after position n_past - 1.
+  Status write_kv_rows(int layer, int head, bool values, int32_t first, int32_t count, const uint8_t* rows);
+  void set_cached_positions(int32_t n_past);
 
   ~Model();
 

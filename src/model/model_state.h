@@ -34,6 +34,7 @@ struct ModelState {
   // A global layer keeps n_ctx rows (position p in row p); a sliding-window layer keeps only the
   // rows its window and a rollback margin need (position p in row p % kv_rows).
   AlignedBuffer k_cache, v_cache;
+  KvCacheTypes cache_types;
   KvRowFormat key_format, value_format;
   // Walsh-Hadamard chunks of the rotation llama.cpp applies with a quantized cache (0: none):
   // q and k before the keys are stored, v before its rows are stored and the attention output after.

@@ -141,6 +141,7 @@ test('the advisor lists every preset with sizes and recommends one', { skip: nee
   assert.match(rows.find((r) => r.preset === 'Q4_K_M').text, /17\.5 MB/);
   assert.deepEqual(rows.filter((r) => r.recommended).map((r) => r.preset), ['Q8_0']);
   assert.match(await page.textContent('#advisor-advice'), /leaves more memory for the conversation/);
+  assert.match(await page.textContent('#advisor-advice'), /with a q8_0 cache fits \d+k? tokens on this device/);
   await page.screenshot({ path: join(screenshots, 'advisor.png'), fullPage: true });
   await page.close();
 });

@@ -1,7 +1,8 @@
 // The chat as a product, in Chromium: a prompt longer than the context never leaves the chat stuck;
 // text left in the URL field never blocks the selected model; stale messages clear; stopped
 // replies are marked; copy buttons; the context meter; conversations saved in IndexedDB (list, New
-// chat, rename, delete, reload) and the cached model selected again; the model picker of real
+// chat, rename, delete, reload) and the cached model selected again; a reloaded chat's saved session
+// restored (only the new turn evaluated); the model picker of real
 // models, tested on local copies under the same file names (?hub= points it at the test server).
 // Screenshots go to build/screenshots/.
 import { after, before, test } from 'node:test';
@@ -194,6 +195,31 @@ test('conversations survive a reload: list, New chat, rename, delete; the cached
   await page.waitForFunction(() => document.querySelectorAll('#conversation-list li').length === 1);
   assert.equal(await page.textContent('#conversation-list .open'), 'Rivers');
   assert.match(await page.textContent('#messages .message.assistant .content'), /^A river is/);
+  await page.close();
+});
+
+test('a chat restored after a reload continues as without it, evaluating only the new turn (its saved session)', async () => {
+  // Without a reload: two turns; the second evaluates what follows the first in the cache.
+  const reference = await openPage();
+  await loadSelected(reference);
+  await ask(reference, 'What is a river?');
+  const expected = await ask(reference, 'What is a lake?');
+  const expectedTimings = await reference.evaluate(() => globalThis.webgguf.lastTimings);
+  await reference.close();
+
+  const page = await openPage();
+  await loadSelected(page);
+  await ask(page, 'What is a river?');
+  await page.waitForFunction(async () => (await globalThis.webgguf.store.list())[0]?.session?.length > 0);
+  await page.reload();
+  await page.waitForFunction(() => /^Engine ready/.test(document.getElementById('runtime').textContent));
+  await page.waitForFunction(() => document.querySelectorAll('#conversation-list li').length === 1);
+  await loadSelected(page);  // the model is loaded again and the chat's session restored into it
+  assert.equal(await ask(page, 'What is a lake?'), expected);
+  const timings = await page.evaluate(() => globalThis.webgguf.lastTimings);
+  assert.equal(timings.prompt_n, expectedTimings.prompt_n, JSON.stringify({ timings, expectedTimings }));
+  assert.equal(timings.prompt_reused, expectedTimings.prompt_reused);
+  assert.ok(timings.prompt_reused > 10 && timings.prompt_n < timings.prompt_reused, JSON.stringify(timings));
   await page.close();
 });
 

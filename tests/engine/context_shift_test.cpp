@@ -11,6 +11,7 @@
 
 #include "engine/engine.h"
 #include "engine/shifted_conversation.h"
+#include "lexi_engine.h"
 #include "test_paths.h"
 
 namespace webgguf {
@@ -19,18 +20,7 @@ namespace {
 constexpr uint32_t kContext = 96;
 
 std::unique_ptr<Engine> load_lexi(const char* file = "lexi-28m-f16.gguf", uint32_t n_ctx = kContext) {
-  const std::vector<uint8_t> bytes = testing::read_file_bytes(testing::shared_path(std::string("models/") + file));
-  EXPECT_FALSE(bytes.empty());
-  auto engine = std::make_unique<Engine>();
-  std::memcpy(engine->allocate_model(bytes.size()), bytes.data(), bytes.size());
-  LoadOptions options;
-  options.n_ctx = n_ctx;
-  const EngineError e = engine->load_model(options);
-  EXPECT_TRUE(e.ok()) << e.message;
-  SamplerParams greedy;
-  greedy.temperature = 0.0f;
-  EXPECT_TRUE(engine->set_sampler(greedy, {}).ok());
-  return engine;
+  return testing::load_lexi_engine(file, n_ctx);
 }
 
 std::vector<int32_t> text_tokens(Engine& engine, size_t n) {

@@ -43,6 +43,20 @@ TEST(QuantAdvisor, ContextCostGrowsWithTheContext) {
   Result<QuantizationSizes> large = plan_preset_sizes(header, 1024);
   ASSERT_TRUE(small.is_ok() && large.is_ok());
   EXPECT_GT(large.value().context_bytes, small.value().context_bytes);
+  // Each KV cache type's cost: f16 first, as the request's context_bytes; per token the KV rows
+  // (8 layers x 2 kv heads x keys and values of 64 dims: 4096 bytes f16, 2 x 34 bytes a row q8_0,
+  // 2 x 18 bytes q4_0) and attention scratch: the memory estimate's 8 threads x 4 query heads per
+  // kv head x one f32 score.
+  const std::vector<CacheTypeCost>& costs = small.value().cache_types;
+  ASSERT_EQ(costs.size(), 3u);
+  EXPECT_EQ(costs[0].cache_type, "f16");
+  EXPECT_EQ(costs[0].context_bytes, small.value().context_bytes);
+  EXPECT_EQ(small.value().n_ctx, 256u);
+  EXPECT_EQ(small.value().n_ctx_train, 1024);
+  const double kv_rows[] = {4096, 8 * 2 * 2 * 68, 8 * 2 * 2 * 36};
+  for (size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(costs[i].bytes_per_token, kv_rows[i] + 8 * 4 * 4) << costs[i].cache_type;
+  }
 }
 
 TEST(QuantAdvisor, RefusesAnUnsupportedArchitecture) {

@@ -39,3 +39,22 @@ test('small devices get a clear no', () => {
   assert.ok(result.rows.every((r) => !r.fits));
   assert.match(result.advice, /No preset fits/);
 });
+
+test('with the KV cache costs the advice says how long a context fits with the chosen cache type', () => {
+  const small = [{ preset: 'Q8_0', file_bytes: 1.1e9 }, { preset: 'Q4_K_M', file_bytes: 600e6 }];
+  // planQuantization's shape: each cache type's cost at n_ctx 4096 (10 MB of scratch) and per token.
+  const cost = (cache_type, bytes_per_token) => ({ cache_type, context_bytes: 10e6 + 4096 * bytes_per_token, bytes_per_token });
+  const cache_types = [cost('f16', 32768), cost('q8_0', 17408), cost('q4_0', 9216)];
+  const input = { presets: small, context_bytes: cache_types[1].context_bytes, deviceMemoryGB: 2, n_ctx: 4096, n_ctx_train: 131072, cache_types };
+  const result = advise({ ...input, cache_type: 'q8_0' });
+  // The budget is half of 2 GB: 1 GiB - 600 MB - 10 MB of scratch, 17408 bytes a token.
+  assert.equal(result.budget_bytes, GB);
+  const q4km = result.rows.find((r) => r.preset === 'Q4_K_M');
+  assert.equal(q4km.max_context, Math.floor((GB - 600e6 - 10e6) / 17408));
+  assert.match(result.advice, /Q4_K_M with a q8_0 cache fits 26k tokens on this device\./);
+  assert.equal(advise({ ...input, cache_type: 'f16' }).rows.find((r) => r.preset === 'Q4_K_M').max_context,
+               Math.floor((GB - 600e6 - 10e6) / 32768));
+  // Capped at the training context; without costs no row has max_context.
+  assert.equal(advise({ ...input, n_ctx_train: 8192 }).rows[1].max_context, 8192);
+  assert.equal(advise({ presets: small, context_bytes: 1e6 }).rows[0].max_context, undefined);
+});

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  AbortError, ContextFullError, HttpStatusError, InvalidArgumentError, InvalidModelError, ModelTooBigError,
+  AbortError, ContextFullError, HttpStatusError, InvalidArgumentError, InvalidModelError, InvalidSessionError, ModelTooBigError,
   NoModelError, NotGgufError, UnsupportedArchitectureError, UnsupportedTypeError, WebggufError,
   WorkerCrashedError, deserializeError, errorFromWasmCode, serializeError, throwIfAborted,
 } from '../../js/errors.js';
@@ -11,7 +11,7 @@ test('every wasm error code maps to its named class with the engine message and 
   const expected = {
     not_gguf: NotGgufError, unsupported_architecture: UnsupportedArchitectureError, unsupported_type: UnsupportedTypeError,
     too_big: ModelTooBigError, context_full: ContextFullError, bad_request: InvalidArgumentError,
-    no_model: NoModelError, invalid_model: InvalidModelError,
+    no_model: NoModelError, invalid_model: InvalidModelError, invalid_session: InvalidSessionError,
   };
   for (const [code, cls] of Object.entries(expected)) {
     const error = errorFromWasmCode(code, 'engine says');

@@ -16,6 +16,7 @@ export const implementation: { [name in keyof typeof Declared]: (typeof Declared
   CHATML_TEMPLATE: chatTemplate.CHATML_TEMPLATE,
   ModelStore: modelStore.ModelStore,
   advise: advisor.advise,
+  memoryBudget: advisor.memoryBudget,
   PRESET_NOTES: advisor.PRESET_NOTES,
   WASM_MEMORY_LIMIT: advisor.WASM_MEMORY_LIMIT,
   expandSplitName: byteSources.expandSplitName,
@@ -35,6 +36,7 @@ export const implementation: { [name in keyof typeof Declared]: (typeof Declared
   InvalidArgumentError: errors.InvalidArgumentError,
   NoModelError: errors.NoModelError,
   InvalidModelError: errors.InvalidModelError,
+  InvalidSessionError: errors.InvalidSessionError,
   ChatTemplateError: errors.ChatTemplateError,
   errorFromWasmCode: errors.errorFromWasmCode,
 };
