@@ -3,7 +3,9 @@
 //
 // Usage: forward_bench MODEL.gguf [THREADS] [REPETITIONS]
 // Prints: threads, prefill and decode tok/s (median, best) of wall time, and for one thread also
-// of the process's CPU time (std::clock), which other processes on a busy machine disturb less.
+// of the process's CPU time (std::clock), which other processes on a busy machine disturb less;
+// then the thread pool's barriers per decode token and the calling thread's wait in them (ms per
+// token, median), the cost issue 17 asks about.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -65,13 +67,15 @@ int main(int argc, char** argv) {
   for (int i = 0; i < kPromptTokens; ++i) prompt[i] = (i * 7919 + 13) % n_vocab;
   std::vector<float> logits(n_vocab);
 
-  std::vector<double> prefill, decode, prefill_cpu, decode_cpu;
+  std::vector<double> prefill, decode, prefill_cpu, decode_cpu, decode_wait_ms;
+  uint64_t decode_barriers = 0;
   for (int rep = 0; rep <= repetitions; ++rep) {  // repetition 0 warms up, untimed
     auto start = std::chrono::steady_clock::now();
     std::clock_t cpu_start = std::clock();
     if (!model.forward(prompt.data(), kPromptTokens, 0, false, logits.data()).is_ok()) return 1;
     const double prefill_seconds = seconds_since(start);
     const double prefill_cpu_seconds = cpu_seconds_since(cpu_start);
+    const ThreadPool::Stats pool_before = model.thread_pool_stats();
     start = std::chrono::steady_clock::now();
     cpu_start = std::clock();
     for (int i = 0; i < kDecodeTokens; ++i) {
@@ -80,7 +84,10 @@ int main(int argc, char** argv) {
     }
     const double decode_seconds = seconds_since(start);
     const double decode_cpu_seconds = cpu_seconds_since(cpu_start);
+    const ThreadPool::Stats& pool_after = model.thread_pool_stats();
     if (rep == 0) continue;
+    decode_barriers = (pool_after.runs - pool_before.runs) / kDecodeTokens;
+    decode_wait_ms.push_back((pool_after.wait_seconds - pool_before.wait_seconds) * 1e3 / kDecodeTokens);
     prefill.push_back(kPromptTokens / prefill_seconds);
     decode.push_back(kDecodeTokens / decode_seconds);
     prefill_cpu.push_back(kPromptTokens / prefill_cpu_seconds);
@@ -93,6 +100,7 @@ int main(int argc, char** argv) {
     std::printf("  | cpu time: prefill %.1f (best %.1f)  decode %.1f (best %.1f)", median(prefill_cpu),
                 best(prefill_cpu), median(decode_cpu), best(decode_cpu));
   }
-  std::printf("\n");
+  std::printf("\n  decode: %llu barriers per token, caller waits %.3f ms per token in them\n",
+              static_cast<unsigned long long>(decode_barriers), median(decode_wait_ms));
   return 0;
 }

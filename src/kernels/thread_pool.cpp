@@ -1,6 +1,7 @@
 #include "kernels/thread_pool.h"
 
 #include <algorithm>
+#include <chrono>
 #if defined(__SSE2__)
 #include <immintrin.h>
 #endif
@@ -48,6 +49,7 @@ ThreadPool::~ThreadPool() {
 }
 
 void ThreadPool::run(TaskFn task, void* context) {
+  ++stats_.runs;
   if (n_threads_ == 1) {
     task(context, 0, 1);
     return;
@@ -61,12 +63,14 @@ void ThreadPool::run(TaskFn task, void* context) {
     wake_.notify_all();
   }
   task(context, 0, n_threads_);
+  const auto wait_start = std::chrono::steady_clock::now();
   for (int spins = 0; pending_.load(std::memory_order_acquire) != 0; ++spins) {
     if (spins < kSpinsBeforeYield)
       cpu_relax();
     else
       std::this_thread::yield();
   }
+  stats_.wait_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - wait_start).count();
 }
 
 void ThreadPool::worker_loop(int thread_index) {

@@ -30,6 +30,13 @@ class ThreadPool {
   // Runs the task on every thread and returns when all have finished (the barrier).
   void run(TaskFn task, void* context);
 
+  // What the barriers cost, counted by run() since construction (read by bench/forward_bench.cpp).
+  struct Stats {
+    uint64_t runs = 0;          // calls of run(): one barrier each when n_threads > 1
+    double wait_seconds = 0.0;  // the calling thread's time spent waiting for the other threads
+  };
+  const Stats& stats() const { return stats_; }
+
   // Convenience for lambdas: fn(thread_index, n_threads).
   template <typename Fn>
   void run(Fn&& fn) {
@@ -42,6 +49,7 @@ class ThreadPool {
   void worker_loop(int thread_index);
 
   int n_threads_ = 1;
+  Stats stats_;
   std::vector<std::thread> workers_;
   TaskFn task_ = nullptr;
   void* context_ = nullptr;

@@ -11,6 +11,7 @@
 #include "core/status.h"
 #include "gguf/gguf.h"
 #include "gguf/ggml_type.h"
+#include "kernels/thread_pool.h"
 
 namespace webgguf {
 
@@ -74,6 +75,8 @@ class Model {
   // would need their windows re-evaluated).
   Status shift_context(int32_t first, int32_t count, int32_t n_past);
   void set_threads(int n_threads);
+  // Barrier counts and waits of the thread pool since the last set_threads() (or load).
+  const ThreadPool::Stats& thread_pool_stats() const;
   const ModelInfo& info() const;
 
   ~Model();
