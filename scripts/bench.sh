@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# The end-to-end benchmark of issue 8 (`npm run bench`; not part of `npm test`): makes the
-# benchmark models if missing, then runs our engine and wllama in headless Chromium and native
-# llama.cpp on them, and writes bench/RESULTS.md; then bench/grammar.mjs prints constrained decode
-# speed (not with --quick). Options go to bench/run.mjs:
-#   scripts/bench.sh [--quick] [--files a,b] [--threads 1,2] [--runs 3] [--engines ours,wllama,native]
+# The end-to-end benchmark of issues 8 and 17 (`npm run bench`; not part of `npm test`): makes the
+# benchmark models and llama.cpp's llama-bench (scripts/build_llama_tools.sh) if missing, then runs
+# our engine and wllama in headless Chromium (a fresh browser per run) and native llama.cpp
+# (llama-bench, node-llama-cpp as a cross-check) on them, and writes bench/RESULTS.md; then
+# bench/grammar.mjs prints constrained decode speed (not with --quick). Options go to bench/run.mjs:
+#   scripts/bench.sh [--quick] [--files a,b] [--threads 1,2] [--runs 3]
+#                    [--engines ours,wllama,llama-bench,node-llama-cpp]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,6 +14,7 @@ for arg in "$@"; do
   [[ $arg == --quick ]] && models_options+=(--lexi-only)
 done
 bash scripts/make_bench_models.sh "${models_options[@]}"
+[[ -x build/llama-tools/bin/llama-bench ]] || bash scripts/build_llama_tools.sh llama-bench
 node bench/run.mjs "$@"
 # Grammar-constrained decode (issue 16): ours with and without json.gbnf vs llama.cpp's grammar sampler.
 [[ " $* " == *" --quick "* ]] || node bench/grammar.mjs
