@@ -10,11 +10,17 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 models_options=()
+engines=llama-bench  # bench/run.mjs's default engines include it
+previous=
 for arg in "$@"; do
   [[ $arg == --quick ]] && models_options+=(--lexi-only)
+  [[ $previous == --engines ]] && engines=$arg
+  previous=$arg
 done
 bash scripts/make_bench_models.sh "${models_options[@]}"
-[[ -x build/llama-tools/bin/llama-bench ]] || bash scripts/build_llama_tools.sh llama-bench
+if [[ ,$engines, == *,llama-bench,* && ! -x build/llama-tools/bin/llama-bench ]]; then
+  bash scripts/build_llama_tools.sh llama-bench
+fi
 node bench/run.mjs "$@"
 # Grammar-constrained decode (issue 16): ours with and without json.gbnf vs llama.cpp's grammar sampler.
 [[ " $* " == *" --quick "* ]] || node bench/grammar.mjs
