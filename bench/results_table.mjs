@@ -195,9 +195,8 @@ Written by \`npm run bench\` (\`bench/run.mjs\`); do not edit by hand.
 Method: every browser run is a fresh Chromium process with one page (COOP/COEP, served by scripts/serve.mjs):
 create the engine, load the file from the local server (load ms: engine creation + download + load, no model
 cache), one untimed completion as long as the timed one (128-token prompt, 64 tokens) to warm up, then the
-timed greedy completion of a 128-token prompt
-(llama.cpp's tokenization of held-out text, ../shared/data/eval.txt; BOS included) with 64 tokens. Each run
-uses a different prompt, starting at a different paragraph. KV reuse: every prompt starts with BOS, so after
+timed greedy completion of a 128-token prompt (llama.cpp's tokenization of held-out text, ../shared/data/eval.txt;
+BOS included) with 64 tokens. Each run uses a different prompt, starting at a different paragraph. KV reuse: every prompt starts with BOS, so after
 the warm-up our engine unloads and reloads the model (untimed; the compiled wasm stays warm) and wllama is
 asked for \`cache_prompt: false\`; the engines' own counts of reused prompt tokens are checked below. Prompts
 are kept only when llama.cpp's greedy continuation on that file runs 64 tokens without EOS (our engine cannot

@@ -138,7 +138,9 @@ async function promptsFor(llama, path, promptsPath, options) {
     if (kept.timed.length >= options.runs && kept.warmupTokens === WARMUP_PROMPT_TOKENS) return kept;
   }
   console.error(`bench: ${basename(path)}: choosing prompts`);
-  const prompts = await buildPrompts(llama, options.runs, path, Math.max(...options.threads));
+  // One thread: the greedy runs that pick the prompts do not depend on it, and on a loaded 2-core
+  // machine node-llama-cpp's 2-thread decode collapses.
+  const prompts = await buildPrompts(llama, options.runs, path, 1);
   writeFileSync(promptsPath, JSON.stringify(prompts));
   return prompts;
 }
