@@ -215,6 +215,10 @@ void Model::set_threads(int n_threads) {
   s.attention_scratch.assign(static_cast<size_t>(s.pool->n_threads()) * s.attention_scratch_stride, 0.0f);
 }
 
+const ThreadPool::Stats& Model::thread_pool_stats() const {
+  return state_->pool->stats();
+}
+
 Status Model::shift_context(int32_t first, int32_t count, int32_t n_past) {
   ModelState& s = *state_;
   const ModelConfig& c = s.config;

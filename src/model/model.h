@@ -14,6 +14,7 @@
 #include "core/status.h"
 #include "gguf/gguf.h"
 #include "gguf/ggml_type.h"
+#include "kernels/thread_pool.h"
 
 namespace webgguf {
 
@@ -89,6 +90,8 @@ class Model {
   // ring caches and recurrent states would need re-evaluating).
   Status shift_context(int32_t first, int32_t count, int32_t n_past);
   void set_threads(int n_threads);
+  // Barrier counts and waits of the thread pool since the last set_threads() (or load).
+  const ThreadPool::Stats& thread_pool_stats() const;
   const ModelInfo& info() const;
 
   // The cached rows, for saved sessions (src/engine/session_file.h): per layer and kv head one

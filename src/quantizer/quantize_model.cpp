@@ -140,8 +140,8 @@ Status SlabConverter::convert(const GgufTensorInfo& in, GgmlType out_type, const
   float* floats = floats_.as<float>();
   std::atomic<int64_t> non_finite_row{-1};
   std::atomic<bool> quantize_failed{false};
-  pool_.run([&](int thread_index, int n_threads) {
-    const Range range = split_range(rows, thread_index, n_threads);
+  pool_.run([&](int share, int n_shares) {
+    const Range range = split_range(rows, share, n_shares);
     for (int64_t r = range.begin; r < range.end; ++r) {
       float* row = floats + r * n_per_row;
       from->dequantize(src + r * slabs.row_in_bytes, row, n_per_row);
