@@ -171,6 +171,10 @@ bool Model::can_resume_at(int32_t pos) const {
   return true;
 }
 
+void Model::set_activation_observer(ActivationObserver* observer) {
+  state_->observer = observer;
+}
+
 void Model::set_threads(int n_threads) {
   ModelState& s = *state_;
   s.pool = std::make_unique<ThreadPool>(n_threads);

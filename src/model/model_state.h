@@ -42,6 +42,7 @@ struct ModelState {
   std::vector<size_t> v_offsets;  // [n_layer] bytes into v_cache
   int32_t n_written = 0;          // one past the last position whose keys were written
   std::unique_ptr<ThreadPool> pool;
+  ActivationObserver* observer = nullptr;  // sees every projection's input when set
 
   // Scratch for one micro-batch of B <= kMaxBatch tokens.
   std::vector<float> x;                         // [B, n_embd] residual stream

@@ -214,31 +214,44 @@ float fit_16(const IqLattice& lattice, const float* xval, const float* weight, c
   return scale;
 }
 
+// One 16-value sub-block of IQ2_XS (even_parity: 7 signs per 8) or IQ2_S (8 signs): its weights
+// (importance * sqrt(sigma2 + x^2), or 0.25 sigma2 + x^2 without importance, IQ2_S only), signs
+// and fit. False for a sub-block whose largest magnitude is below `eps` (stored as zeros).
+bool quantize_16(const IqLattice& lattice, const float* xb, const float* qw, float sigma2, bool even_parity, float eps,
+                 int8_t* L, uint8_t* block_signs, float* scale) {
+  float weight[16], xval[16], waux[16];
+  if (qw) {
+    for (int i = 0; i < 16; ++i) weight[i] = qw[i] * std::sqrt(sigma2 + xb[i] * xb[i]);
+  } else {
+    for (int i = 0; i < 16; ++i) weight[i] = 0.25f * sigma2 + xb[i] * xb[i];
+  }
+  for (int i = 0; i < 16; ++i) waux[i] = std::sqrt(weight[i]);
+  for (int k = 0; k < 2; ++k) block_signs[k] = group_signs(xb + 8 * k, weight + 8 * k, even_parity, xval + 8 * k);
+  float max = xval[0];
+  for (int i = 1; i < 16; ++i) max = std::max(max, xval[i]);
+  std::memset(L, 0, 16);
+  if (max < eps) return false;
+  *scale = fit_16(lattice, xval, weight, waux, max, L);
+  if (*scale < 0) {  // never expected; ggml flips the scale and the signs
+    *scale = -*scale;
+    const uint8_t mask = even_parity ? 127 : 255;
+    for (int k = 0; k < 2; ++k) block_signs[k] = static_cast<uint8_t>(~block_signs[k] & mask);
+  }
+  return true;
+}
+
 void quantize_iq2_xs_block(const IqLattice& lattice, const float* xbl, const float* qw_block, BlockIQ2_XS& y) {
   uint16_t q2[2 * (kQK_K / 16)] = {};  // per group: grid index (9 bits) | 7 sign bits << 9
   float scales[kQK_K / 16];
-  float weight[16], xval[16], waux[16];
   int8_t L[16];
   float max_scale = 0;
   const float sigma2 = super_block_sumx2(xbl) / kQK_K;
   for (int ib = 0; ib < kQK_K / 16; ++ib) {
-    const float* xb = xbl + 16 * ib;
-    const float* qw = qw_block + 16 * ib;
-    for (int i = 0; i < 16; ++i) weight[i] = qw[i] * std::sqrt(sigma2 + xb[i] * xb[i]);
-    for (int i = 0; i < 16; ++i) waux[i] = std::sqrt(weight[i]);
     uint8_t block_signs[2];
-    for (int k = 0; k < 2; ++k) block_signs[k] = group_signs(xb + 8 * k, weight + 8 * k, true, xval + 8 * k);
-    float max = xval[0];
-    for (int i = 1; i < 16; ++i) max = std::max(max, xval[i]);
-    std::memset(L, 0, 16);
-    if (max < kGroupMaxEps) {
+    float scale = 0;
+    if (!quantize_16(lattice, xbl + 16 * ib, qw_block + 16 * ib, sigma2, true, kGroupMaxEps, L, block_signs, &scale)) {
       scales[ib] = 0;
       continue;
-    }
-    float scale = fit_16(lattice, xval, weight, waux, max, L);
-    if (scale < 0) {
-      scale = -scale;
-      for (int k = 0; k < 2; ++k) block_signs[k] = static_cast<uint8_t>(~block_signs[k] & 127);
     }
     for (int k = 0; k < 2; ++k) {
       q2[2 * ib + k] = static_cast<uint16_t>(grid_index_of(lattice, L + 8 * k) | (block_signs[k] << 9));
@@ -261,32 +274,16 @@ void quantize_iq2_xs_block(const IqLattice& lattice, const float* xbl, const flo
 void quantize_iq2_s_block(const IqLattice& lattice, const float* xbl, const float* qw_block, BlockIQ2_S& y) {
   std::memset(&y, 0, sizeof(y));
   float scales[kQK_K / 16];
-  float weight[16], xval[16], waux[16];
   int8_t L[16];
   float max_scale = 0;
   const float sigma2 = 2 * super_block_sumx2(xbl) / kQK_K;
   for (int ib = 0; ib < kQK_K / 16; ++ib) {
-    const float* xb = xbl + 16 * ib;
-    if (qw_block) {
-      const float* qw = qw_block + 16 * ib;
-      for (int i = 0; i < 16; ++i) weight[i] = qw[i] * std::sqrt(sigma2 + xb[i] * xb[i]);
-    } else {
-      for (int i = 0; i < 16; ++i) weight[i] = 0.25f * sigma2 + xb[i] * xb[i];
-    }
-    for (int i = 0; i < 16; ++i) waux[i] = std::sqrt(weight[i]);
     uint8_t block_signs[2];
-    for (int k = 0; k < 2; ++k) block_signs[k] = group_signs(xb + 8 * k, weight + 8 * k, false, xval + 8 * k);
-    float max = xval[0];
-    for (int i = 1; i < 16; ++i) max = std::max(max, xval[i]);
-    std::memset(L, 0, 16);
-    if (max < kGroupMaxEpsIQ2S) {
+    float scale = 0;
+    const float* qw = qw_block ? qw_block + 16 * ib : nullptr;
+    if (!quantize_16(lattice, xbl + 16 * ib, qw, sigma2, false, kGroupMaxEpsIQ2S, L, block_signs, &scale)) {
       scales[ib] = 0;
       continue;
-    }
-    float scale = fit_16(lattice, xval, weight, waux, max, L);
-    if (scale < 0) {
-      scale = -scale;
-      for (int k = 0; k < 2; ++k) block_signs[k] = static_cast<uint8_t>(~block_signs[k]);
     }
     for (int k = 0; k < 2; ++k) {
       const int grid_index = grid_index_of(lattice, L + 8 * k);
