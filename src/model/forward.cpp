@@ -56,6 +56,7 @@ void project(ModelState& s, const float* input, int64_t n_cols, int nb, std::ini
   const QuantTraits* slot_formats[kActivationSlots] = {};
   int n_tasks = 0;
   for (const Projection& p : projections) {
+    if (s.observer != nullptr) s.observer->observe(*p.weights->info, input, n_cols, nb);
     const QuantTraits* activation_format = p.weights->activation_traits;
     const size_t row_bytes = ggml_row_bytes(activation_format->type, n_cols);
     const uint8_t* activations = reinterpret_cast<const uint8_t*>(input);

@@ -208,6 +208,10 @@ bool Model::has_recurrent_layers() const {
   return state_->recurrent.active();
 }
 
+void Model::set_activation_observer(ActivationObserver* observer) {
+  state_->observer = observer;
+}
+
 void Model::set_threads(int n_threads) {
   ModelState& s = *state_;
   s.pool = std::make_unique<ThreadPool>(n_threads);
