@@ -1,8 +1,8 @@
 // One benchmark run in the page (served cross-origin isolated, so both engines can thread):
-// creates the engine, loads the file, runs one short untimed completion (warm-up), then the
-// timed completion, and reports load time, prefill and decode speed and memory. bench/run.mjs
-// opens a fresh page for every run, so nothing (KV cache, wasm memory) carries over between runs
-// or engines; the prompts of different runs also start with different tokens (after BOS), and
+// creates the engine, loads the file, runs one untimed completion as long as the timed one
+// (warm-up), then the timed completion, and reports load time, prefill and decode speed and
+// memory. bench/run.mjs starts a fresh Chromium for every run, so nothing (KV cache, wasm memory,
+// another engine's idle workers) carries over between runs or engines; the prompts of different runs also start with different tokens (after BOS), and
 // the warm-up's KV cache is dropped before the timed completion (see runOurs/runWllama).
 import { Engine } from '/js/index.js';
 import { Wllama } from '/node_modules/@wllama/wllama/esm/index.js';
@@ -10,7 +10,6 @@ import { Wllama } from '/node_modules/@wllama/wllama/esm/index.js';
 const WLLAMA_WASM = '/node_modules/@wllama/wllama/esm/wasm/wllama.wasm';
 const N_CTX = 512;
 const GENERATED_TOKENS = 64;
-const WARMUP_GENERATED_TOKENS = 8;
 
 /** The page's memory (all its workers included) when the browser can measure it. */
 async function measureMemory() {
@@ -55,7 +54,7 @@ async function runOurs({ modelUrl, threads, prompt, warmup }) {
   try {
     const info = await engine.load(modelUrl, { n_ctx: N_CTX, cache: false });
     const load_ms = performance.now() - started;
-    await engine.complete(warmup, { max_tokens: WARMUP_GENERATED_TOKENS, temperature: 0 });
+    await engine.complete(warmup, { max_tokens: GENERATED_TOKENS, temperature: 0 });
     // Every prompt starts with BOS, which our engine would reuse from the warm-up's KV cache:
     // reload (the compiled code stays warm) so the timed run evaluates all its prompt tokens.
     await engine.unload();
@@ -87,7 +86,7 @@ async function runWllama({ modelUrl, threads, prompt, warmup }) {
     // n_gpu_layers 0: CPU only (headless Chromium has no usable WebGPU here anyway).
     await wllama.loadModelFromUrl(modelUrl, { n_ctx: N_CTX, n_threads: threads, n_gpu_layers: 0, useCache: false });
     const load_ms = performance.now() - started;
-    await wllama.createCompletion({ prompt: warmup, max_tokens: WARMUP_GENERATED_TOKENS, temperature: 0 });
+    await wllama.createCompletion({ prompt: warmup, max_tokens: GENERATED_TOKENS, temperature: 0 });
     // cache_prompt: false makes llama.cpp's server context evaluate the whole prompt (no BOS reuse).
     const result = await wllama.createCompletion({ prompt, max_tokens: GENERATED_TOKENS, temperature: 0, cache_prompt: false });
     const memory = await measureMemory();

@@ -2,8 +2,12 @@
 // prefill of a kPromptTokens-token prompt, then kDecodeTokens single-token steps, per repetition.
 //
 // Usage: forward_bench MODEL.gguf [THREADS] [REPETITIONS] [POSITION...]
-// Prints: threads, prefill and decode tok/s (median, best) of wall time, and for one thread also
-// of the process's CPU time (std::clock), which other processes on a busy machine disturb less.
+// Prints: threads, prefill and decode tok/s (median, best) of wall time, and of the process's CPU
+// time (std::clock, natively the sum over its threads, spinning included), which other processes
+// on a busy machine disturb less: CPU tok/s as high at 2 threads as at 1 means the second thread
+// added no work and wasted no time waiting;
+// then the thread pool's barriers per decode token and the calling thread's wait in them (ms per
+// token, median), the cost issue 17 asks about.
 // With POSITIONs: the decode speed after a prompt of each length instead (how decode cost grows
 // with the conversation; flat on recurrent layers), as CPU time, and the ratio of the first to
 // each later one.
@@ -92,13 +96,15 @@ int main(int argc, char** argv) {
     return 0;
   }
 
-  std::vector<double> prefill, decode, prefill_cpu, decode_cpu;
+  std::vector<double> prefill, decode, prefill_cpu, decode_cpu, decode_wait_ms;
+  uint64_t decode_barriers = 0;
   for (int rep = 0; rep <= repetitions; ++rep) {  // repetition 0 warms up, untimed
     auto start = std::chrono::steady_clock::now();
     std::clock_t cpu_start = std::clock();
     if (!model.forward(prompt.data(), kPromptTokens, 0, false, logits.data()).is_ok()) return 1;
     const double prefill_seconds = seconds_since(start);
     const double prefill_cpu_seconds = cpu_seconds_since(cpu_start);
+    const ThreadPool::Stats pool_before = model.thread_pool_stats();
     start = std::chrono::steady_clock::now();
     cpu_start = std::clock();
     for (int i = 0; i < kDecodeTokens; ++i) {
@@ -107,7 +113,10 @@ int main(int argc, char** argv) {
     }
     const double decode_seconds = seconds_since(start);
     const double decode_cpu_seconds = cpu_seconds_since(cpu_start);
+    const ThreadPool::Stats& pool_after = model.thread_pool_stats();
     if (rep == 0) continue;
+    decode_barriers = (pool_after.runs - pool_before.runs) / kDecodeTokens;
+    decode_wait_ms.push_back((pool_after.wait_seconds - pool_before.wait_seconds) * 1e3 / kDecodeTokens);
     prefill.push_back(kPromptTokens / prefill_seconds);
     decode.push_back(kDecodeTokens / decode_seconds);
     prefill_cpu.push_back(kPromptTokens / prefill_cpu_seconds);
@@ -116,10 +125,9 @@ int main(int argc, char** argv) {
   auto best = [](const std::vector<double>& v) { return *std::max_element(v.begin(), v.end()); };
   std::printf("threads %d  prefill %.1f (best %.1f)  decode %.1f (best %.1f) tok/s", n_threads, median(prefill),
               best(prefill), median(decode), best(decode));
-  if (n_threads == 1) {
-    std::printf("  | cpu time: prefill %.1f (best %.1f)  decode %.1f (best %.1f)", median(prefill_cpu),
-                best(prefill_cpu), median(decode_cpu), best(decode_cpu));
-  }
-  std::printf("\n");
+  std::printf("  | cpu time: prefill %.1f (best %.1f)  decode %.1f (best %.1f)", median(prefill_cpu), best(prefill_cpu),
+              median(decode_cpu), best(decode_cpu));
+  std::printf("\n  decode: %llu barriers per token, caller waits %.3f ms per token in them\n",
+              static_cast<unsigned long long>(decode_barriers), median(decode_wait_ms));
   return 0;
 }

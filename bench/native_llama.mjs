@@ -1,21 +1,48 @@
-// Native llama.cpp (node-llama-cpp, CPU, prebuilt) on the benchmark files: load time, prefill
-// tok/s of a 128-token prompt, decode tok/s over 64 greedy tokens, peak RSS.
+// Native llama.cpp on the benchmark files, two ways:
+//   - llama.cpp's own llama-bench (pp128 / tg64), built by scripts/build_llama_tools.sh from the
+//     source node-llama-cpp ships (GGML_NATIVE=ON, CPU): the native figure the ratios use. On a
+//     2-core machine node-llama-cpp's 2-thread decode collapses (lexi Q4_K_M: 69 tok/s against
+//     665 at one thread) where llama-bench's scales (issue 17);
+//   - node-llama-cpp (CPU, prebuilt), kept as a cross-check and for load time and peak RSS:
+//     prefill tok/s of a 128-token prompt, decode tok/s over 64 greedy tokens.
 //   node bench/native_llama.mjs [--threads 1,2] [--runs 3] FILE.gguf...   table of medians
 //   node bench/native_llama.mjs --one --threads N --prompts P.json --run R FILE.gguf
 //       one run as JSON, in its own process so its peak RSS is its own (used by bench/run.mjs)
-// Each measurement is warm: the model is loaded, one short untimed completion runs, then the
-// timed one. Timings follow llama-server's definitions so they compare with wllama's and ours:
-// prefill = prompt evaluation until the first token is sampled; decode = GENERATED_TOKENS tokens
-// over the time from the end of prefill to the last token.
+// Each node-llama-cpp measurement is warm: the model is loaded, one untimed completion as long
+// as the timed one runs, then the timed one. Timings follow llama-server's definitions so they
+// compare with wllama's and ours: prefill = prompt evaluation until the first token is sampled;
+// decode = GENERATED_TOKENS tokens over the time from the end of prefill to the last token.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { getLlama } from 'node-llama-cpp';
-import { GENERATED_TOKENS, WARMUP_GENERATED_TOKENS, buildPrompts } from './prompts.mjs';
+import { GENERATED_TOKENS, PROMPT_TOKENS, WARMUP_GENERATED_TOKENS, buildPrompts } from './prompts.mjs';
 
 const N_CTX = 512;
+const LLAMA_BENCH = resolve(fileURLToPath(import.meta.url), '../../build/llama-tools/bin/llama-bench');
+
+/**
+ * One llama-bench measurement: pp128 and tg64 (its own definitions: tg64 decodes from an empty
+ * context), one repetition after llama-bench's own warm-up run.
+ * @param {string} file
+ * @param {number} threads
+ */
+export function measureLlamaBench(file, threads) {
+  if (!existsSync(LLAMA_BENCH)) throw new Error(`${LLAMA_BENCH} is missing: run bash scripts/build_llama_tools.sh`);
+  const out = execFileSync(LLAMA_BENCH, ['-m', file, '-p', String(PROMPT_TOKENS), '-n', String(GENERATED_TOKENS),
+    '-t', String(threads), '-r', '1', '-o', 'json'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 900_000 });
+  const tests = JSON.parse(out);
+  const pp = tests.find((t) => t.n_prompt === PROMPT_TOKENS && t.n_gen === 0);
+  const tg = tests.find((t) => t.n_prompt === 0 && t.n_gen === GENERATED_TOKENS);
+  if (!pp || !tg) throw new Error(`llama-bench printed no pp${PROMPT_TOKENS}/tg${GENERATED_TOKENS} results`);
+  return {
+    engine: 'llama-bench', threads,
+    prompt_n: PROMPT_TOKENS, prompt_ms: pp.avg_ns / 1e6, prefill_tps: pp.avg_ts,
+    predicted_n: GENERATED_TOKENS, predicted_ms: tg.avg_ns / 1e6, decode_tps: tg.avg_ts,
+  };
+}
 
 /**
  * Evaluates `text` (BOS prepended as the model wants) and generates `generate` greedy tokens.
@@ -52,7 +79,7 @@ export async function measureNative({ llama, modelPath, threads, prompt, warmup 
     await complete(model, sequence, warmup, WARMUP_GENERATED_TOKENS);
     const t = await complete(model, sequence, prompt, GENERATED_TOKENS);
     return {
-      engine: 'native',
+      engine: 'node-llama-cpp',
       threads,
       load_ms: loadMs,
       prompt_n: t.prompt_n,
@@ -119,15 +146,20 @@ async function main() {
   const scratch = mkdtempSync(join(tmpdir(), 'webgguf-bench-'));
   const promptsPath = join(scratch, 'prompts.json');
   const llama = await nativeLlama(Math.max(...options.threads));
-  console.log('| file | threads | load ms | prefill tok/s | decode tok/s | peak RSS MB |');
-  console.log('|---|---:|---:|---:|---:|---:|');
+  console.log('| file | threads | load ms | prefill tok/s | decode tok/s | peak RSS MB | llama-bench pp128 | tg64 |');
+  console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
   for (const file of options.files) {
     writeFileSync(promptsPath, JSON.stringify(await buildPrompts(llama, options.runs, file, Math.max(...options.threads))));
     for (const threads of options.threads) {
       const runs = [];
-      for (let r = 0; r < options.runs; r++) runs.push(measureNativeIsolated(file, threads, promptsPath, r));
-      const m = (key) => median(runs.map((x) => x[key]));
-      console.log(`| ${basename(file)} | ${threads} | ${m('load_ms').toFixed(0)} | ${m('prefill_tps').toFixed(1)} | ${m('decode_tps').toFixed(1)} | ${(m('memory_bytes') / 2 ** 20).toFixed(0)} |`);
+      const benches = [];
+      for (let r = 0; r < options.runs; r++) {
+        runs.push(measureNativeIsolated(file, threads, promptsPath, r));
+        benches.push(measureLlamaBench(file, threads));
+      }
+      const m = (key, values = runs) => median(values.map((x) => x[key]));
+      console.log(`| ${basename(file)} | ${threads} | ${m('load_ms').toFixed(0)} | ${m('prefill_tps').toFixed(1)} | ${m('decode_tps').toFixed(1)} | `
+        + `${(m('memory_bytes') / 2 ** 20).toFixed(0)} | ${m('prefill_tps', benches).toFixed(1)} | ${m('decode_tps', benches).toFixed(1)} |`);
     }
   }
   rmSync(scratch, { recursive: true, force: true });

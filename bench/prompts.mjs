@@ -11,8 +11,10 @@ import { fileURLToPath } from 'node:url';
 
 export const PROMPT_TOKENS = 128;
 export const GENERATED_TOKENS = 64;
-export const WARMUP_PROMPT_TOKENS = 32;
-export const WARMUP_GENERATED_TOKENS = 8;
+// The untimed warm-up completion is as long as the timed one: a shorter one left wllama's 2-thread
+// runs slower than its 1-thread ones (its threads and V8's tiers were not warm; issue 17).
+export const WARMUP_PROMPT_TOKENS = PROMPT_TOKENS;
+export const WARMUP_GENERATED_TOKENS = GENERATED_TOKENS;
 
 const repoRoot = resolve(fileURLToPath(import.meta.url), '../..');
 export const EVAL_TEXT = resolve(process.env.WEBGGUF_FIXTURES ?? resolve(repoRoot, '../shared'), 'data/eval.txt');
@@ -55,7 +57,7 @@ async function runsWithoutEog(model, sequence, text, generate) {
  * @param {number} runs
  * @param {string} modelPath the file the prompts must not end early on
  * @param {number} threads
- * @returns {Promise<{ timed: string[], warmup: string, promptTokens: number }>}
+ * @returns {Promise<{ timed: string[], warmup: string, promptTokens: number, warmupTokens: number }>}
  */
 export async function buildPrompts(llama, runs, modelPath, threads) {
   const model = await llama.loadModel({ modelPath, gpuLayers: 0 });
@@ -68,9 +70,17 @@ export async function buildPrompts(llama, runs, modelPath, threads) {
       if (timed.length === runs) break;
     }
     if (timed.length < runs) throw new Error(`only ${timed.length} usable prompts in ${EVAL_TEXT}`);
-    // The warm-up prompt comes from far away in the text, so it shares no prefix with the runs.
-    const warmup = exactCuts(model, WARMUP_PROMPT_TOKENS, 1000).next().value;
-    return { timed, warmup, promptTokens: PROMPT_TOKENS };
+    // The warm-up prompt comes from far away in the text, so it shares no prefix with the runs,
+    // and generates as many tokens as a timed run.
+    let warmup;
+    for (const text of exactCuts(model, WARMUP_PROMPT_TOKENS, 1000)) {
+      if (await runsWithoutEog(model, sequence, text, WARMUP_GENERATED_TOKENS)) {
+        warmup = text;
+        break;
+      }
+    }
+    if (warmup === undefined) throw new Error(`no usable warm-up prompt in ${EVAL_TEXT}`);
+    return { timed, warmup, promptTokens: PROMPT_TOKENS, warmupTokens: WARMUP_PROMPT_TOKENS };
   } finally {
     await context.dispose();
     await model.dispose();

@@ -184,15 +184,30 @@ export class Engine {
    * @param {string | URL | Blob | ArrayBuffer | Uint8Array} source as for load(); a path in Node
    * @param {string} preset e.g. 'Q4_K_M' (see quant_presets: Q8_0, Q6_K, Q5_K_M, ... F16)
    * @param {{ onProgress?: (p: import('./quantize.js').QuantizeProgress) => void, signal?: AbortSignal,
-   *           output?: string | FileSystemFileHandle, sha256?: boolean, retries?: number, retryDelayMs?: number }} [options]
+   *           output?: string | FileSystemFileHandle, sha256?: boolean, retries?: number, retryDelayMs?: number,
+   *           imatrix?: Uint8Array | ArrayBuffer, imatrixName?: string, includeWeights?: string[],
+   *           excludeWeights?: string[], outputTensorType?: string, tokenEmbeddingType?: string, pure?: boolean }} [options]
    *   output: Node: the file path to write (required); browsers: an OPFS file name or a file
    *   handle written as it goes, or nothing for a Blob. sha256: hash the output while writing.
+   *   imatrix: an importance matrix file (llama-quantize --imatrix; imatrixName is the name written
+   *   into the output), and llama-quantize's --include-weights, --exclude-weights,
+   *   --output-tensor-type, --token-embedding-type and --pure.
    * @returns {Promise<{ size: number, preset: string, fileType: number, inputSize: number, tensorCount: number,
    *                     sha256?: string, blob?: Blob, path?: string, handle?: FileSystemFileHandle, opfsName?: string }>}
    */
   async quantize(source, preset, options = {}) {
     const { onProgress, signal, ...rest } = options;
     if (typeof preset !== 'string') throw new InvalidArgumentError('quantize() needs a preset name such as "Q4_K_M".');
+    if (rest.imatrix !== undefined) {
+      if (rest.imatrix instanceof ArrayBuffer) rest.imatrix = new Uint8Array(rest.imatrix);
+      if (!(rest.imatrix instanceof Uint8Array)) throw new InvalidArgumentError('imatrix must be the bytes of an imatrix file (Uint8Array or ArrayBuffer), e.g. engine.imatrix() result.file.');
+    }
+    for (const key of ['includeWeights', 'excludeWeights']) {
+      const names = rest[key];
+      if (names !== undefined && !(Array.isArray(names) && names.every((n) => typeof n === 'string'))) {
+        throw new InvalidArgumentError(`${key} must be an array of tensor name parts.`);
+      }
+    }
     return this.client.request('quantize', { ...rest, preset, source: portableSource(source) }, {
       signal, onEvent: (event) => { if (event.kind === 'progress') onProgress?.(stripKind(event)); },
     });
@@ -276,6 +291,29 @@ export class Engine {
     return this.client.request('perplexity', { text, ctx: options.ctx ?? 512 }, {
       signal: options.signal,
       onEvent: (event) => options.onProgress?.(stripKind(event)),
+    });
+  }
+
+  /**
+   * Importance matrix of the loaded model over calibration `text`, collected as llama-imatrix
+   * does (chunks of `ctx` tokens, every block weight's input activations squared and summed):
+   * the file llama-imatrix writes (GGUF; `format: 'dat'` for its legacy format), for
+   * quantize(..., { imatrix }) here or llama-quantize --imatrix.
+   * @param {string} text
+   * @param {{ ctx?: number, chunks?: number, dataset?: string, format?: 'gguf' | 'dat', signal?: AbortSignal,
+   *           onProgress?: (p: { chunk: number, n_chunks: number }) => void }} [options]
+   * @returns {Promise<{ file: Uint8Array, n_chunks: number, n_tokens: number, ctx: number, ms: number }>}
+   */
+  async imatrix(text, options = {}) {
+    if (typeof text !== 'string') throw new InvalidArgumentError('imatrix() takes the calibration text as a string.');
+    const { onProgress, signal, ctx = 512, chunks = 0, dataset = '', format = 'gguf' } = options;
+    if (!Number.isInteger(ctx) || ctx < 1) throw new InvalidArgumentError('ctx must be a positive integer.');
+    if (!Number.isInteger(chunks) || chunks < 0) throw new InvalidArgumentError('chunks must be a non-negative integer.');
+    if (format !== 'gguf' && format !== 'dat') throw new InvalidArgumentError("format must be 'gguf' or 'dat'.");
+    if (typeof dataset !== 'string') throw new InvalidArgumentError('dataset must be a string (a name for the text).');
+    this.requireModel();
+    return this.client.request('imatrix', { text, ctx, chunks, dataset, legacy: format === 'dat' }, {
+      signal, onEvent: (event) => { if (event.kind === 'imatrix') onProgress?.(stripKind(event)); },
     });
   }
 

@@ -435,6 +435,22 @@ export declare class Engine {
     signal?: AbortSignal;
   }): Promise<PerplexityResult>;
   /**
+   * Importance matrix of the loaded model over calibration text, as llama-imatrix collects it:
+   * chunks of `ctx` tokens (default 512; `chunks` limits how many, 0 = all; the text must hold at
+   * least one chunk), each block weight's input activations squared and summed per column. The
+   * result is llama-imatrix's file (GGUF, or its legacy .dat with `format: 'dat'`), for
+   * `quantize(source, 'IQ2_XXS', { imatrix })` or llama-quantize --imatrix. `dataset` names the
+   * text inside the file (llama-imatrix writes its -f argument).
+   */
+  imatrix(text: string, options?: {
+    ctx?: number;
+    chunks?: number;
+    dataset?: string;
+    format?: 'gguf' | 'dat';
+    onProgress?: (progress: { chunk: number; n_chunks: number }) => void;
+    signal?: AbortSignal;
+  }): Promise<ImatrixResult>;
+  /**
    * KL divergence against a base model (e.g. the F16 the loaded model was quantized from), as
    * llama-perplexity --kl-divergence: chunks of `ctx` tokens (default 512; `chunks` limits how
    * many, 0 = all), positions ctx/2 .. ctx-2. The base is loaded beside the model for the run
@@ -454,7 +470,8 @@ export declare class Engine {
 
 export type QuantPresetName =
   | 'F32' | 'F16' | 'BF16' | 'Q8_0' | 'Q6_K' | 'Q5_K_M' | 'Q5_K_S' | 'Q5_1' | 'Q5_0' | 'Q4_K_M' | 'Q4_K_S'
-  | 'Q4_1' | 'Q4_0' | 'IQ4_NL' | 'IQ4_XS' | 'Q3_K_L' | 'Q3_K_M' | 'Q3_K_S' | 'Q2_K';
+  | 'Q4_1' | 'Q4_0' | 'IQ4_NL' | 'IQ4_XS' | 'Q3_K_L' | 'Q3_K_M' | 'Q3_K_S' | 'IQ3_M' | 'IQ3_S' | 'IQ3_XS'
+  | 'IQ3_XXS' | 'Q2_K' | 'Q2_K_S' | 'IQ2_M' | 'IQ2_S' | 'IQ2_XS' | 'IQ2_XXS' | 'IQ1_M' | 'IQ1_S';
 
 export interface QuantizeProgress {
   phase: 'probe' | 'quantize' | 'done';
@@ -464,6 +481,15 @@ export interface QuantizeProgress {
   bytesDone: number;
   /** Size of the output file. */
   bytesTotal: number;
+}
+
+export interface ImatrixResult {
+  /** The file, as llama-imatrix writes it. */
+  file: Uint8Array;
+  n_chunks: number;
+  n_tokens: number;
+  ctx: number;
+  ms: number;
 }
 
 export interface QuantizeOptions {
@@ -476,6 +502,21 @@ export interface QuantizeOptions {
   output?: string | FileSystemFileHandle;
   /** Hash the output while writing it (result.sha256). */
   sha256?: boolean;
+  /**
+   * An importance matrix file (llama-imatrix's GGUF or .dat, or `engine.imatrix()`'s result.file):
+   * llama-quantize --imatrix. The IQ1_*, IQ2_*, IQ3_XXS, IQ3_XS and Q2_K_S presets need one.
+   */
+  imatrix?: Uint8Array | ArrayBuffer;
+  /** The name written to quantize.imatrix.file (llama-quantize writes its --imatrix path); default 'imatrix.gguf'. */
+  imatrixName?: string;
+  /** llama-quantize --include-weights / --exclude-weights: use the imatrix only for / not for tensors whose name contains one of these. */
+  includeWeights?: string[];
+  excludeWeights?: string[];
+  /** llama-quantize --output-tensor-type / --token-embedding-type: a ggml type name such as 'q8_0'. */
+  outputTensorType?: string;
+  tokenEmbeddingType?: string;
+  /** llama-quantize --pure: every weight matrix gets the preset's base type. */
+  pure?: boolean;
   retries?: number;
   retryDelayMs?: number;
 }

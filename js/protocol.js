@@ -15,7 +15,7 @@ import { AbortError, WorkerCrashedError, deserializeError } from './errors.js';
 /** Request types the worker understands. */
 export const REQUEST_TYPES = Object.freeze([
   'init', 'load', 'inspect', 'planQuantization', 'unload', 'info', 'tokenize', 'detokenize', 'generate', 'perplexity', 'setThreads',
-  'cacheList', 'cacheDelete', 'memory', 'quantize', 'klDivergence', 'saveSession', 'loadSession',
+  'cacheList', 'cacheDelete', 'memory', 'quantize', 'klDivergence', 'saveSession', 'loadSession', 'imatrix',
 ]);
 
 /**

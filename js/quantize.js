@@ -138,6 +138,8 @@ async function openSink(output) {
  * @param {number} job.threads
  * @param {string | FileSystemFileHandle | undefined} job.output
  * @param {boolean} job.sha256 whether to hash the output as it is written
+ * @param {{ imatrix: Uint8Array | null, imatrixName: string, includeWeights: string[], excludeWeights: string[],
+ *           outputTensorType: string, tokenEmbeddingType: string, pure: boolean }} job.choices llama-quantize's options
  * @param {AbortSignal} job.signal
  * @param {(progress: QuantizeProgress) => void} job.onProgress
  * @param {() => Promise<void>} job.yieldToEventLoop lets an abort message arrive between slabs
@@ -153,7 +155,7 @@ export async function quantizeSource(job) {
   try {
     onProgress({ phase: 'probe', tensorsDone: 0, tensorCount: 0, bytesDone: 0, bytesTotal: 0 });
     const { probe: plan } = await readHeader(source, (head, size) =>
-      quantizer.begin(head, size, job.preset, job.threads, MAX_SLAB_BYTES), signal).catch((error) => {
+      quantizer.begin(head, size, job.preset, job.threads, MAX_SLAB_BYTES, job.choices), signal).catch((error) => {
       throw quantizeError(error);
     });
     reader = await openRangeReader(source);

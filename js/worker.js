@@ -392,6 +392,27 @@ const handlers = {
   },
 
   /**
+   * Importance matrix as llama-imatrix collects it, chunk by chunk with progress.
+   * @param {{ text: string, ctx: number, chunks: number, dataset: string, legacy: boolean }} payload
+   * @param {import('./protocol.js').RequestContext} context
+   */
+  async imatrix(payload, { signal, emit }) {
+    const wasmEngine = requireModel();
+    const started = performance.now();
+    const begun = checked(wasmEngine.imatrixBegin(wellFormed(payload.text), payload.ctx, payload.chunks));
+    let last = { chunk: 0, n_chunks: begun.n_chunks, done: begun.n_chunks === 0 };
+    while (!last.done) {
+      await yieldToEventLoop();
+      if (signal.aborted) throw new AbortError('Importance matrix collection was aborted.');
+      last = checked(wasmEngine.imatrixNext());
+      emit({ kind: 'imatrix', chunk: last.chunk, n_chunks: last.n_chunks });
+    }
+    const file = wasmEngine.imatrixFile(payload.dataset, payload.legacy);
+    if (typeof file === 'string') checked(file);
+    return { file, n_chunks: begun.n_chunks, n_tokens: begun.n_tokens, ctx: payload.ctx, ms: performance.now() - started };
+  },
+
+  /**
    * KL divergence of the loaded model against a base model loaded for the run into a second
    * WasmEngine (freed after, also on abort or error), chunk by chunk with progress.
    * @param {{ base: any, text: string, ctx: number, chunks: number, retries?: number, retryDelayMs?: number }} payload
@@ -464,7 +485,9 @@ const handlers = {
 
   /**
    * Quantizes a model to a preset, streaming from its source to the output (js/quantize.js).
-   * @param {{ source: any, preset: string, output?: any, sha256?: boolean, retries?: number, retryDelayMs?: number }} payload
+   * @param {{ source: any, preset: string, output?: any, sha256?: boolean, retries?: number, retryDelayMs?: number,
+   *           imatrix?: Uint8Array, imatrixName?: string, includeWeights?: string[], excludeWeights?: string[],
+   *           outputTensorType?: string, tokenEmbeddingType?: string, pure?: boolean }} payload
    * @param {import('./protocol.js').RequestContext} context
    */
   async quantize(payload, { signal, emit }) {
@@ -475,6 +498,12 @@ const handlers = {
     return quantizeSource({
       module, source: first, preset: payload.preset, threads: quantizeThreads, output: payload.output,
       sha256: payload.sha256 ?? false, signal, yieldToEventLoop,
+      choices: {
+        imatrix: payload.imatrix ?? null, imatrixName: payload.imatrixName ?? 'imatrix.gguf',
+        includeWeights: payload.includeWeights ?? [], excludeWeights: payload.excludeWeights ?? [],
+        outputTensorType: payload.outputTensorType ?? '', tokenEmbeddingType: payload.tokenEmbeddingType ?? '',
+        pure: payload.pure ?? false,
+      },
       onProgress: (progress) => emit({ kind: 'progress', ...progress }),
     });
   },

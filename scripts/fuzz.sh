@@ -39,6 +39,7 @@ target_table=(
   "quant       | src/quant/*.cpp src/kernels/*.cpp src/gguf/ggml_type.cpp src/core/status.cpp src/core/hwy_abort.cpp | -msse4.2 -mpclmul -maes -ffp-contract=off -isystem $hwy_include -pthread"
   "grammar     | src/sampler/*.cpp src/core/status.cpp |"
   "session     | src/engine/session_file.cpp src/core/status.cpp |"
+  "imatrix     | src/quantizer/importance_matrix.cpp src/gguf/*.cpp src/core/status.cpp |"
 )
 targets=()
 declare -A target_sources target_flags
@@ -50,6 +51,13 @@ for row in "${target_table[@]}"; do
   target_flags[$name]=$flags
 done
 limits=(-rss_limit_mb=2048 -malloc_limit_mb=512 -timeout=10)
+
+# Seeds: llama-imatrix's GGUF (vendored) and small files of both formats written by our writer.
+seed_imatrix() {
+  local dir=$1
+  cp tests/fixtures/imatrix/*.gguf "$dir/"
+  cp tests/fuzz_regressions/imatrix/* "$dir/" 2>/dev/null || true
+}
 
 # Seeds: the start of every real GGUF (its header is what the reader sees first), and small
 # complete files with tensors so mutations reach the tensor table from the first run.

@@ -83,6 +83,17 @@ class WasmEngine {
   }
   std::string perplexityBegin(const std::string& text, int n_ctx) { return api_.perplexity_begin(text, n_ctx); }
   std::string perplexityNext() { return api_.perplexity_next(); }
+  std::string imatrixBegin(const std::string& text, int n_ctx, int max_chunks) {
+    return api_.imatrix_begin(text, n_ctx, max_chunks);
+  }
+  std::string imatrixNext() { return api_.imatrix_next(); }
+  // The collected matrix as a file (a Uint8Array), or the error as a JSON string.
+  val imatrixFile(const std::string& dataset, bool legacy) {
+    std::vector<uint8_t> bytes;
+    EngineError e = api_.engine().imatrix_file(dataset, legacy, &bytes);
+    if (!e.ok()) return val(error_json(e));
+    return js_copy(bytes.data(), bytes.size());
+  }
   // KL divergence of this engine's model against `base`, another WasmEngine with the base model.
   std::string klDivergenceBegin(WasmEngine& base, const std::string& text, int n_ctx) {
     return kl_divergence_begin_json(api_.engine(), base.api_.engine(), text, n_ctx);
@@ -119,6 +130,9 @@ EMSCRIPTEN_BINDINGS(webgguf_engine) {
       .function("loadSession", &WasmEngine::loadSession)
       .function("perplexityBegin", &WasmEngine::perplexityBegin)
       .function("perplexityNext", &WasmEngine::perplexityNext)
+      .function("imatrixBegin", &WasmEngine::imatrixBegin)
+      .function("imatrixNext", &WasmEngine::imatrixNext)
+      .function("imatrixFile", &WasmEngine::imatrixFile)
       .function("klDivergenceBegin", &WasmEngine::klDivergenceBegin)
       .function("klDivergenceNext", &WasmEngine::klDivergenceNext)
       .function("klDivergenceEnd", &WasmEngine::klDivergenceEnd)

@@ -1,9 +1,10 @@
 // Embind: class WasmQuantizer, a streaming quantization session the JS worker drives, because JS
 // reads (fetch, Blob slices, files) are asynchronous while src/quantizer's reader is a callback:
-//   begin(headPrefix, fileSize, preset, nThreads, maxSlabBytes) -> the plan (grow the prefix while
+//   begin(headPrefix, fileSize, preset, nThreads, maxSlabBytes, choices) -> the plan (grow the prefix while
 //     status is 'need_more'): { status, bytesNeeded, code, error, preset, fileType, fileSize,
 //     inputSize, tensors: [{ name, inType, outType, inOffset, rows, rowInBytes, rowOutBytes,
-//     rowsPerSlab, converts, padding }] }
+//     rowsPerSlab, converts, padding }] }; choices: llama-quantize's options { imatrix (file bytes or
+//     null), imatrixName, includeWeights, excludeWeights, outputTensorType, tokenEmbeddingType, pure };
 //   header() -> the output header bytes (a JS-owned copy), written first;
 //   then for every tensor in plan order and every slab of its rows: inputBuffer(bytes) -> heap
 //     offset where JS copies the slab's input bytes, convertSlab(tensor, firstRow, rows) ->
@@ -44,8 +45,12 @@ val failure(const char* status, const char* code, const std::string& message) {
 
 class WasmQuantizer {
  public:
-  val begin(const val& head, double file_size, const std::string& preset_name, int n_threads, double max_slab_bytes) {
+  val begin(const val& head, double file_size, const std::string& preset_name, int n_threads, double max_slab_bytes,
+            const val& options) {
     end();
+    QuantizationChoices choices;
+    const std::string refused = read_choices(options, &choices);
+    if (!refused.empty()) return failure("error", "invalid_argument", refused);
     const size_t n = head["length"].as<size_t>();
     std::vector<uint8_t> prefix(n);
     if (n > 0) val(emscripten::typed_memory_view(n, prefix.data())).call<void>("set", head);
@@ -61,12 +66,17 @@ class WasmQuantizer {
       return failure("error", "invalid_argument",
                      "unknown quantization preset '" + preset_name + "'; presets: " + quant_preset_names());
     }
-    Result<QuantizationPlan> plan = plan_quantization(parsed.value(), *preset);
+    Result<QuantizationPlan> plan = plan_quantization(parsed.value(), *preset, choices);
     if (!plan.is_ok()) {
-      // A plan fails on an input it cannot read (already quantized) or on a file that is no model.
+      // A plan fails on an input it cannot read (already quantized), on a missing or mismatched
+      // importance matrix (the caller's argument), or on a file that is no model.
       bool quantized_input = false;
       for (const GgufTensorInfo& t : parsed.value().tensors) quantized_input |= !is_float_type(t.type);
-      return failure("error", quantized_input ? "unsupported_type" : "invalid_model", plan.status().message());
+      const bool importance_problem = plan.status().message().find("importance matrix") != std::string::npos;
+      const char* code = quantized_input      ? "unsupported_type"
+                         : importance_problem ? "invalid_argument"
+                                              : "invalid_model";
+      return failure("error", code, plan.status().message());
     }
     input_ = parsed.take();
     plan_ = std::make_unique<QuantizationPlan>(plan.take());
@@ -111,8 +121,8 @@ class WasmQuantizer {
     if (!reserve_slab(output_slab_, static_cast<uint64_t>(count), slabs.row_out_bytes)) {
       return failure("error", "too_big", "out of wasm memory for a slab of tensor '" + in.name + "'");
     }
-    const Status status =
-        converter_->convert(in, out_type, slabs, first, count, input_slab_.as<uint8_t>(), output_slab_.as<uint8_t>());
+    const Status status = converter_->convert(in, out_type, slabs, first, count, input_slab_.as<uint8_t>(),
+                                              output_slab_.as<uint8_t>(), plan_->importance[tensor]);
     if (!status.is_ok()) return failure("error", "invalid_model", status.message());
     out.set("pointer", static_cast<double>(reinterpret_cast<uintptr_t>(output_slab_.data())));
     out.set("bytes", static_cast<double>(count * slabs.row_out_bytes));
@@ -123,11 +133,48 @@ class WasmQuantizer {
     plan_.reset();
     converter_.reset();
     input_ = GgufFile();
+    importance_ = QuantizationWeights();
     input_slab_.allocate(0);
     output_slab_.allocate(0);
   }
 
  private:
+  // The options object into choices (the imatrix parsed into importance_); an error message or "".
+  std::string read_choices(const val& options, QuantizationChoices* choices) {
+    auto strings = [](const val& array) {
+      std::vector<std::string> out;
+      const size_t n = array.isUndefined() || array.isNull() ? 0 : array["length"].as<size_t>();
+      for (size_t i = 0; i < n; ++i) out.push_back(array[i].as<std::string>());
+      return out;
+    };
+    auto type_option = [](const val& name, const char* option, GgmlType* type) -> std::string {
+      const std::string text = name.isString() ? name.as<std::string>() : std::string();
+      if (text.empty() || parse_ggml_type_name(text.c_str(), type)) return "";
+      return std::string(option) + ": unknown ggml type '" + text + "' (e.g. q8_0, q6_K, f16)";
+    };
+    choices->pure = options["pure"].isTrue();
+    std::string error = type_option(options["outputTensorType"], "outputTensorType", &choices->output_tensor_type);
+    if (error.empty()) {
+      error = type_option(options["tokenEmbeddingType"], "tokenEmbeddingType", &choices->token_embedding_type);
+    }
+    if (!error.empty()) return error;
+    const val imatrix = options["imatrix"];
+    if (imatrix.isUndefined() || imatrix.isNull()) return "";
+    std::vector<uint8_t> bytes(imatrix["length"].as<size_t>());
+    if (!bytes.empty()) val(emscripten::typed_memory_view(bytes.size(), bytes.data())).call<void>("set", imatrix);
+    Result<ImportanceMatrix> matrix = parse_importance_matrix(bytes.data(), bytes.size());
+    Result<QuantizationWeights> weights = matrix.is_ok()
+                                              ? quantization_weights(matrix.value(), strings(options["includeWeights"]),
+                                                                     strings(options["excludeWeights"]))
+                                              : matrix.status();
+    if (!weights.is_ok()) return "imatrix: " + weights.status().message();
+    importance_ = weights.take();
+    choices->importance = &importance_;
+    choices->imatrix_file =
+        options["imatrixName"].isString() ? options["imatrixName"].as<std::string>() : "imatrix.gguf";
+    return "";
+  }
+
   val describe_plan(const QuantPreset& preset, double input_size) const {
     val out = val::object();
     out.set("status", "ok");
@@ -163,6 +210,7 @@ class WasmQuantizer {
   GgufFile input_;
   std::unique_ptr<QuantizationPlan> plan_;
   std::unique_ptr<SlabConverter> converter_;
+  QuantizationWeights importance_;  // the plan points into it
   uint64_t max_slab_bytes_ = 32ull << 20;
   AlignedBuffer input_slab_;   // [rows of one slab, input row bytes]
   AlignedBuffer output_slab_;  // [rows of one slab, output row bytes]

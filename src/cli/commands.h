@@ -10,6 +10,7 @@ int command_synth(int argc, char** argv);
 int command_run(int argc, char** argv);
 int command_tokenize(int argc, char** argv);
 int command_perplexity(int argc, char** argv);
+int command_imatrix(int argc, char** argv);
 int command_quantize(int argc, char** argv);
 int command_kl_divergence(int argc, char** argv);
 int command_logits(int argc, char** argv);
@@ -27,6 +28,8 @@ inline constexpr Command kCommands[] = {
     {"run", "MODEL -p PROMPT ...", "continue a prompt (-n N, --temp T, --seed S, -c CTX, -t THREADS)", command_run},
     {"tokenize", "MODEL -f FILE", "print the token ids of a file's text on one line", command_tokenize},
     {"perplexity", "MODEL -f FILE -c CTX", "perplexity as llama-perplexity computes it", command_perplexity},
+    {"imatrix", "MODEL -f TEXT -o OUT", "importance matrix as llama-imatrix collects it (--chunks N, -c CTX)",
+     command_imatrix},
     {"quantize", "IN OUT PRESET [-t N] [--pure]", "quantize F32/F16/BF16 to a llama-quantize preset (Q4_K_M...)",
      command_quantize},
     {"kl-divergence", "BASE MODEL -f FILE", "KL divergence and top-1 agreement against a base model (-c, --chunks)",

@@ -1,5 +1,8 @@
-// `webgguf quantize IN OUT PRESET [-t THREADS] [--pure]`: writes the file llama.cpp's
-// llama-quantize writes for the same preset (no importance matrix), streaming from IN to OUT.
+// `webgguf quantize IN OUT PRESET [-t THREADS] [--pure] [--imatrix FILE [--include-weights NAME]...
+// [--exclude-weights NAME]...] [--output-tensor-type TYPE] [--token-embedding-type TYPE]`: writes
+// the file llama.cpp's llama-quantize writes for the same preset and options, streaming from IN
+// to OUT. The imatrix (GGUF or legacy .dat) path is written into the file as given, as
+// llama-quantize writes it.
 // With --pure (llama-quantize's flag) every weight matrix gets the preset's one type: Q4_K, Q5_K
 // and Q3_K name the _M presets as in llama-quantize, so `Q4_K --pure` is all Q4_K.
 #include <algorithm>
@@ -10,6 +13,7 @@
 #include <fstream>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "cli/commands.h"
 #include "quantizer/quantize_model.h"
@@ -18,9 +22,27 @@ namespace webgguf {
 namespace {
 
 int usage() {
-  std::fprintf(stderr, "usage: webgguf quantize IN.gguf OUT.gguf PRESET [-t THREADS] [--pure]\npresets: %s\n",
+  std::fprintf(stderr,
+               "usage: webgguf quantize IN.gguf OUT.gguf PRESET [-t THREADS] [--pure] [--imatrix FILE]\n"
+               "       [--include-weights NAME]... [--exclude-weights NAME]... [--output-tensor-type TYPE]\n"
+               "       [--token-embedding-type TYPE]\npresets: %s\n",
                quant_preset_names().c_str());
   return 2;
+}
+
+bool parse_type_option(const char* option, const char* value, GgmlType* type) {
+  if (parse_ggml_type_name(value, type)) return true;
+  std::fprintf(stderr, "%s: unknown ggml type '%s' (e.g. q8_0, q6_K, f16)\n", option, value);
+  return false;
+}
+
+bool read_binary_file(const std::string& path, std::vector<uint8_t>* bytes) {
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
+  if (!in) return false;
+  bytes->resize(static_cast<size_t>(in.tellg()));
+  in.seekg(0);
+  in.read(reinterpret_cast<char*>(bytes->data()), static_cast<std::streamsize>(bytes->size()));
+  return static_cast<bool>(in);
 }
 
 }  // namespace
@@ -36,14 +58,49 @@ int command_quantize(int argc, char** argv) {
   }
   QuantizeOptions options;
   options.n_threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  QuantizationChoices& choices = options.choices;
+  std::vector<std::string> include, exclude;
   for (int i = 4; i < argc; ++i) {
-    if (std::strcmp(argv[i], "-t") == 0 && i + 1 < argc) {
+    const char* value = i + 1 < argc ? argv[i + 1] : nullptr;
+    if (std::strcmp(argv[i], "-t") == 0 && value) {
       options.n_threads = std::max(1, std::atoi(argv[++i]));
     } else if (std::strcmp(argv[i], "--pure") == 0) {
-      options.pure = true;
+      choices.pure = true;
+    } else if (std::strcmp(argv[i], "--imatrix") == 0 && value) {
+      choices.imatrix_file = argv[++i];
+    } else if (std::strcmp(argv[i], "--include-weights") == 0 && value) {
+      include.emplace_back(argv[++i]);
+    } else if (std::strcmp(argv[i], "--exclude-weights") == 0 && value) {
+      exclude.emplace_back(argv[++i]);
+    } else if (std::strcmp(argv[i], "--output-tensor-type") == 0 && value) {
+      if (!parse_type_option(argv[i], argv[i + 1], &choices.output_tensor_type)) return 2;
+      ++i;
+    } else if (std::strcmp(argv[i], "--token-embedding-type") == 0 && value) {
+      if (!parse_type_option(argv[i], argv[i + 1], &choices.token_embedding_type)) return 2;
+      ++i;
     } else {
       return usage();
     }
+  }
+  QuantizationWeights importance;
+  if (!choices.imatrix_file.empty()) {
+    std::vector<uint8_t> bytes;
+    if (!read_binary_file(choices.imatrix_file, &bytes)) {
+      std::fprintf(stderr, "cannot read imatrix %s\n", choices.imatrix_file.c_str());
+      return 1;
+    }
+    Result<ImportanceMatrix> matrix = parse_importance_matrix(bytes.data(), bytes.size());
+    Result<QuantizationWeights> weights =
+        matrix.is_ok() ? quantization_weights(matrix.value(), include, exclude) : matrix.status();
+    if (!weights.is_ok()) {
+      std::fprintf(stderr, "%s: %s\n", choices.imatrix_file.c_str(), weights.status().message().c_str());
+      return 1;
+    }
+    importance = weights.take();
+    choices.importance = &importance;
+  } else if (!include.empty() || !exclude.empty()) {
+    std::fprintf(stderr, "--include-weights and --exclude-weights need --imatrix\n");
+    return 2;
   }
 
   std::ifstream in(in_path, std::ios::binary | std::ios::ate);
@@ -88,8 +145,8 @@ int command_quantize(int argc, char** argv) {
   std::ifstream written(out_path, std::ios::binary | std::ios::ate);
   const double out_mib = static_cast<double>(written.tellg()) / 1048576.0;
   std::printf("%s: %.2f MiB -> %.2f MiB (%s%s, %.1f%%) in %.2f s with %d threads\n", out_path.c_str(),
-              in_size / 1048576.0, out_mib, options.pure ? "pure " : "",
-              options.pure ? ggml_type_name(preset->default_type) : preset->name, 100.0 * out_mib * 1048576.0 / in_size,
+              in_size / 1048576.0, out_mib, choices.pure ? "pure " : "",
+              choices.pure ? ggml_type_name(preset->default_type) : preset->name, 100.0 * out_mib * 1048576.0 / in_size,
               seconds, options.n_threads);
   return 0;
 }

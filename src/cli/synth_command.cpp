@@ -4,6 +4,7 @@
 // llama.cpp: the tensors each family has (biases, Q/K norms, post-norms, fused QKV...) follow the
 // table, and the metadata sets what the family reads (sliding window, soft-caps, granite scales,
 // lfm2's per-layer head_count_kv with 0 on its short-conv layers and shortconv.l_cache).
+// --layers N overrides the shape's block count (a small model of a real model's width).
 // --stddev scales the weights (default 0.02, a trained model's scale; larger gives peaked
 // next-token distributions). The tokenizer metadata is copied from another GGUF (e.g. lexi's),
 // padded with control tokens to --vocab-size when given (a real model's vocabulary size).
@@ -236,8 +237,8 @@ int usage() {
     archs += (archs.empty() ? "" : "|") + std::string(a->name);
   }
   std::fprintf(stderr,
-               "usage: webgguf synth OUT --shape {%s} --vocab-from GGUF [--vocab-size N] [--seed S] [--arch {%s}] "
-               "[--stddev S]\n",
+               "usage: webgguf synth OUT --shape {%s} --vocab-from GGUF [--vocab-size N] [--layers N] [--seed S] "
+               "[--arch {%s}] [--stddev S]\n",
                shapes.c_str(), archs.c_str());
   return 1;
 }
@@ -278,6 +279,7 @@ int command_synth(int argc, char** argv) {
   uint64_t seed = 42;
   float stddev = 0.02f;
   uint64_t vocab_size = 0;  // --vocab-size: pad the copied vocabulary to this many tokens
+  uint32_t n_layer = 0;     // --layers: fewer (or more) blocks than the shape's
   for (int i = 2; i + 1 < argc; i += 2) {
     if (!std::strcmp(argv[i], "--shape"))
       shape_name = argv[i + 1];
@@ -291,12 +293,20 @@ int command_synth(int argc, char** argv) {
       stddev = std::strtof(argv[i + 1], nullptr);
     else if (!std::strcmp(argv[i], "--vocab-size"))
       vocab_size = std::stoull(argv[i + 1]);
+    else if (!std::strcmp(argv[i], "--layers"))
+      n_layer = static_cast<uint32_t>(std::min<unsigned long long>(std::stoull(argv[i + 1]), 4096));
     else
       return usage();
   }
+  SynthShape chosen{};
   const SynthShape* shape = nullptr;
-  for (const SynthShape& s : kShapes)
-    if (shape_name == s.name) shape = &s;
+  for (const SynthShape& s : kShapes) {
+    if (shape_name == s.name) {
+      chosen = s;
+      if (n_layer > 0) chosen.n_layer = n_layer;
+      shape = &chosen;
+    }
+  }
   const ArchitectureTraits* traits = find_architecture(arch);
   if (shape == nullptr || vocab_path.empty() || traits == nullptr || !(stddev > 0.0f)) return usage();
 

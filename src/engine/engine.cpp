@@ -98,6 +98,8 @@ uint8_t* Engine::allocate_model(size_t size_bytes) {
 void Engine::free_model() {
   perplexity_active_ = false;
   perplexity_ = PerplexityRun();
+  imatrix_active_ = false;
+  imatrix_ = ImatrixRun();
   kl_divergence_active_ = false;
   kl_divergence_ = KlDivergenceRun();
   reset_context();

@@ -13,6 +13,7 @@
 #include "core/aligned_buffer.h"
 #include "engine/engine_error.h"
 #include "engine/kl_divergence.h"
+#include "engine/imatrix.h"
 #include "engine/perplexity.h"
 #include "engine/session_file.h"
 #include "engine/shifted_conversation.h"
@@ -76,6 +77,13 @@ struct PerplexityProgress {
   size_t n_tokens = 0;  // tokens of the whole text
   double ppl = 0.0;     // running estimate over the chunks done
   double uncertainty = 0.0;
+  bool done = false;
+};
+
+struct ImatrixProgress {
+  int32_t chunk = 0;  // chunks evaluated so far
+  int32_t n_chunks = 0;
+  size_t n_tokens = 0;  // tokens of the whole text
   bool done = false;
 };
 
@@ -154,6 +162,15 @@ class Engine {
   EngineError perplexity_begin(const std::string& text, int32_t n_ctx, PerplexityProgress* progress);
   EngineError perplexity_next(PerplexityProgress* progress);
 
+  // Importance matrix of the loaded model over `text` in chunks of n_ctx tokens (0: the loaded
+  // context), at most max_chunks of them (<= 0: all), as llama-imatrix collects it. Clears the
+  // conversation. Defined in engine_imatrix.cpp.
+  EngineError imatrix_begin(const std::string& text, int32_t n_ctx, int32_t max_chunks, ImatrixProgress* progress);
+  EngineError imatrix_next(ImatrixProgress* progress);
+  // The matrix collected so far as a file: llama-imatrix's GGUF, or its legacy .dat when
+  // `legacy`; `dataset` names the calibration text in it (empty: none).
+  EngineError imatrix_file(const std::string& dataset, bool legacy, std::vector<uint8_t>* bytes) const;
+
   // KL divergence of this engine's model against `base` (another engine holding the unquantized
   // model, same vocabulary) over `text` in chunks of n_ctx tokens (0: the loaded context), as
   // llama-perplexity --kl-divergence; also both perplexities. Clears both conversations.
@@ -201,6 +218,9 @@ class Engine {
 
   PerplexityRun perplexity_;
   bool perplexity_active_ = false;
+
+  ImatrixRun imatrix_;
+  bool imatrix_active_ = false;
 
   KlDivergenceRun kl_divergence_;
   bool kl_divergence_active_ = false;

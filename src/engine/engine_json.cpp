@@ -326,6 +326,33 @@ std::string EngineJsonApi::perplexity_next() {
       .text();
 }
 
+std::string EngineJsonApi::imatrix_begin(const std::string& text, int32_t n_ctx, int32_t max_chunks) {
+  ImatrixProgress p;
+  EngineError e = engine_.imatrix_begin(text, n_ctx, max_chunks, &p);
+  if (!e.ok()) return error_json(e);
+  return JsonWriter()
+      .begin_object()
+      .field("ok", true)
+      .field("n_chunks", p.n_chunks)
+      .field("n_tokens", static_cast<uint64_t>(p.n_tokens))
+      .end_object()
+      .text();
+}
+
+std::string EngineJsonApi::imatrix_next() {
+  ImatrixProgress p;
+  EngineError e = engine_.imatrix_next(&p);
+  if (!e.ok()) return error_json(e);
+  return JsonWriter()
+      .begin_object()
+      .field("ok", true)
+      .field("chunk", p.chunk)
+      .field("n_chunks", p.n_chunks)
+      .field("done", p.done)
+      .end_object()
+      .text();
+}
+
 std::string EngineJsonApi::info() const {
   if (!engine_.has_model()) return error_json(EngineError::make(ErrorCode::kNoModel, "no model is loaded"));
   JsonWriter w;

@@ -43,7 +43,9 @@ class EngineJsonApi {
   std::string load_session(const uint8_t* data, size_t size);            // {ok, n_tokens}
   std::string perplexity_begin(const std::string& text, int32_t n_ctx);  // {ok, n_chunks, n_tokens}
   std::string perplexity_next();  // {ok, chunk, n_chunks, ppl, error_estimate, done}
-  std::string info() const;       // {ok, info} or no_model
+  std::string imatrix_begin(const std::string& text, int32_t n_ctx, int32_t max_chunks);  // {ok, n_chunks, n_tokens}
+  std::string imatrix_next();                                                             // {ok, chunk, n_chunks, done}
+  std::string info() const;                                                               // {ok, info} or no_model
   void set_threads(int n_threads) { engine_.set_threads(n_threads); }
 
   Engine& engine() { return engine_; }

@@ -1,5 +1,7 @@
 #include "gguf/ggml_type.h"
 
+#include <strings.h>
+
 namespace webgguf {
 namespace {
 
@@ -58,6 +60,17 @@ const GgmlTypeInfo* ggml_type_info(uint32_t type_id) {
 const char* ggml_type_name(GgmlType t) {
   const GgmlTypeInfo* info = ggml_type_info(t);
   return info ? info->name : "?";
+}
+
+bool parse_ggml_type_name(const char* name, GgmlType* type) {
+  for (uint32_t id = 0; id < static_cast<uint32_t>(GgmlType::COUNT); ++id) {
+    const GgmlTypeInfo* info = ggml_type_info(id);
+    if (info != nullptr && strcasecmp(info->name, name) == 0) {
+      *type = static_cast<GgmlType>(id);
+      return true;
+    }
+  }
+  return false;
 }
 
 uint64_t ggml_row_bytes(GgmlType t, uint64_t n) {

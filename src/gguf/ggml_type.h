@@ -55,6 +55,9 @@ inline const GgmlTypeInfo* ggml_type_info(GgmlType t) {
   return ggml_type_info(static_cast<uint32_t>(t));
 }
 const char* ggml_type_name(GgmlType t);  // "?" when unknown
+// A type by its name, case-insensitive ("q4_k", "Q8_0", "f16"), as llama-quantize parses
+// --output-tensor-type; false for an unknown name.
+bool parse_ggml_type_name(const char* name, GgmlType* type);
 
 // Bytes of a row of n elements; 0 if n is not a multiple of the block size or the type is unknown.
 uint64_t ggml_row_bytes(GgmlType t, uint64_t n);

@@ -2,8 +2,8 @@
 // through the type's vec_dot, or in prefill through its multi-token kernel (vec_dot_tokens.h),
 // which unpacks each weight block once for up to kMaxDotTokens tokens. Activations arrive
 // already converted to the weight type's vec_dot_type (the caller does that once per token; see
-// src/model). Decode (1 token) is a GEMV with the rows split across threads; prefill walks each
-// thread's rows once per tile of tokens, so each weight row is read from memory once per tile
+// src/model). Decode (1 token) is a GEMV with the rows split into shares that the threads claim;
+// prefill walks each share's rows once per tile of tokens, so each weight row is read from memory once per tile
 // and reused from L1 for every token in it.
 #pragma once
 #include <cstddef>
@@ -37,8 +37,8 @@ struct MatmulTask {
   int64_t out_stride;
 };
 
-// Runs every task over n_tokens, splitting the rows of all tasks together across the pool
-// (one barrier for e.g. Q, K and V).
+// Runs every task over n_tokens, splitting the rows of all tasks together into shares of the
+// pool (one barrier for e.g. Q, K and V).
 void matmul(ThreadPool& pool, const MatmulTask* tasks, int n_tasks, int n_tokens);
 
 // Scalar reference: the same dot products in the plainest order, one thread.

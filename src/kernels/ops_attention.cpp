@@ -190,11 +190,11 @@ void attention_head_ref(const float* q, const uint16_t* keys, const uint16_t* va
 }
 
 void attention_causal(const AttentionShape& shape, const float* q, int n_tokens, int32_t pos, const void* k_cache,
-                      const void* v_cache, float scale, float* scratch, float* out, int thread_index, int n_threads) {
+                      const void* v_cache, float scale, float* scratch, float* out, int share, int n_shares) {
   // Interleaved rather than contiguous: later tokens see more positions, so this balances the load.
   const int n_group = shape.n_head / shape.n_head_kv;
   const int64_t n_items = static_cast<int64_t>(n_tokens) * shape.n_head_kv;
-  for (int64_t item = thread_index; item < n_items; item += n_threads) {
+  for (int64_t item = share; item < n_items; item += n_shares) {
     const int token = static_cast<int>(item / shape.n_head_kv);
     const int kv_head = static_cast<int>(item % shape.n_head_kv);
     const int first_head = kv_head * n_group;

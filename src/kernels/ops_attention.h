@@ -58,10 +58,10 @@ int64_t attention_scratch_floats(const AttentionShape& shape, int64_t n_ctx);
 // (or the last `window` of them), scores scale * q.k (soft-capped when shape.softcap > 0).
 //   q: [n_tokens][q_token_stride]; out: [n_tokens][n_head * head_dim];
 //   k_cache, v_cache: [n_head_kv][kv_rows] rows in shape.keys / shape.values' format.
-// The (token, kv head) pairs are split across n_threads; this call does thread_index's share.
-// scratch: this thread's, attention_scratch_floats(shape, pos + n_tokens) floats.
+// The (token, kv head) pairs are split into n_shares; this call does share `share`.
+// scratch: this share's, attention_scratch_floats(shape, pos + n_tokens) floats.
 void attention_causal(const AttentionShape& shape, const float* q, int n_tokens, int32_t pos, const void* k_cache,
-                      const void* v_cache, float scale, float* scratch, float* out, int thread_index, int n_threads);
+                      const void* v_cache, float scale, float* scratch, float* out, int share, int n_shares);
 // Reference: every (token, head) pair from the definition in double, one thread.
 void attention_causal_ref(const AttentionShape& shape, const float* q, int n_tokens, int32_t pos, const void* k_cache,
                           const void* v_cache, float scale, float* scores, float* out);

@@ -56,6 +56,7 @@ void project(ModelState& s, const float* input, int64_t n_cols, int nb, std::ini
   const QuantTraits* slot_formats[kActivationSlots] = {};
   int n_tasks = 0;
   for (const Projection& p : projections) {
+    if (s.observer != nullptr) s.observer->observe(*p.weights->info, input, n_cols, nb);
     const QuantTraits* activation_format = p.weights->activation_traits;
     const size_t row_bytes = ggml_row_bytes(activation_format->type, n_cols);
     const uint8_t* activations = reinterpret_cast<const uint8_t*>(input);
@@ -65,17 +66,14 @@ void project(ModelState& s, const float* input, int64_t n_cols, int nb, std::ini
       uint8_t* converted = s.activations[slot].as<uint8_t>();
       if (slot_formats[slot] == nullptr) {
         slot_formats[slot] = activation_format;
-        auto convert = [&](int thread_index, int n_threads) {
-          const Range tokens = split_range(nb, thread_index, n_threads);
+        auto convert = [&](int share, int n_shares) {
+          const Range tokens = split_range(nb, share, n_shares);
           for (int64_t t = tokens.begin; t < tokens.end; ++t) {
             convert_activation_row(activation_format, input + t * n_cols, converted + t * row_bytes, n_cols);
           }
         };
-        // One row is cheaper to convert here than a barrier costs.
-        if (nb == 1)
-          convert(0, 1);
-        else
-          s.pool->run(convert);
+        // One row (decode) runs inline: a single share costs no barrier.
+        s.pool->run(convert, std::min(nb, s.pool->n_threads()));
       }
       activations = converted;
     }
@@ -91,8 +89,8 @@ void for_each_token(ModelState& s, int nb, Fn&& fn) {
     for (int t = 0; t < nb; ++t) fn(t);
     return;
   }
-  s.pool->run([&](int thread_index, int n_threads) {
-    const Range tokens = split_range(nb, thread_index, n_threads);
+  s.pool->run([&](int share, int n_shares) {
+    const Range tokens = split_range(nb, share, n_shares);
     for (int64_t t = tokens.begin; t < tokens.end; ++t) fn(static_cast<int>(t));
   });
 }
@@ -214,10 +212,10 @@ void attention_block(ModelState& s, int il, int nb, int32_t pos) {
   shape.q_token_stride = qkv_stride;
   shape.window = lc.sliding ? c.n_swa : 0;
   shape.softcap = c.attn_softcap;
-  auto attend = [&](int thread_index, int n_threads) {
+  // One share per thread: each share has its own scratch.
+  auto attend = [&](int share, int n_shares) {
     attention_causal(shape, qkv, nb, pos, keys, values, c.attention_scale,
-                     s.attention_scratch.data() + thread_index * s.attention_scratch_stride, s.attn.data(),
-                     thread_index, n_threads);
+                     s.attention_scratch.data() + share * s.attention_scratch_stride, s.attn.data(), share, n_shares);
   };
   // Short contexts are cheaper to attend to on this thread than a barrier costs.
   const int64_t attended = shape.window > 0 ? std::min<int64_t>(pos + nb, shape.window) : pos + nb;

@@ -208,11 +208,19 @@ bool Model::has_recurrent_layers() const {
   return state_->recurrent.active();
 }
 
+void Model::set_activation_observer(ActivationObserver* observer) {
+  state_->observer = observer;
+}
+
 void Model::set_threads(int n_threads) {
   ModelState& s = *state_;
   s.pool = std::make_unique<ThreadPool>(n_threads);
   s.attention_scratch_stride = attention_scratch_stride(s.config, s.n_ctx, s.key_format);
   s.attention_scratch.assign(static_cast<size_t>(s.pool->n_threads()) * s.attention_scratch_stride, 0.0f);
+}
+
+const ThreadPool::Stats& Model::thread_pool_stats() const {
+  return state_->pool->stats();
 }
 
 Status Model::shift_context(int32_t first, int32_t count, int32_t n_past) {

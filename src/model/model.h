@@ -14,6 +14,7 @@
 #include "core/status.h"
 #include "gguf/gguf.h"
 #include "gguf/ggml_type.h"
+#include "kernels/thread_pool.h"
 
 namespace webgguf {
 
@@ -60,6 +61,16 @@ struct ModelInfo {
 
 struct ModelState;  // weights, KV cache, scratch and thread pool (src/model/model_state.h)
 
+// Sees the input of every weight-matrix product of the forward pass: llama-imatrix's collection
+// point (its eval callback on GGML_OP_MUL_MAT). Called on the forward pass's thread.
+class ActivationObserver {
+ public:
+  virtual ~ActivationObserver() = default;
+  // `input` [n_tokens, n_cols] (f32, before any conversion to the weight's activation format)
+  // multiplies the rows of `weight` [n_cols, n_out].
+  virtual void observe(const GgufTensorInfo& weight, const float* input, int64_t n_cols, int n_tokens) = 0;
+};
+
 class Model {
  public:
   // `data` is the whole GGUF file in memory (kept alive by the caller); weights are bound
@@ -89,6 +100,10 @@ class Model {
   // ring caches and recurrent states would need re-evaluating).
   Status shift_context(int32_t first, int32_t count, int32_t n_past);
   void set_threads(int n_threads);
+  // Barrier counts and waits of the thread pool since the last set_threads() (or load).
+  const ThreadPool::Stats& thread_pool_stats() const;
+  // nullptr: none (the default). The observer must outlive the forward passes it watches.
+  void set_activation_observer(ActivationObserver* observer);
   const ModelInfo& info() const;
 
   // The cached rows, for saved sessions (src/engine/session_file.h): per layer and kv head one

@@ -45,6 +45,7 @@ struct ModelState {
   int32_t n_written = 0;          // one past the last position whose keys were written
   RecurrentState recurrent;       // recurrent layers' state at n_written, and its checkpoints
   std::unique_ptr<ThreadPool> pool;
+  ActivationObserver* observer = nullptr;  // sees every projection's input when set
 
   // Scratch for one micro-batch of B <= kMaxBatch tokens.
   std::vector<float> x;                  // [B, n_embd] residual stream

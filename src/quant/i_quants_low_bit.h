@@ -1,7 +1,7 @@
 // The low-bit I-quants IQ1_S, IQ1_M, IQ2_XXS, IQ2_XS, IQ2_S, IQ3_XXS and IQ3_S (blocks in
 // quant/blocks_iq.h, grids in quant/iq_grids.h): dequantize and the scalar reference dot products
-// against Q8_K, with exactly the arithmetic of ggml's generic code. Inference only: ggml's
-// quantizers for these types (which need an importance matrix) are not ported.
+// against Q8_K, with exactly the arithmetic of ggml's generic code. Their quantizers are in
+// quant/iq_quantize.h.
 // Signatures match QuantTraits; n is a multiple of 256.
 #pragma once
 #include <cstdint>

@@ -1,5 +1,4 @@
 // The type-traits table: the only place that maps a ggml type id to its arithmetic.
-// IQ1_S, IQ1_M, IQ2_XXS, IQ2_XS, IQ2_S, IQ3_XXS and IQ3_S are inference only (no quantizer).
 #include "quant/traits.h"
 
 #include <cmath>
@@ -11,6 +10,7 @@
 #include "quant/float_types.h"
 #include "quant/i_quants_low_bit.h"
 #include "quant/iq4_quants.h"
+#include "quant/iq_quantize.h"
 #include "quant/k_quants.h"
 #include "quant/legacy_quants.h"
 #include "quant/mxfp4.h"
@@ -58,13 +58,13 @@ const QuantTraits kQuantTraits[] = {
   {GgmlType::IQ4_XS, "iq4_xs", kQK_K,     sizeof(BlockIQ4_XS), dequantize_row_iq4_xs, quantize_finite_row<quantize_row_iq4_xs>, false, GgmlType::Q8_K, vec_dot_iq4_xs_q8_k, vec_dot_iq4_xs_q8_K_simd},
   {GgmlType::TQ1_0,  "tq1_0",  kQK_K,     sizeof(BlockTQ1_0),  dequantize_row_tq1_0,  quantize_finite_row<quantize_row_tq1_0>,  false, GgmlType::Q8_K, vec_dot_tq1_0_q8_k,  vec_dot_tq1_0_q8_K_simd},
   {GgmlType::TQ2_0,  "tq2_0",  kQK_K,     sizeof(BlockTQ2_0),  dequantize_row_tq2_0,  quantize_finite_row<quantize_row_tq2_0>,  false, GgmlType::Q8_K, vec_dot_tq2_0_q8_k,  vec_dot_tq2_0_q8_K_simd},
-  {GgmlType::IQ2_XXS, "iq2_xxs", kQK_K,   sizeof(BlockIQ2_XXS), dequantize_row_iq2_xxs, nullptr,          true,  GgmlType::Q8_K, vec_dot_iq2_xxs_q8_k, vec_dot_iq2_xxs_q8_K_simd},
-  {GgmlType::IQ2_XS, "iq2_xs", kQK_K,     sizeof(BlockIQ2_XS), dequantize_row_iq2_xs, nullptr,             true,  GgmlType::Q8_K, vec_dot_iq2_xs_q8_k, vec_dot_iq2_xs_q8_K_simd},
-  {GgmlType::IQ2_S,  "iq2_s",  kQK_K,     sizeof(BlockIQ2_S),  dequantize_row_iq2_s,  nullptr,             true,  GgmlType::Q8_K, vec_dot_iq2_s_q8_k,  vec_dot_iq2_s_q8_K_simd},
-  {GgmlType::IQ3_XXS, "iq3_xxs", kQK_K,   sizeof(BlockIQ3_XXS), dequantize_row_iq3_xxs, nullptr,          true,  GgmlType::Q8_K, vec_dot_iq3_xxs_q8_k, vec_dot_iq3_xxs_q8_K_simd},
-  {GgmlType::IQ3_S,  "iq3_s",  kQK_K,     sizeof(BlockIQ3_S),  dequantize_row_iq3_s,  nullptr,             true,  GgmlType::Q8_K, vec_dot_iq3_s_q8_k,  vec_dot_iq3_s_q8_K_simd},
-  {GgmlType::IQ1_S,  "iq1_s",  kQK_K,     sizeof(BlockIQ1_S),  dequantize_row_iq1_s,  nullptr,             true,  GgmlType::Q8_K, vec_dot_iq1_s_q8_k,  vec_dot_iq1_s_q8_K_simd},
-  {GgmlType::IQ1_M,  "iq1_m",  kQK_K,     sizeof(BlockIQ1_M),  dequantize_row_iq1_m,  nullptr,             true,  GgmlType::Q8_K, vec_dot_iq1_m_q8_k,  vec_dot_iq1_m_q8_K_simd},
+  {GgmlType::IQ2_XXS, "iq2_xxs", kQK_K,   sizeof(BlockIQ2_XXS), dequantize_row_iq2_xxs, quantize_finite_row<quantize_row_iq2_xxs>, true,  GgmlType::Q8_K, vec_dot_iq2_xxs_q8_k, vec_dot_iq2_xxs_q8_K_simd},
+  {GgmlType::IQ2_XS, "iq2_xs", kQK_K,     sizeof(BlockIQ2_XS), dequantize_row_iq2_xs, quantize_finite_row<quantize_row_iq2_xs>, true,  GgmlType::Q8_K, vec_dot_iq2_xs_q8_k, vec_dot_iq2_xs_q8_K_simd},
+  {GgmlType::IQ2_S,  "iq2_s",  kQK_K,     sizeof(BlockIQ2_S),  dequantize_row_iq2_s,  quantize_finite_row<quantize_row_iq2_s>,  false,  GgmlType::Q8_K, vec_dot_iq2_s_q8_k,  vec_dot_iq2_s_q8_K_simd},
+  {GgmlType::IQ3_XXS, "iq3_xxs", kQK_K,   sizeof(BlockIQ3_XXS), dequantize_row_iq3_xxs, quantize_finite_row<quantize_row_iq3_xxs>, false,  GgmlType::Q8_K, vec_dot_iq3_xxs_q8_k, vec_dot_iq3_xxs_q8_K_simd},
+  {GgmlType::IQ3_S,  "iq3_s",  kQK_K,     sizeof(BlockIQ3_S),  dequantize_row_iq3_s,  quantize_finite_row<quantize_row_iq3_s>,  false,  GgmlType::Q8_K, vec_dot_iq3_s_q8_k,  vec_dot_iq3_s_q8_K_simd},
+  {GgmlType::IQ1_S,  "iq1_s",  kQK_K,     sizeof(BlockIQ1_S),  dequantize_row_iq1_s,  quantize_finite_row<quantize_row_iq1_s>,  true,  GgmlType::Q8_K, vec_dot_iq1_s_q8_k,  vec_dot_iq1_s_q8_K_simd},
+  {GgmlType::IQ1_M,  "iq1_m",  kQK_K,     sizeof(BlockIQ1_M),  dequantize_row_iq1_m,  quantize_finite_row<quantize_row_iq1_m>,  false,  GgmlType::Q8_K, vec_dot_iq1_m_q8_k,  vec_dot_iq1_m_q8_K_simd},
   {GgmlType::MXFP4,  "mxfp4",  kQK_MXFP4, sizeof(BlockMXFP4),  dequantize_row_mxfp4,  quantize_finite_row<quantize_row_mxfp4>,  false, GgmlType::Q8_0, vec_dot_mxfp4_q8_0,  vec_dot_mxfp4_q8_0_simd},
 };
 // clang-format on

@@ -26,7 +26,18 @@ const std::vector<QuantPreset>& quant_presets() {
       {"Q3_K_L", F::MOSTLY_Q3_K_L, T::Q3_K, "3-bit K-quant, large"},
       {"Q3_K_M", F::MOSTLY_Q3_K_M, T::Q3_K, "3-bit K-quant, medium"},
       {"Q3_K_S", F::MOSTLY_Q3_K_S, T::Q3_K, "3-bit K-quant, small: noticeable loss"},
+      {"IQ3_M", F::MOSTLY_IQ3_M, T::IQ3_S, "3.66-bit I-quant mix (lookup table)"},
+      {"IQ3_S", F::MOSTLY_IQ3_S, T::IQ3_S, "3.44-bit I-quant (lookup table)"},
+      {"IQ3_XS", F::MOSTLY_IQ3_XS, T::IQ3_S, "3.3-bit I-quant mix: needs an importance matrix"},
+      {"IQ3_XXS", F::MOSTLY_IQ3_XXS, T::IQ3_XXS, "3.06-bit I-quant: needs an importance matrix"},
       {"Q2_K", F::MOSTLY_Q2_K, T::Q2_K, "2-bit K-quant: for very limited memory, large loss"},
+      {"Q2_K_S", F::MOSTLY_Q2_K_S, T::Q2_K, "2-bit K-quant, small: needs an importance matrix"},
+      {"IQ2_M", F::MOSTLY_IQ2_M, T::IQ2_S, "2.7-bit I-quant mix: needs an importance matrix"},
+      {"IQ2_S", F::MOSTLY_IQ2_S, T::IQ2_XS, "2.5-bit I-quant mix: needs an importance matrix"},
+      {"IQ2_XS", F::MOSTLY_IQ2_XS, T::IQ2_XS, "2.31-bit I-quant: needs an importance matrix"},
+      {"IQ2_XXS", F::MOSTLY_IQ2_XXS, T::IQ2_XXS, "2.06-bit I-quant: needs an importance matrix"},
+      {"IQ1_M", F::MOSTLY_IQ1_M, T::IQ1_M, "1.75-bit I-quant: needs an importance matrix, very large loss"},
+      {"IQ1_S", F::MOSTLY_IQ1_S, T::IQ1_S, "1.56-bit I-quant: needs an importance matrix, very large loss"},
   };
   return kPresets;
 }

@@ -28,7 +28,12 @@ bool is_dropped_key(const std::string& key) {
          key == "split.count" || key == "split.tensors.count";
 }
 
-Status check_convertible(const GgufTensorInfo& tensor, GgmlType to) {
+// llama-quantize copies at most 127 bytes of a string option into its KV override.
+std::string truncated_option(const std::string& s) {
+  return s.substr(0, 127);
+}
+
+Status check_convertible(const GgufTensorInfo& tensor, GgmlType to, bool has_importance) {
   if (!is_float_type(tensor.type)) {
     return Status::error(
         format("tensor '%s' is %s: requantizing an already quantized model is not supported; "
@@ -40,9 +45,12 @@ Status check_convertible(const GgufTensorInfo& tensor, GgmlType to) {
   if (from == nullptr || from->dequantize == nullptr) {
     return Status::error(format("tensor '%s': cannot read type %s", tensor.name.c_str(), ggml_type_name(tensor.type)));
   }
-  if (target == nullptr || target->quantize == nullptr || target->needs_importance) {
-    return Status::error(format("tensor '%s': no quantizer for type %s without an importance matrix",
-                                tensor.name.c_str(), ggml_type_name(to)));
+  if (target == nullptr || target->quantize == nullptr) {
+    return Status::error(format("tensor '%s': no quantizer for type %s", tensor.name.c_str(), ggml_type_name(to)));
+  }
+  if (target->needs_importance && !has_importance) {
+    return Status::error(
+        format("tensor '%s': type %s needs an importance matrix", tensor.name.c_str(), ggml_type_name(to)));
   }
   return Status::ok();
 }
@@ -54,7 +62,7 @@ class TensorWriter {
                QuantizeProgress& progress)
       : read_(read), write_(write), options_(options), progress_(progress), converter_(options.n_threads) {}
 
-  Status write_tensor(const GgufTensorInfo& in, uint64_t in_offset, GgmlType out_type) {
+  Status write_tensor(const GgufTensorInfo& in, uint64_t in_offset, GgmlType out_type, const float* importance) {
     const TensorSlabPlan slabs = plan_tensor_slabs(in, out_type, options_.max_slab_bytes);
     if (slabs.n_rows == 0) return Status::ok();
     if (!reserve_slab(input_, slabs.rows_per_slab, slabs.row_in_bytes) ||
@@ -69,8 +77,8 @@ class TensorWriter {
       WEBGGUF_RETURN_IF_ERROR(
           read_(in_offset + first * slabs.row_in_bytes, rows * slabs.row_in_bytes, input_.as<uint8_t>()));
       if (slabs.converts) {
-        WEBGGUF_RETURN_IF_ERROR(
-            converter_.convert(in, out_type, slabs, first, rows, input_.as<uint8_t>(), output_.as<uint8_t>()));
+        WEBGGUF_RETURN_IF_ERROR(converter_.convert(in, out_type, slabs, first, rows, input_.as<uint8_t>(),
+                                                   output_.as<uint8_t>(), importance));
         WEBGGUF_RETURN_IF_ERROR(emit(output_.as<uint8_t>(), rows * slabs.row_out_bytes));
       } else {
         WEBGGUF_RETURN_IF_ERROR(emit(input_.as<uint8_t>(), rows * slabs.row_in_bytes));
@@ -125,10 +133,11 @@ TensorSlabPlan plan_tensor_slabs(const GgufTensorInfo& in, GgmlType out_type, ui
 }
 
 // Dequantizes the slab to f32 and quantizes it to the target type, rows split across threads.
-// No importance matrix: every row is quantized on its own, so the split changes no byte.
+// Every row is quantized on its own (with its expert's importance), so the split changes no byte.
 Status SlabConverter::convert(const GgufTensorInfo& in, GgmlType out_type, const TensorSlabPlan& slabs,
-                              int64_t first_row, int64_t rows, const uint8_t* src, uint8_t* dst) {
-  WEBGGUF_RETURN_IF_ERROR(check_convertible(in, out_type));
+                              int64_t first_row, int64_t rows, const uint8_t* src, uint8_t* dst,
+                              const float* importance) {
+  WEBGGUF_RETURN_IF_ERROR(check_convertible(in, out_type, importance != nullptr));
   const QuantTraits* from = quant_traits(in.type);
   const QuantTraits* to = quant_traits(out_type);
   const int64_t n_per_row = slabs.n_per_row;
@@ -140,8 +149,8 @@ Status SlabConverter::convert(const GgufTensorInfo& in, GgmlType out_type, const
   float* floats = floats_.as<float>();
   std::atomic<int64_t> non_finite_row{-1};
   std::atomic<bool> quantize_failed{false};
-  pool_.run([&](int thread_index, int n_threads) {
-    const Range range = split_range(rows, thread_index, n_threads);
+  pool_.run([&](int share, int n_shares) {
+    const Range range = split_range(rows, share, n_shares);
     for (int64_t r = range.begin; r < range.end; ++r) {
       float* row = floats + r * n_per_row;
       from->dequantize(src + r * slabs.row_in_bytes, row, n_per_row);
@@ -150,7 +159,9 @@ Status SlabConverter::convert(const GgufTensorInfo& in, GgmlType out_type, const
         non_finite_row.store(r);
         return;
       }
-      if (!to->quantize(row, dst + r * slabs.row_out_bytes, n_per_row, nullptr)) {
+      const int64_t expert = (first_row + r) / static_cast<int64_t>(in.ne[1]);
+      const float* row_importance = importance != nullptr ? importance + expert * n_per_row : nullptr;
+      if (!to->quantize(row, dst + r * slabs.row_out_bytes, n_per_row, row_importance)) {
         quantize_failed.store(true);
         return;
       }
@@ -166,14 +177,65 @@ Status SlabConverter::convert(const GgufTensorInfo& in, GgmlType out_type, const
   return Status::ok();
 }
 
-Result<QuantizationPlan> plan_quantization(const GgufFile& input, const QuantPreset& preset, bool pure) {
+namespace {
+
+// The importance of one tensor as llama-quantize picks it, or an error where it refuses.
+Result<const float*> tensor_importance(const GgufTensorInfo& tensor, GgmlType type, const QuantPreset& preset,
+                                       const QuantizationChoices& choices) {
+  const bool required = tensor_requires_importance(tensor, type, preset.file_type);
+  if (!choices.has_importance()) {
+    if (!required) return static_cast<const float*>(nullptr);
+    return Status::error(
+        format("%s needs an importance matrix (tensor '%s' would be %s): make one with "
+               "`webgguf imatrix` or engine.imatrix() from calibration text",
+               preset.name, tensor.name.c_str(), ggml_type_name(type)));
+  }
+  const auto found = choices.importance->by_name.find(tensor.name);
+  if (found == choices.importance->by_name.end()) {
+    if (!required) return static_cast<const float*>(nullptr);
+    return Status::error(format("the importance matrix has no entry for tensor '%s', which %s quantizes to %s",
+                                tensor.name.c_str(), preset.name, ggml_type_name(type)));
+  }
+  const uint64_t expected = tensor.ne[0] * tensor.ne[2];
+  if (found->second.size() != expected) {
+    // llama-quantize lets token_embd pass (its size never matches); it is quantized without one.
+    if (tensor.name == "token_embd.weight" || tensor.name == "per_layer_token_embd.weight") {
+      return static_cast<const float*>(nullptr);
+    }
+    return Status::error(format("the importance matrix has %zu values for tensor '%s' of %" PRIu64
+                                " columns: it was made for another model",
+                                found->second.size(), tensor.name.c_str(), expected));
+  }
+  return found->second.data();
+}
+
+}  // namespace
+
+Result<QuantizationPlan> plan_quantization(const GgufFile& input, const QuantPreset& preset,
+                                           const QuantizationChoices& choices) {
   if (input.get_uint("split.count", 1) > 1) {
     return Status::error("the input is one part of a split model: merge the parts into one GGUF first");
   }
   Result<QuantModelInfo> model = read_quant_model_info(input);
   if (!model.is_ok()) return model.status();
   const std::vector<size_t> order = llama_quantize_tensor_order(input);
-  Result<std::vector<GgmlType>> types = choose_tensor_types(input, order, preset, model.value(), pure);
+  if (choices.has_importance()) {
+    const auto& by_name = choices.importance->by_name;
+    const bool any_match = std::any_of(input.tensors.begin(), input.tensors.end(),
+                                       [&](const GgufTensorInfo& t) { return by_name.count(t.name) > 0; });
+    if (!any_match) {
+      return Status::error(
+          format("the importance matrix names none of this model's tensors (its first entry is "
+                 "'%s'): it was made for another model",
+                 by_name.begin()->first.c_str()));
+    }
+  }
+  TensorTypeOptions type_options;
+  type_options.pure = choices.pure;
+  type_options.has_imatrix = choices.has_importance();
+  type_options.output_tensor_type = choices.output_tensor_type;
+  type_options.token_embedding_type = choices.token_embedding_type;
+  Result<std::vector<GgmlType>> types = choose_tensor_types(input, order, preset, model.value(), type_options);
   if (!types.is_ok()) return types.status();
 
   QuantizationPlan plan;
@@ -186,11 +248,32 @@ Result<QuantizationPlan> plan_quantization(const GgufFile& input, const QuantPre
   }
   out.metadata.emplace_back("general.quantization_version", GgufValue::of_u32(kQuantizationVersion));
   out.metadata.emplace_back("general.file_type", GgufValue::of_u32(static_cast<uint32_t>(preset.file_type)));
+  if (choices.has_importance()) {
+    // llama-quantize's KV overrides, in its order.
+    const QuantizationWeights& importance = *choices.importance;
+    out.metadata.emplace_back("quantize.imatrix.file", GgufValue::of_string(truncated_option(choices.imatrix_file)));
+    if (!importance.dataset.empty()) {
+      out.metadata.emplace_back("quantize.imatrix.dataset", GgufValue::of_string(truncated_option(importance.dataset)));
+    }
+    out.metadata.emplace_back("quantize.imatrix.entries_count",
+                              GgufValue::of_u32(static_cast<uint32_t>(importance.by_name.size())));
+    if (importance.chunk_count > 0) {
+      out.metadata.emplace_back("quantize.imatrix.chunks_count",
+                                GgufValue::of_u32(static_cast<uint32_t>(importance.chunk_count)));
+    }
+  }
 
   for (size_t index : order) {
     const GgufTensorInfo& tensor = input.tensors[index];
     const GgmlType type = types.value()[index];
-    if (type != tensor.type) WEBGGUF_RETURN_IF_ERROR(check_convertible(tensor, type));
+    const float* importance = nullptr;
+    if (type != tensor.type) {
+      Result<const float*> found = tensor_importance(tensor, type, preset, choices);
+      if (!found.is_ok()) return found.status();
+      importance = found.value();
+      WEBGGUF_RETURN_IF_ERROR(check_convertible(tensor, type, importance != nullptr));
+    }
+    plan.importance.push_back(importance);
     GgufTensorInfo info = tensor;
     info.type = type;
     info.n_dims = effective_n_dims(tensor);  // as ggml writes it: trailing 1s dropped
@@ -231,7 +314,7 @@ Status write_quantized_model(const GgufFile& input, const QuantizationPlan& plan
   for (size_t i = 0; i < plan.output.tensors.size(); ++i) {
     const GgufTensorInfo& in = input.tensors[plan.input_index[i]];
     const GgufTensorInfo& out = plan.output.tensors[i];
-    WEBGGUF_RETURN_IF_ERROR(writer.write_tensor(in, input.data_offset + in.offset, out.type));
+    WEBGGUF_RETURN_IF_ERROR(writer.write_tensor(in, input.data_offset + in.offset, out.type, plan.importance[i]));
     WEBGGUF_RETURN_IF_ERROR(write_gguf_zeros(gguf_padding(out.size_bytes, plan.output.alignment),
                                              [&](const uint8_t* zeros, size_t n) { return writer.emit(zeros, n); }));
     progress.tensors_done = i + 1;
@@ -248,7 +331,7 @@ Status quantize_model(const ReadInputFn& read, uint64_t input_size, const QuantP
                       const WriteOutputFn& write, const QuantizeOptions& options) {
   Result<GgufFile> input = read_gguf_header(read, input_size);
   if (!input.is_ok()) return input.status();
-  Result<QuantizationPlan> plan = plan_quantization(input.value(), preset, options.pure);
+  Result<QuantizationPlan> plan = plan_quantization(input.value(), preset, options.choices);
   if (!plan.is_ok()) return plan.status();
   return write_quantized_model(input.value(), plan.value(), read, write, options);
 }

@@ -16,6 +16,7 @@
 #include "core/status.h"
 #include "gguf/gguf.h"
 #include "kernels/thread_pool.h"
+#include "quantizer/importance_matrix.h"
 #include "quantizer/presets.h"
 
 namespace webgguf {
@@ -33,12 +34,25 @@ struct QuantizeProgress {
 };
 using QuantizeProgressFn = std::function<void(const QuantizeProgress&)>;
 
+// llama-quantize's options beyond the preset.
+struct QuantizationChoices {
+  bool pure = false;  // --pure (see plan_quantization)
+  // --imatrix, already filtered by --include-weights / --exclude-weights (quantization_weights);
+  // nullptr or empty: none. Must outlive the quantization.
+  const QuantizationWeights* importance = nullptr;
+  std::string imatrix_file;  // the --imatrix path as given: llama-quantize writes it to quantize.imatrix.file
+  GgmlType output_tensor_type = GgmlType::COUNT;    // --output-tensor-type (COUNT: the preset's rule)
+  GgmlType token_embedding_type = GgmlType::COUNT;  // --token-embedding-type
+
+  bool has_importance() const { return importance != nullptr && !importance->by_name.empty(); }
+};
+
 struct QuantizeOptions {
   int n_threads = 1;                          // rows are split across threads
   const std::atomic<bool>* cancel = nullptr;  // checked between slabs of rows
   QuantizeProgressFn on_progress;             // after the header and after every slab
   uint64_t max_slab_bytes = 32ull << 20;      // working memory for one slab of rows
-  bool pure = false;                          // llama-quantize --pure (see plan_quantization)
+  QuantizationChoices choices;
 };
 
 // The message of the Status returned when options.cancel was set.
@@ -50,16 +64,23 @@ struct QuantizationPlan {
   GgufFile output;                    // header of the output; tensors in output order
   std::vector<uint8_t> header_bytes;  // serialised header, padded to output.data_offset
   std::vector<size_t> input_index;    // output.tensors[i] comes from input.tensors[input_index[i]]
-  uint64_t file_size = 0;             // total bytes of the output file
+  // output.tensors[i]'s importance [ne[2], ne[0]] (into choices.importance), nullptr for none.
+  std::vector<const float*> importance;
+  uint64_t file_size = 0;  // total bytes of the output file
 };
 
 // Chooses every tensor's type as llama-quantize would and lays out the output file: the input's
 // metadata in order without split keys, then general.quantization_version = 2 and
 // general.file_type; tensors outside blocks first, then block by block. Fails with a clear message
 // when a tensor would need converting from a type we cannot read (anything but F32/F16/BF16).
-// `pure` is llama-quantize's --pure: every quantizable tensor gets preset.default_type (row-length
+// choices.pure is llama-quantize's --pure: every quantizable tensor gets preset.default_type (row-length
 // fallbacks aside) and general.file_type is still the preset's, as llama-quantize writes it.
-Result<QuantizationPlan> plan_quantization(const GgufFile& input, const QuantPreset& preset, bool pure = false);
+// With an importance matrix, its quantize.imatrix.* keys follow general.file_type and every
+// converted tensor with an entry is quantized with it; an entry whose size differs from the
+// tensor's columns (another model's matrix), a matrix matching no tensor at all, or a type that
+// needs one (IQ1/IQ2/IQ3_XXS, Q2_K in Q2_K_S) without it are errors.
+Result<QuantizationPlan> plan_quantization(const GgufFile& input, const QuantPreset& preset,
+                                           const QuantizationChoices& choices = {});
 
 // Reads and parses the header of a GGUF file of `file_size` bytes through `read`, asking for a
 // longer prefix until parse_gguf has what it needs.
@@ -93,10 +114,12 @@ class SlabConverter {
  public:
   explicit SlabConverter(int n_threads) : pool_(std::max(1, n_threads)) {}
 
-  // `src` holds `rows` input rows starting at row `first_row` (which only names errors); `dst`
-  // receives rows * slabs.row_out_bytes bytes. Fails on NaN/Inf rows as llama-quantize does.
+  // `src` holds `rows` input rows starting at row `first_row`; `dst` receives
+  // rows * slabs.row_out_bytes bytes. `importance` (nullptr: none) is the tensor's whole
+  // [ne[2], ne[0]] importance: row r of expert e = r / ne[1] is weighted by its row e.
+  // Fails on NaN/Inf rows as llama-quantize does.
   Status convert(const GgufTensorInfo& in, GgmlType out_type, const TensorSlabPlan& slabs, int64_t first_row,
-                 int64_t rows, const uint8_t* src, uint8_t* dst);
+                 int64_t rows, const uint8_t* src, uint8_t* dst, const float* importance = nullptr);
 
  private:
   ThreadPool pool_;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <climits>
+#include <initializer_list>
 #include <cstdlib>
 
 namespace webgguf {
@@ -80,30 +81,91 @@ struct RuleState {
   int i_attention_v = 0;
   int n_ffn_down = 0;
   int i_ffn_down = 0;
+  int n_ffn_gate = 0;
+  int i_ffn_gate = 0;
+  int n_ffn_up = 0;
+  int i_ffn_up = 0;
   bool has_tied_embeddings = true;  // until an output.weight is seen
 };
 
-// llama_tensor_get_type_impl restricted to our presets (no importance matrix): starts from the
-// preset's default type and moves sensitive tensors to more bits.
+bool is_one_of(F ftype, std::initializer_list<F> ftypes) {
+  return std::find(ftypes.begin(), ftypes.end(), ftype) != ftypes.end();
+}
+
+// The 1-2 bit I-quant presets, which share one set of rules.
+bool is_iq1_iq2_mix(F ftype) {
+  return is_one_of(
+      ftype, {F::MOSTLY_IQ2_XXS, F::MOSTLY_IQ2_XS, F::MOSTLY_IQ1_S, F::MOSTLY_IQ2_S, F::MOSTLY_IQ2_M, F::MOSTLY_IQ1_M});
+}
+
+// layer_info: the running index, or for MoE models (whose expert tensors are not in layer order)
+// the block index from the name.
+Result<int> layer_of(const QuantModelInfo& model, const GgufTensorInfo& tensor, int running_index, int n_layer) {
+  if (model.n_expert <= 1) return running_index;
+  const int i_layer = block_index(tensor.name);
+  if (i_layer < 0 || i_layer >= n_layer) {
+    return Status::error(
+        format("cannot tell the layer of tensor '%s' (expected blk.N. with N < %d)", tensor.name.c_str(), n_layer));
+  }
+  return i_layer;
+}
+
+// llama_tensor_get_type_impl: starts from the preset's default type and moves sensitive tensors
+// to more bits (or, for the 3-bit I-quant mixes, some to fewer).
 Result<GgmlType> mixed_type(RuleState& state, const QuantModelInfo& model, F ftype, const GgufTensorInfo& tensor,
-                            TensorRole role, GgmlType type) {
+                            TensorRole role, GgmlType type, const TensorTypeOptions& options) {
   const bool falcon = model.architecture == "falcon";
+  const uint32_t n_gqa = model.n_gqa();
   if (role == TensorRole::OUTPUT || (state.has_tied_embeddings && role == TensorRole::TOKEN_EMBD)) {
+    if (options.output_tensor_type != T::COUNT) return options.output_tensor_type;
     if (falcon || tensor.ne[0] % block_size(type) != 0) return T::Q8_0;
+    if (is_iq1_iq2_mix(ftype) || ftype == F::MOSTLY_IQ3_XXS) return T::Q5_K;
     return type == T::Q8_0 ? T::Q8_0 : T::Q6_K;
   }
-  if (role == TensorRole::TOKEN_EMBD) return type;  // untied embeddings keep the default
+  if (role == TensorRole::TOKEN_EMBD) {  // untied embeddings
+    if (options.token_embedding_type != T::COUNT) return options.token_embedding_type;
+    if (is_one_of(ftype, {F::MOSTLY_IQ2_XXS, F::MOSTLY_IQ2_XS, F::MOSTLY_IQ1_S, F::MOSTLY_IQ1_M})) return T::Q2_K;
+    if (is_one_of(ftype, {F::MOSTLY_IQ2_S, F::MOSTLY_IQ2_M, F::MOSTLY_IQ3_XXS})) return T::IQ3_S;
+    return type;
+  }
+  const bool iq2s_or_m = ftype == F::MOSTLY_IQ2_S || ftype == F::MOSTLY_IQ2_M;
+  if (is_iq1_iq2_mix(ftype)) {
+    if (is_attention_v_like(role)) {
+      ++state.i_attention_v;
+      if (n_gqa >= 4 || model.n_expert >= 4) return T::Q4_K;
+      return iq2s_or_m ? T::IQ3_S : T::Q2_K;
+    }
+    if (model.n_expert == 8 && role == TensorRole::ATTENTION_K) return T::Q4_K;
+    if (role == TensorRole::FFN_DOWN) {
+      if (state.i_ffn_down++ < state.n_ffn_down / 8) return iq2s_or_m ? T::IQ3_S : T::Q2_K;
+      return type;
+    }
+    if (role == TensorRole::ATTENTION_OUTPUT) {
+      if (model.n_expert == 8) return T::Q5_K;
+      if (ftype == F::MOSTLY_IQ1_S || ftype == F::MOSTLY_IQ1_M) return T::IQ2_XXS;
+      if (iq2s_or_m) return T::IQ3_S;
+    }
+    return type;
+  }
 
   if (is_attention_v_like(role)) {
     const int i = state.i_attention_v++;
     const int n = state.n_attention_v;
     if (ftype == F::MOSTLY_Q2_K) {
-      type = model.n_gqa() >= 4 ? T::Q4_K : T::Q3_K;
+      type = n_gqa >= 4 ? T::Q4_K : T::Q3_K;
+    } else if (ftype == F::MOSTLY_Q2_K_S && n_gqa >= 4) {
+      type = T::Q4_K;
+    } else if (ftype == F::MOSTLY_IQ3_XXS) {
+      type = n_gqa >= 4 ? T::Q4_K : !options.has_imatrix ? T::IQ3_S : T::IQ3_XXS;
+    } else if ((ftype == F::MOSTLY_IQ3_XS || ftype == F::MOSTLY_IQ3_S) && n_gqa >= 4) {
+      type = T::Q4_K;
+    } else if (ftype == F::MOSTLY_IQ3_M) {
+      type = T::Q4_K;
     } else if (ftype == F::MOSTLY_Q3_K_M) {
       type = i < 2 ? T::Q5_K : T::Q4_K;
     } else if (ftype == F::MOSTLY_Q3_K_L) {
       type = T::Q5_K;
-    } else if ((ftype == F::MOSTLY_IQ4_NL || ftype == F::MOSTLY_IQ4_XS) && model.n_gqa() >= 4) {
+    } else if ((ftype == F::MOSTLY_IQ4_NL || ftype == F::MOSTLY_IQ4_XS) && n_gqa >= 4) {
       type = T::Q5_K;
     } else if ((ftype == F::MOSTLY_Q4_K_M || ftype == F::MOSTLY_Q5_K_M) && use_more_bits(i, n)) {
       type = T::Q6_K;
@@ -116,45 +178,75 @@ Result<GgmlType> mixed_type(RuleState& state, const QuantModelInfo& model, F fty
     return type;
   }
   if (role == TensorRole::ATTENTION_K) {
-    return model.n_expert == 8 ? T::Q8_0 : type;
+    if (model.n_expert == 8) return T::Q8_0;
+    if (ftype == F::MOSTLY_IQ3_XS) return T::IQ3_XXS;
+    if (ftype == F::MOSTLY_IQ3_XXS) return T::IQ2_S;
+    return type;
+  }
+  if (role == TensorRole::ATTENTION_Q) {
+    if (ftype == F::MOSTLY_IQ3_XS) return T::IQ3_XXS;
+    if (ftype == F::MOSTLY_IQ3_XXS) return T::IQ2_S;
+    return type;
   }
   if (role == TensorRole::FFN_DOWN) {
-    int i_layer = state.i_ffn_down++;
+    Result<int> layer = layer_of(model, tensor, state.i_ffn_down++, state.n_ffn_down);
+    if (!layer.is_ok()) return layer.status();
+    const int i_layer = layer.value();
     const int n_layer = state.n_ffn_down;
-    if (model.n_expert > 1) {
-      // Expert tensors are not in layer order: the layer comes from the name.
-      i_layer = block_index(tensor.name);
-      if (i_layer < 0 || i_layer >= n_layer) {
-        return Status::error(
-            format("cannot tell the layer of tensor '%s' (expected blk.N. with N < %d)", tensor.name.c_str(), n_layer));
-      }
-    }
     const bool more_bits = use_more_bits(i_layer, n_layer);
     switch (ftype) {
       case F::MOSTLY_Q2_K: return T::Q3_K;
+      case F::MOSTLY_Q2_K_S: return i_layer < n_layer / 8 ? T::Q4_K : type;
       case F::MOSTLY_Q3_K_M: return i_layer < n_layer / 16 ? T::Q5_K : (!falcon || more_bits) ? T::Q4_K : T::Q3_K;
       case F::MOSTLY_Q3_K_L: return falcon ? T::Q4_K : T::Q5_K;
       case F::MOSTLY_Q4_K_M:
         if (falcon) return i_layer < n_layer / 16 ? T::Q6_K : more_bits ? T::Q5_K : T::Q4_K;
         return more_bits ? T::Q6_K : type;
-      case F::MOSTLY_IQ4_NL:
-      case F::MOSTLY_IQ4_XS: return i_layer < n_layer / 8 ? T::Q5_K : type;
       case F::MOSTLY_Q5_K_M: return more_bits ? T::Q6_K : type;
       case F::MOSTLY_Q4_K_S: return !falcon && i_layer < n_layer / 8 ? T::Q5_K : type;
-      default: return type;
+      default: break;
     }
+    if (ftype == F::MOSTLY_IQ3_XXS && !options.has_imatrix) return i_layer < n_layer / 8 ? T::Q4_K : T::Q3_K;
+    if (ftype == F::MOSTLY_IQ3_M && (i_layer < n_layer / 8 || (model.n_expert == 8 && more_bits))) return T::Q4_K;
+    if (i_layer < n_layer / 8 && (ftype == F::MOSTLY_IQ4_NL || ftype == F::MOSTLY_IQ4_XS) && !options.has_imatrix) {
+      return T::Q5_K;
+    }
+    // llama.cpp guards the first ffn_down layers of Q4_0/Q5_0 against "craziness", only with an imatrix.
+    if ((ftype == F::MOSTLY_Q4_0 || ftype == F::MOSTLY_Q5_0) && options.has_imatrix && i_layer < n_layer / 8) {
+      return ftype == F::MOSTLY_Q4_0 ? T::Q4_1 : T::Q5_1;
+    }
+    return type;
   }
   if (role == TensorRole::ATTENTION_OUTPUT) {
     if (falcon) return ftype == F::MOSTLY_Q3_K_L ? T::Q4_K : type;
     if (model.n_expert == 8) {
-      const bool bump = ftype == F::MOSTLY_Q2_K || ftype == F::MOSTLY_Q3_K_S || ftype == F::MOSTLY_Q3_K_M ||
-                        ftype == F::MOSTLY_IQ4_NL || ftype == F::MOSTLY_Q4_K_S || ftype == F::MOSTLY_Q4_K_M ||
-                        ftype == F::MOSTLY_IQ4_XS;
+      const bool bump = is_one_of(ftype, {F::MOSTLY_Q2_K, F::MOSTLY_IQ3_XS, F::MOSTLY_IQ3_XXS, F::MOSTLY_Q3_K_S,
+                                          F::MOSTLY_Q3_K_M, F::MOSTLY_IQ4_NL, F::MOSTLY_Q4_K_S, F::MOSTLY_Q4_K_M,
+                                          F::MOSTLY_IQ3_S, F::MOSTLY_IQ3_M, F::MOSTLY_IQ4_XS});
       return bump ? T::Q5_K : type;
     }
     if (ftype == F::MOSTLY_Q2_K) return T::Q3_K;
+    if (ftype == F::MOSTLY_IQ3_XXS) return T::IQ3_S;
     if (ftype == F::MOSTLY_Q3_K_M) return T::Q4_K;
     if (ftype == F::MOSTLY_Q3_K_L) return T::Q5_K;
+    if (ftype == F::MOSTLY_IQ3_M) return T::Q4_K;
+    return type;
+  }
+  if (role == TensorRole::ATTENTION_QKV) {
+    if (ftype == F::MOSTLY_Q3_K_M || ftype == F::MOSTLY_Q3_K_L || ftype == F::MOSTLY_IQ3_M) return T::Q4_K;
+    if (ftype == F::MOSTLY_Q4_K_M) return T::Q5_K;
+    if (ftype == F::MOSTLY_Q5_K_M) return T::Q6_K;
+    return type;
+  }
+  if (role == TensorRole::FFN_GATE || role == TensorRole::FFN_UP) {
+    const bool gate = role == TensorRole::FFN_GATE;
+    Result<int> layer =
+        layer_of(model, tensor, gate ? state.i_ffn_gate++ : state.i_ffn_up++, gate ? state.n_ffn_gate : state.n_ffn_up);
+    if (!layer.is_ok()) return layer.status();
+    const int n_layer = gate ? state.n_ffn_gate : state.n_ffn_up;
+    if (ftype == F::MOSTLY_IQ3_XS && layer.value() >= n_layer / 8 && layer.value() < 7 * n_layer / 8) {
+      return T::IQ3_XXS;
+    }
     return type;
   }
   return type;
@@ -167,9 +259,18 @@ GgmlType shape_fallback(const GgufTensorInfo& tensor, GgmlType type) {
   if (n_cols % block_size(type) == 0) return type;
   GgmlType fallback = type;
   switch (type) {
+    case T::IQ1_S:
+    case T::IQ1_M:
+    case T::IQ2_XXS:
+    case T::IQ2_XS:
+    case T::IQ2_S:
+    case T::IQ3_XXS:
+    case T::IQ3_S:
     case T::IQ4_XS: fallback = T::IQ4_NL; break;
     case T::Q2_K:
-    case T::Q3_K: fallback = T::Q4_0; break;
+    case T::Q3_K:
+    case T::TQ1_0:
+    case T::TQ2_0: fallback = T::Q4_0; break;
     case T::Q4_K: fallback = T::Q5_0; break;
     case T::Q5_K: fallback = T::Q5_1; break;
     case T::Q6_K: fallback = T::Q8_0; break;
@@ -280,10 +381,26 @@ bool tensor_allows_quantization(const GgufTensorInfo& tensor) {
   return name != "position_embd.weight" && name != "token_types.weight";
 }
 
+bool tensor_requires_importance(const GgufTensorInfo& tensor, GgmlType type, LlamaFileType ftype) {
+  const TensorRole role = tensor_role(tensor.name);
+  if (role == TensorRole::OUTPUT || role == TensorRole::TOKEN_EMBD) return false;
+  switch (type) {
+    case T::IQ3_XXS:
+    case T::IQ2_XXS:
+    case T::IQ2_XS:
+    case T::IQ2_S:
+    case T::IQ1_M:
+    case T::IQ1_S: return true;
+    case T::Q2_K: return ftype == F::MOSTLY_Q2_K_S;
+    default: return false;
+  }
+}
+
 Result<std::vector<GgmlType>> choose_tensor_types(const GgufFile& file, const std::vector<size_t>& order,
-                                                  const QuantPreset& preset, const QuantModelInfo& model, bool pure) {
+                                                  const QuantPreset& preset, const QuantModelInfo& model,
+                                                  const TensorTypeOptions& options) {
   RuleState state;
-  state.n_ffn_down = static_cast<int>(model.n_layer);
+  state.n_ffn_down = state.n_ffn_gate = state.n_ffn_up = static_cast<int>(model.n_layer);
   for (const GgufTensorInfo& tensor : file.tensors) {
     const TensorRole role = tensor_role(tensor.name);
     if (is_attention_v_like(role)) ++state.n_attention_v;
@@ -293,12 +410,19 @@ Result<std::vector<GgmlType>> choose_tensor_types(const GgufFile& file, const st
   std::vector<GgmlType> types(file.tensors.size());
   for (size_t index : order) {
     const GgufTensorInfo& tensor = file.tensors[index];
+    const TensorRole role = tensor_role(tensor.name);
     GgmlType type = tensor.type;
-    if (tensor_allows_quantization(tensor)) {
+    if (!tensor_allows_quantization(tensor)) {
+      // kept as it is
+    } else if (options.token_embedding_type != T::COUNT && role == TensorRole::TOKEN_EMBD) {
+      type = options.token_embedding_type;  // as given: no mix rule, no shape fallback
+    } else if (options.output_tensor_type != T::COUNT && role == TensorRole::OUTPUT) {
+      type = options.output_tensor_type;
+    } else {
       type = preset.default_type;
       if (is_quantized(type)) {
-        if (!pure) {
-          Result<GgmlType> mixed = mixed_type(state, model, preset.file_type, tensor, tensor_role(tensor.name), type);
+        if (!options.pure) {
+          Result<GgmlType> mixed = mixed_type(state, model, preset.file_type, tensor, role, type, options);
           if (!mixed.is_ok()) return mixed.status();
           type = mixed.value();
         }

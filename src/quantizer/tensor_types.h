@@ -39,12 +39,24 @@ std::vector<size_t> llama_quantize_tensor_order(const GgufFile& file);
 // MoE routers, position embeddings or a few small special tensors. Others keep their type.
 bool tensor_allows_quantization(const GgufTensorInfo& tensor);
 
+// llama-quantize's options that change the rules.
+struct TensorTypeOptions {
+  bool pure = false;         // --pure: every quantizable tensor gets the preset's default type
+  bool has_imatrix = false;  // --imatrix given: some mixes differ (IQ3_XXS, IQ4_*, Q4_0/Q5_0 ffn_down)
+  GgmlType output_tensor_type = GgmlType::COUNT;    // --output-tensor-type (COUNT: the preset's rule)
+  GgmlType token_embedding_type = GgmlType::COUNT;  // --token-embedding-type
+};
+
+// llama-quant.cpp's tensor_requires_imatrix: the 1-3 bit I-quants, and Q2_K in a Q2_K_S file,
+// are garbage without an importance matrix; token_embd and output never need one.
+bool tensor_requires_importance(const GgufTensorInfo& tensor, GgmlType type, LlamaFileType ftype);
+
 // The output type of every tensor, visited in `order` (indices into file.tensors); the result is
 // indexed like file.tensors. The rules count attention-V and FFN-down tensors as they go, so the
-// order matters. `pure` is llama-quantize's --pure: every quantizable tensor gets the preset's
-// default type (no mix rules), only the row-length fallback still applies.
+// order matters. With options.pure every quantizable tensor gets the preset's default type (no
+// mix rules), only the row-length fallback still applies.
 Result<std::vector<GgmlType>> choose_tensor_types(const GgufFile& file, const std::vector<size_t>& order,
                                                   const QuantPreset& preset, const QuantModelInfo& model,
-                                                  bool pure = false);
+                                                  const TensorTypeOptions& options = {});
 
 }  // namespace webgguf

@@ -86,13 +86,19 @@ class IQLowBitTest : public ::testing::TestWithParam<LowBitType> {
   std::vector<float> activation_values_;
 };
 
-TEST_P(IQLowBitTest, TraitsRowIsInferenceOnlyWithQ8K) {
+TEST_P(IQLowBitTest, TraitsRowQuantizesAndDotsWithQ8K) {
   EXPECT_STREQ(traits_->name, GetParam().name);
   EXPECT_EQ(traits_->block_size, static_cast<uint32_t>(kQK_K));
   EXPECT_EQ(traits_->type_size, GetParam().block_bytes);
   EXPECT_EQ(ggml_row_bytes(traits_->type, kPerRow), row_bytes_);
-  EXPECT_EQ(traits_->quantize, nullptr);
-  EXPECT_TRUE(traits_->needs_importance);
+  ASSERT_NE(traits_->quantize, nullptr);
+  // ggml_quantize_requires_imatrix: IQ2_XXS, IQ2_XS and IQ1_S only; those refuse a row without one.
+  const GgmlType t = traits_->type;
+  const bool requires = t == GgmlType::IQ2_XXS || t == GgmlType::IQ2_XS || t == GgmlType::IQ1_S;
+  EXPECT_EQ(traits_->needs_importance, requires);
+  std::vector<float> row(kPerRow, 0.5f);
+  std::vector<uint8_t> out(row_bytes_);
+  EXPECT_EQ(traits_->quantize(row.data(), out.data(), kPerRow, nullptr), !requires);
   EXPECT_EQ(traits_->vec_dot_type, GgmlType::Q8_K);
   EXPECT_NE(traits_->vec_dot_reference, nullptr);
   EXPECT_NE(traits_->vec_dot, nullptr);

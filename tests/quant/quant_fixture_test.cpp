@@ -245,7 +245,16 @@ INSTANTIATE_TEST_SUITE_P(ImportanceQuantizers, ImportanceFixtureTest,
                                            ImportanceDigest{GgmlType::Q5_K, 0xd9efa7f10b94fda5ULL},
                                            ImportanceDigest{GgmlType::Q6_K, 0xf44e64c9e0ed342cULL},
                                            ImportanceDigest{GgmlType::IQ4_NL, 0x4f0038875d35f959ULL},
-                                           ImportanceDigest{GgmlType::IQ4_XS, 0x30a1c7eecc1da37dULL}),
+                                           ImportanceDigest{GgmlType::IQ4_XS, 0x30a1c7eecc1da37dULL},
+                                           // ggml_quantize_chunk row by row, from llama.cpp 80fb11a's
+                                           // libggml-base (scripts/build_llama_tools.sh).
+                                           ImportanceDigest{GgmlType::IQ2_XXS, 0x46c08248189cc9caULL},
+                                           ImportanceDigest{GgmlType::IQ2_XS, 0xf95a464674d85a0eULL},
+                                           ImportanceDigest{GgmlType::IQ2_S, 0xda88be093b4fab54ULL},
+                                           ImportanceDigest{GgmlType::IQ3_XXS, 0x4820e06538f0b40eULL},
+                                           ImportanceDigest{GgmlType::IQ3_S, 0x6d34d612853aa388ULL},
+                                           ImportanceDigest{GgmlType::IQ1_S, 0xd0654a6970dcf9dcULL},
+                                           ImportanceDigest{GgmlType::IQ1_M, 0xdbedfab4354b2986ULL}),
                          [](const ::testing::TestParamInfo<ImportanceDigest>& info) {
                            return std::string(ggml_type_name(info.param.type));
                          });

@@ -212,12 +212,18 @@ TEST(QuantizeModel, ReadsF32AndBf16Inputs) {
   }
 }
 
+QuantizationChoices pure_choices() {
+  QuantizationChoices choices;
+  choices.pure = true;
+  return choices;
+}
+
 TEST(QuantizeModel, PureLexiIsOneTypeWithTheAliasFileType) {
   WEBGGUF_NEEDS_FIXTURE_MODELS();
   // llama-quantize `--pure Q4_K`: Q4_K is the Q4_K_M alias, so general.file_type is 15.
   Result<GgufFile> input = parse_gguf(lexi_f16_bytes().data(), lexi_f16_bytes().size(), lexi_f16_bytes().size());
   ASSERT_TRUE(input.is_ok()) << input.status().message();
-  Result<QuantizationPlan> plan = plan_quantization(input.value(), *find_quant_preset("Q4_K"), true);
+  Result<QuantizationPlan> plan = plan_quantization(input.value(), *find_quant_preset("Q4_K"), pure_choices());
   ASSERT_TRUE(plan.is_ok()) << plan.status().message();
   EXPECT_EQ(plan.value().output.get_uint("general.file_type", 0), 15u);
   size_t matrices = 0;
@@ -230,7 +236,7 @@ TEST(QuantizeModel, PureLexiIsOneTypeWithTheAliasFileType) {
 
   // Q8_0's mix rules change nothing, so pure Q8_0 is llama-quantize's Q8_0 file byte for byte.
   QuantizeOptions pure;
-  pure.pure = true;
+  pure.choices.pure = true;
   Result<std::vector<uint8_t>> q8 = quantize_to_memory(lexi_f16_bytes(), "Q8_0", pure);
   ASSERT_TRUE(q8.is_ok()) << q8.status().message();
   EXPECT_EQ(testing::sha256_hex(q8.value().data(), q8.value().size()), kLexiQ8Sha256);

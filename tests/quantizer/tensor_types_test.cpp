@@ -66,8 +66,10 @@ std::map<std::string, GgmlType> types_for(const GgufFile& file, const char* pres
   EXPECT_NE(preset, nullptr);
   Result<QuantModelInfo> info = read_quant_model_info(file);
   EXPECT_TRUE(info.is_ok()) << info.status().message();
+  TensorTypeOptions options;
+  options.pure = pure;
   Result<std::vector<GgmlType>> types =
-      choose_tensor_types(file, llama_quantize_tensor_order(file), *preset, info.value(), pure);
+      choose_tensor_types(file, llama_quantize_tensor_order(file), *preset, info.value(), options);
   EXPECT_TRUE(types.is_ok()) << types.status().message();
   std::map<std::string, GgmlType> by_name;
   for (size_t i = 0; i < file.tensors.size(); ++i) by_name[file.tensors[i].name] = types.value()[i];
@@ -84,14 +86,21 @@ std::vector<GgmlType> per_layer(const std::map<std::string, GgmlType>& types, co
 TEST(QuantPresets, TableHasEveryLlamaPresetOnce) {
   std::set<std::string> names;
   for (const QuantPreset& p : quant_presets()) EXPECT_TRUE(names.insert(p.name).second) << p.name;
-  EXPECT_EQ(names.size(), 19u);
+  EXPECT_EQ(names.size(), 30u);
   EXPECT_EQ(find_quant_preset("q4_k_m")->file_type, LlamaFileType::MOSTLY_Q4_K_M);
   EXPECT_EQ(find_quant_preset("Q4_K")->file_type, LlamaFileType::MOSTLY_Q4_K_M);  // llama-quantize alias
   EXPECT_EQ(static_cast<uint32_t>(find_quant_preset("IQ4_XS")->file_type), 30u);
   EXPECT_EQ(static_cast<uint32_t>(find_quant_preset("BF16")->file_type), 32u);
   EXPECT_EQ(find_quant_preset("Q3_K_S")->default_type, T::Q3_K);
   EXPECT_EQ(find_quant_preset("Q4_2"), nullptr);
-  EXPECT_EQ(find_quant_preset("IQ2_XXS"), nullptr);  // needs an importance matrix: not offered
+  EXPECT_EQ(static_cast<uint32_t>(find_quant_preset("IQ2_XXS")->file_type), 19u);
+  EXPECT_EQ(static_cast<uint32_t>(find_quant_preset("Q2_K_S")->file_type), 21u);
+  EXPECT_EQ(static_cast<uint32_t>(find_quant_preset("IQ1_M")->file_type), 31u);
+  // The mixes whose default type is another preset's: llama_ftype_get_default_type.
+  EXPECT_EQ(find_quant_preset("IQ2_S")->default_type, T::IQ2_XS);
+  EXPECT_EQ(find_quant_preset("IQ2_M")->default_type, T::IQ2_S);
+  EXPECT_EQ(find_quant_preset("IQ3_XS")->default_type, T::IQ3_S);
+  EXPECT_EQ(find_quant_preset("IQ3_M")->default_type, T::IQ3_S);
 }
 
 TEST(TensorTypes, OrderIsOutsideBlocksFirstThenByBlockNumber) {
