@@ -295,6 +295,8 @@ void write_session(const Session& s, const SessionRowSource& rows, const Session
       put_u32(&head, l.first);
       put_u32(&head, l.count);
       hashed(head.data(), head.size());
+      // No positions, no rows: a parsed header's n_head_kv (up to 2^32) costs no loop over heads.
+      if (l.count == 0) continue;
       for (bool values : {false, true}) {
         for (uint32_t h = 0; h < l.n_head_kv; ++h) rows(static_cast<int>(il), static_cast<int>(h), values, hashed);
       }
