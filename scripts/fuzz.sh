@@ -151,7 +151,8 @@ seed_grammar() {
 
 # Session seeds: small sessions in the format of src/engine/session_file.h (two layers, one a
 # sliding-window ring that starts later; with and without a context-shift range and an unknown
-# optional section), checksummed as core/hash64.h does.
+# optional section; a hybrid one with a recurrent state and a checkpoint), checksummed as
+# core/hash64.h does.
 seed_session() {
   python3 - "$1" <<'PY'
 import struct, sys
@@ -169,7 +170,7 @@ def hash64(b):
     h ^= h >> 33; h = h * P2 & M; h ^= h >> 29; h = h * P3 & M; h ^= h >> 32
     return h
 def section(tag, payload, flags=1): return tag + struct.pack('<IQ', flags, len(payload)) + payload
-def session(tokens, layers, row=(4, 2), shift=None, extra=b''):
+def session(tokens, layers, row=(4, 2), shift=None, extra=b'', recurrent=None):
     secs = [section(b'MODL', struct.pack('<QIII', 7, len(layers), 64, 4) + b'seed'),
             section(b'CACH', struct.pack('<III', 8, 2, 128)),
             section(b'TOKN', struct.pack('<I', len(tokens)) + struct.pack(f'<{len(tokens)}i', *tokens))]
@@ -179,6 +180,12 @@ def session(tokens, layers, row=(4, 2), shift=None, extra=b''):
         count = len(tokens) - first
         kv += struct.pack('<III', heads, first, count) + bytes(range(heads * count * row[0])) + b'\x5a' * (heads * count * row[1])
     secs.append(section(b'KVRW', kv))
+    if recurrent:  # (floats per layer, positions of the copies: the end first)
+        floats, positions = recurrent
+        rc = struct.pack(f'<II{len(floats)}I', len(floats), len(positions), *floats)
+        for i, pos in enumerate(positions):
+            rc += struct.pack('<I', pos) + struct.pack(f'<{sum(floats)}f', *[0.25 * (i + 1)] * sum(floats))
+        secs.append(section(b'RCST', rc))
     if extra: secs.append(extra)
     body = b''.join(secs)
     head = b'WGGUFSES' + struct.pack('<IIQ', 1, len(secs), 24 + len(body) + 8)
@@ -188,6 +195,7 @@ open(f'{out}/plain', 'wb').write(session([1, 2, 3, 4, 5], [(2, 0), (1, 2)]))
 open(f'{out}/shifted', 'wb').write(session([1, 2, 9, 8], [(1, 0)], shift=(2, 6, 12345)))
 open(f'{out}/future_section', 'wb').write(session([3], [(1, 0), (1, 0)], extra=section(b'RECR', b'\1\2\3', 0)))
 open(f'{out}/empty', 'wb').write(session([], [(2, 0)]))
+open(f'{out}/hybrid', 'wb').write(session([1, 2, 3, 4], [(0, 0), (1, 0)], recurrent=([6, 0], [4, 2])))
 PY
 }
 

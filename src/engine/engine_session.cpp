@@ -1,6 +1,8 @@
 // Engine::save_session / load_session: the conversation (tokens, context-shift range, KV rows of
-// the positions it uses) to and from the bytes of src/engine/session_file.h.
+// the positions it uses, hybrid models' recurrent state) to and from the bytes of
+// src/engine/session_file.h.
 #include <algorithm>
+#include <utility>
 
 #include "core/hash64.h"
 #include "engine/engine.h"
@@ -59,6 +61,8 @@ EngineError Engine::save_session(const SessionOutput& out) {
     s.shift_end = static_cast<uint32_t>(shifted_.end());
     s.shift_prefix_hash = shifted_.prefix_hash();
   }
+  std::vector<float> zero_state;
+  SessionStateSource states;
   s.key_row_bytes = static_cast<uint32_t>(model_->kv_row_bytes(false));
   s.value_row_bytes = static_cast<uint32_t>(model_->kv_row_bytes(true));
   for (int il = 0; il < info.n_layer; ++il) {
@@ -73,6 +77,34 @@ EngineError Engine::save_session(const SessionOutput& out) {
     }
     s.layers.push_back(l);
   }
+  if (model_->has_recurrent_layers()) {
+    // The state at the end of the conversation: the live one, or a checkpoint there after a
+    // rollback; position 0 is the empty state.
+    const float* end_state = model_->recurrent_state(n_past);
+    if (n_past > 0 && end_state == nullptr) {
+      return EngineError::make(
+          ErrorCode::kBadRequest,
+          format("the conversation cannot be saved in the middle of a rollback: the recurrent layers' state at its "
+                 "end (position %d) is not kept (they are at position %d): evaluate a prompt first",
+                 n_past, model_->cached_positions()));
+    }
+    size_t floats = 0;
+    for (int il = 0; il < info.n_layer; ++il) {
+      s.recurrent_floats.push_back(static_cast<uint32_t>(model_->recurrent_floats(il)));
+      floats += model_->recurrent_floats(il);
+    }
+    s.recurrent.push_back({static_cast<uint32_t>(n_past), nullptr});
+    // The newest turn boundary too: regenerate, and a next turn whose reply re-tokenizes
+    // differently, resume there (one state more; older turns' edits evaluate from the start).
+    const int32_t boundary = model_->recurrent_turn_boundary(n_past);
+    if (boundary > 0) s.recurrent.push_back({static_cast<uint32_t>(boundary), nullptr});
+    zero_state.assign(n_past == 0 ? floats : 0, 0.0f);
+    states = [&, floats, end_state](size_t copy, const SessionSink& sink) {
+      const float* state = copy == 0 ? (n_past == 0 ? zero_state.data() : end_state)
+                                     : model_->recurrent_state(static_cast<int32_t>(s.recurrent[copy].position));
+      sink(reinterpret_cast<const uint8_t*>(state), floats * sizeof(float));
+    };
+  }
   if (!out.begin(session_bytes(s))) {
     return EngineError::make(ErrorCode::kTooBig, format("no room for a session of %llu bytes",
                                                         static_cast<unsigned long long>(session_bytes(s))));
@@ -83,7 +115,7 @@ EngineError Engine::save_session(const SessionOutput& out) {
         const SessionKvLayer& l = s.layers[static_cast<size_t>(layer)];
         model_->read_kv_rows(layer, head, values, static_cast<int32_t>(l.first), static_cast<int32_t>(l.count), sink);
       },
-      out.write);
+      out.write, states);
   return EngineError::none();
 }
 
@@ -119,6 +151,22 @@ EngineError Engine::load_session(const uint8_t* data, size_t size, int32_t* n_to
   }
   for (int32_t t : s.tokens) {
     if (t < 0 || t >= info.n_vocab) return refuse(format("the session's token %d is outside the vocabulary", t));
+  }
+  if (s.recurrent.empty() == model_->has_recurrent_layers()) {
+    return refuse(s.recurrent.empty()
+                      ? "the session holds no recurrent state ('RCST' section) but this model has recurrent layers: "
+                        "it was saved with a model without them"
+                      : "the session holds a recurrent state ('RCST' section) but this model has no recurrent layers: "
+                        "it was saved with a hybrid model");
+  }
+  // Before the KV rows: a hybrid of another shape is named by its recurrent state.
+  for (size_t il = 0; s.n_layer == static_cast<uint32_t>(info.n_layer) && il < s.recurrent_floats.size(); ++il) {
+    if (s.recurrent_floats[il] != model_->recurrent_floats(static_cast<int>(il))) {
+      return refuse(
+          format("layer %zu of the session's recurrent state ('RCST' section) has %u values, this model's "
+                 "has %zu: it was saved with a model of another shape",
+                 il, s.recurrent_floats[il], model_->recurrent_floats(static_cast<int>(il))));
+    }
   }
   if (s.n_layer != static_cast<uint32_t>(info.n_layer) || s.key_row_bytes != model_->kv_row_bytes(false) ||
       s.value_row_bytes != model_->kv_row_bytes(true)) {
@@ -161,6 +209,13 @@ EngineError Engine::load_session(const uint8_t* data, size_t size, int32_t* n_to
     }
   }
   model_->set_cached_positions(static_cast<int32_t>(n));
+  if (!s.recurrent.empty()) {
+    std::vector<std::pair<int32_t, const uint8_t*>> checkpoints;
+    for (size_t i = 1; i < s.recurrent.size(); ++i) {
+      checkpoints.emplace_back(static_cast<int32_t>(s.recurrent[i].position), s.recurrent[i].state);
+    }
+    model_->write_recurrent_state(s.recurrent[0].state, checkpoints);
+  }
   history_ = s.tokens;
   if (s.has_shift) shifted_.restore(s.shift_begin, s.shift_end, s.shift_prefix_hash);
   begin_generation();

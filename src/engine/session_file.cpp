@@ -23,6 +23,7 @@ constexpr uint32_t kCacheTag = tag("CACH");
 constexpr uint32_t kTokensTag = tag("TOKN");
 constexpr uint32_t kShiftTag = tag("SHFT");
 constexpr uint32_t kKvRowsTag = tag("KVRW");
+constexpr uint32_t kRecurrentTag = tag("RCST");
 
 // A tag as text for messages; bytes outside printable ASCII as \xNN.
 std::string tag_name(uint32_t t) {
@@ -147,6 +148,47 @@ Status parse_kv_rows(Cursor c, Session* s) {
   return c.finish();
 }
 
+Status parse_recurrent(Cursor c, Session* s) {
+  uint32_t n_layer = 0, n_copies = 0;
+  WEBGGUF_RETURN_IF_ERROR(c.read(&n_layer));
+  WEBGGUF_RETURN_IF_ERROR(c.read(&n_copies));
+  if (n_layer != s->n_layer) {
+    return Status::error(
+        format("the session's recurrent state ('RCST') covers %u layers, its model has %u", n_layer, s->n_layer));
+  }
+  const uint8_t* counts = nullptr;
+  WEBGGUF_RETURN_IF_ERROR(c.take_array(n_layer, 4, &counts));
+  std::vector<uint32_t> floats(n_layer);
+  if (n_layer > 0) std::memcpy(floats.data(), counts, size_t{n_layer} * 4);
+  uint64_t copy_floats = 0;  // at most 2^32 layers of 2^32 floats: no overflow
+  for (uint32_t f : floats) copy_floats += f;
+  if (copy_floats == 0) return Status::error("the session's recurrent state ('RCST') has no values");
+  if (n_copies == 0) return Status::error("the session's recurrent state ('RCST') holds no copy of the state");
+  // Each copy takes its position and its values: a count beyond the payload is refused by the
+  // reads before anything is sized by it.
+  std::vector<SessionRecurrentCopy> copies;
+  for (uint32_t i = 0; i < n_copies; ++i) {
+    SessionRecurrentCopy copy;
+    WEBGGUF_RETURN_IF_ERROR(c.read(&copy.position));
+    WEBGGUF_RETURN_IF_ERROR(c.take_array(copy_floats, 4, &copy.state));
+    const uint64_t n = s->tokens.size();
+    if (i == 0 && copy.position != n) {
+      return Status::error(format("the session's recurrent state ('RCST') is at position %u, its tokens end at %llu",
+                                  copy.position, static_cast<unsigned long long>(n)));
+    }
+    if (i > 0 && (copy.position >= n || (i > 1 && copy.position <= copies.back().position))) {
+      return Status::error(
+          format("checkpoint %u of the session's recurrent state ('RCST') is at position %u, not "
+                 "after the previous one and before the end (%llu)",
+                 i, copy.position, static_cast<unsigned long long>(n)));
+    }
+    copies.push_back(copy);
+  }
+  s->recurrent_floats = std::move(floats);
+  s->recurrent = std::move(copies);
+  return c.finish();
+}
+
 void put_u32(std::vector<uint8_t>* out, uint32_t v) {
   for (int i = 0; i < 4; ++i) out->push_back(static_cast<uint8_t>(v >> (8 * i)));
 }
@@ -154,8 +196,9 @@ void put_u64(std::vector<uint8_t>* out, uint64_t v) {
   for (int i = 0; i < 8; ++i) out->push_back(static_cast<uint8_t>(v >> (8 * i)));
 }
 
-// The sections other than KVRW's rows, fully encoded (they are small); the KVRW entry holds its
-// fields and layer headers only, its rows follow each layer header when written.
+// The sections other than KVRW's rows and RCST's states, fully encoded (they are small); the KVRW
+// entry holds its fields and layer headers only, its rows follow each layer header when written;
+// the RCST entry holds its fields, each state follows its position.
 struct EncodedSection {
   uint32_t tag = 0;
   std::vector<uint8_t> head;
@@ -186,8 +229,20 @@ std::vector<EncodedSection> encode_sections(const Session& s) {
   for (const SessionKvLayer& l : s.layers) {
     kv.payload_bytes += 12 + uint64_t{l.n_head_kv} * l.count * (s.key_row_bytes + s.value_row_bytes);
   }
+  if (!s.recurrent.empty()) {
+    EncodedSection& r = sections.emplace_back();
+    r.tag = kRecurrentTag;
+    put_u32(&r.head, static_cast<uint32_t>(s.recurrent_floats.size()));
+    put_u32(&r.head, static_cast<uint32_t>(s.recurrent.size()));
+    uint64_t copy_floats = 0;
+    for (uint32_t f : s.recurrent_floats) {
+      put_u32(&r.head, f);
+      copy_floats += f;
+    }
+    r.payload_bytes = r.head.size() + s.recurrent.size() * (4 + copy_floats * 4);
+  }
   for (EncodedSection& e : sections) {
-    if (e.tag != kKvRowsTag) e.payload_bytes = e.head.size();
+    if (e.tag != kKvRowsTag && e.tag != kRecurrentTag) e.payload_bytes = e.head.size();
   }
   return sections;
 }
@@ -204,7 +259,8 @@ uint64_t session_bytes(const Session& s) {
   return total_bytes(encode_sections(s));
 }
 
-void write_session(const Session& s, const SessionRowSource& rows, const SessionSink& sink) {
+void write_session(const Session& s, const SessionRowSource& rows, const SessionSink& sink,
+                   const SessionStateSource& states) {
   const std::vector<EncodedSection> sections = encode_sections(s);
   Hash64 checksum;
   const SessionSink hashed = [&](const uint8_t* bytes, size_t n) {
@@ -223,6 +279,14 @@ void write_session(const Session& s, const SessionRowSource& rows, const Session
     put_u64(&head, e.payload_bytes);
     head.insert(head.end(), e.head.begin(), e.head.end());
     hashed(head.data(), head.size());
+    if (e.tag == kRecurrentTag) {
+      for (size_t i = 0; i < s.recurrent.size(); ++i) {
+        head.clear();
+        put_u32(&head, s.recurrent[i].position);
+        hashed(head.data(), head.size());
+        states(i, hashed);
+      }
+    }
     if (e.tag != kKvRowsTag) continue;
     for (size_t il = 0; il < s.layers.size(); ++il) {
       const SessionKvLayer& l = s.layers[il];
@@ -231,6 +295,8 @@ void write_session(const Session& s, const SessionRowSource& rows, const Session
       put_u32(&head, l.first);
       put_u32(&head, l.count);
       hashed(head.data(), head.size());
+      // No positions, no rows: a parsed header's n_head_kv (up to 2^32) costs no loop over heads.
+      if (l.count == 0) continue;
       for (bool values : {false, true}) {
         for (uint32_t h = 0; h < l.n_head_kv; ++h) rows(static_cast<int>(il), static_cast<int>(h), values, hashed);
       }
@@ -272,11 +338,13 @@ Result<Session> parse_session(const uint8_t* data, size_t size) {
   Session s;
   const uint8_t* const end = data + size - kSessionTrailerBytes;
   const uint8_t* p = data + kSessionHeaderBytes;
-  uint32_t seen = 0;  // bits: MODL, CACH, TOKN, SHFT, KVRW
-  const uint32_t known[] = {kModelTag, kCacheTag, kTokensTag, kShiftTag, kKvRowsTag};
-  // KVRW checks its positions against the tokens: it is read after the others.
+  uint32_t seen = 0;  // bits: MODL, CACH, TOKN, SHFT, KVRW, RCST
+  const uint32_t known[] = {kModelTag, kCacheTag, kTokensTag, kShiftTag, kKvRowsTag, kRecurrentTag};
+  constexpr uint32_t n_known = sizeof(known) / sizeof(known[0]);
+  // KVRW and RCST check their positions against the tokens: they are read after the others.
   const uint8_t* kv_payload = nullptr;
-  uint64_t kv_bytes = 0;
+  const uint8_t* recurrent_payload = nullptr;
+  uint64_t kv_bytes = 0, recurrent_bytes = 0;
   for (uint32_t i = 0; i < n_sections; ++i) {
     if (static_cast<size_t>(end - p) < kSectionHeaderBytes) {
       return Status::error(format("the session ends inside the header of section %u of %u", i + 1, n_sections));
@@ -294,8 +362,8 @@ Result<Session> parse_session(const uint8_t* data, size_t size) {
     const uint8_t* payload = p;
     p += bytes;
     uint32_t bit = 0;
-    while (bit < 5 && known[bit] != t) ++bit;
-    if (bit == 5) {
+    while (bit < n_known && known[bit] != t) ++bit;
+    if (bit == n_known) {
       if (flags & kSectionRequired) {
         return Status::error(
             format("the session has a '%s' section this engine does not know (saved by a newer "
@@ -317,14 +385,18 @@ Result<Session> parse_session(const uint8_t* data, size_t size) {
       kv_payload = payload;
       kv_bytes = bytes;
     }
+    if (t == kRecurrentTag) {
+      recurrent_payload = payload;
+      recurrent_bytes = bytes;
+    }
     WEBGGUF_RETURN_IF_ERROR(status);
   }
   if (p != end) {
     return Status::error(format("the session has %llu bytes after its %u sections",
                                 static_cast<unsigned long long>(end - p), n_sections));
   }
-  for (uint32_t bit = 0; bit < 5; ++bit) {
-    if (known[bit] != kShiftTag && !(seen & (1u << bit))) {
+  for (uint32_t bit = 0; bit < n_known; ++bit) {
+    if (known[bit] != kShiftTag && known[bit] != kRecurrentTag && !(seen & (1u << bit))) {
       return Status::error(format("the session has no '%s' section", tag_name(known[bit]).c_str()));
     }
   }
@@ -332,6 +404,9 @@ Result<Session> parse_session(const uint8_t* data, size_t size) {
   if (s.layers.size() != s.n_layer) {
     return Status::error(
         format("the session's KV rows cover %zu layers, its model has %u", s.layers.size(), s.n_layer));
+  }
+  if (recurrent_payload != nullptr) {
+    WEBGGUF_RETURN_IF_ERROR(parse_recurrent(Cursor(recurrent_payload, recurrent_bytes, kRecurrentTag), &s));
   }
   if (s.has_shift && s.shift_begin > s.tokens.size()) {
     return Status::error(

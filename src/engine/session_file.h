@@ -19,9 +19,16 @@
 //                   rows in the cache's own format (f16, or q8_0 / q4_0 blocks), positions
 //                   [first, first + n) = [0, n_tokens) on global layers, the last ones a
 //                   sliding-window layer's ring holds on those.
-// A new kind of state (the recurrent states of hybrid models such as LFM2: per layer a conv and
-// an ssm state) is a new required section with its own tag; older readers then refuse such a
-// session by name instead of restoring half of it. A change to an existing section's layout
+//   RCST (required) u32 n_layer | u32 n_copies | u32 floats[n_layer] (one copy's f32 values of
+//                   each layer, 0 on attention layers), then per copy u32 position |
+//                   f32 state[sum of floats] (layer by layer, in the order of
+//                   src/model/recurrent_state.h): the recurrent layers' state of a hybrid model
+//                   (lfm2, qwen35), only in sessions of such models. Copy 0 is the state at the
+//                   end of the tokens (position n); the others are checkpoints at ascending
+//                   positions < n (the engine saves the newest turn boundary, where regenerate
+//                   and a re-tokenized next turn resume), restored as turn boundaries.
+// A new kind of state is a new required section with its own tag; older readers then refuse such
+// a session by name instead of restoring half of it. A change to an existing section's layout
 // takes a new tag or a new version.
 #pragma once
 #include <cstddef>
@@ -49,6 +56,12 @@ struct SessionKvLayer {
   const uint8_t* values = nullptr;
 };
 
+struct SessionRecurrentCopy {
+  uint32_t position = 0;
+  // Parsed sessions: a view into the parsed bytes (unaligned), sum of recurrent_floats f32 values.
+  const uint8_t* state = nullptr;
+};
+
 struct Session {
   uint64_t model_identity = 0;
   uint32_t n_layer = 0, n_vocab = 0;
@@ -60,6 +73,9 @@ struct Session {
   uint64_t shift_prefix_hash = 0;
   uint32_t key_row_bytes = 0, value_row_bytes = 0;
   std::vector<SessionKvLayer> layers;  // [n_layer]
+  // RCST: empty when the session has none (a model without recurrent layers).
+  std::vector<uint32_t> recurrent_floats;       // [n_layer]
+  std::vector<SessionRecurrentCopy> recurrent;  // [0]: the state at tokens.size(), then checkpoints
 };
 
 // Checks the framing (size, magic, version, checksum, section bounds, required sections) and the
@@ -72,9 +88,14 @@ using SessionSink = std::function<void(const uint8_t* bytes, size_t n)>;
 // position order, through the sink (in as many pieces as it likes).
 using SessionRowSource = std::function<void(int layer, int head, bool values, const SessionSink& sink)>;
 
+// Emits copy `copy` of the recurrent state (sum of recurrent_floats f32 values) through the sink.
+using SessionStateSource = std::function<void(size_t copy, const SessionSink& sink)>;
+
 // Bytes write_session will emit for `s`.
 uint64_t session_bytes(const Session& s);
-// Writes `s` (its layers' row pointers are not read: `rows` gives the rows) through `sink`.
-void write_session(const Session& s, const SessionRowSource& rows, const SessionSink& sink);
+// Writes `s` (its row and state pointers are not read: `rows` gives the rows, `states` the
+// recurrent state copies, needed only when s.recurrent is not empty) through `sink`.
+void write_session(const Session& s, const SessionRowSource& rows, const SessionSink& sink,
+                   const SessionStateSource& states = nullptr);
 
 }  // namespace webgguf

@@ -327,6 +327,25 @@ void Model::set_cached_positions(int32_t n_past) {
   state_->n_written = n_past;
 }
 
+size_t Model::recurrent_floats(int layer) const {
+  return static_cast<size_t>(RecurrentState::layer_floats(state_->config, layer));
+}
+
+const float* Model::recurrent_state(int32_t pos) const {
+  const ModelState& s = *state_;
+  if (!s.recurrent.active()) return nullptr;
+  return pos == s.n_written ? s.recurrent.live() : s.recurrent.checkpoint(pos);
+}
+
+int32_t Model::recurrent_turn_boundary(int32_t before) const {
+  return state_->recurrent.newest_turn_boundary(before);
+}
+
+void Model::write_recurrent_state(const uint8_t* live,
+                                  const std::vector<std::pair<int32_t, const uint8_t*>>& checkpoints) {
+  state_->recurrent.replace(live, checkpoints);
+}
+
 Result<MemoryEstimate> Model::estimate_memory(const GgufFile& file, uint32_t n_ctx, KvCacheTypes cache_types) {
   Result<ModelConfig> config = parse_model_config(file);
   if (!config.is_ok()) return config.status();

@@ -9,6 +9,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/status.h"
@@ -125,6 +126,16 @@ class Model {
   // forward() continue after position n_past - 1.
   Status write_kv_rows(int layer, int head, bool values, int32_t first, int32_t count, const uint8_t* rows);
   void set_cached_positions(int32_t n_past);
+  // The recurrent layers' state (hybrid models), for saved sessions: f32 values of one copy of
+  // layer il's state (0 on attention layers); every layer's, one after the other, at `pos` (the
+  // live state when pos is cached_positions(), else a checkpoint's copy; null when none is kept
+  // there); the newest turn-boundary checkpoint before `before` (-1: none).
+  size_t recurrent_floats(int layer) const;
+  const float* recurrent_state(int32_t pos) const;
+  int32_t recurrent_turn_boundary(int32_t before) const;
+  // Replaces the state and every checkpoint: `live` becomes the state at cached_positions(),
+  // each of `checkpoints` (position, state; unaligned f32) a turn boundary.
+  void write_recurrent_state(const uint8_t* live, const std::vector<std::pair<int32_t, const uint8_t*>>& checkpoints);
 
   ~Model();
 

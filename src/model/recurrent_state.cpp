@@ -107,4 +107,27 @@ std::vector<int32_t> RecurrentState::positions() const {
   return out;
 }
 
+const float* RecurrentState::checkpoint(int32_t pos) const {
+  const int slot = pos >= 0 ? find(pos) : -1;
+  return slot < 0 ? nullptr : checkpoint_data_.data() + static_cast<size_t>(slot) * floats_;
+}
+
+int32_t RecurrentState::newest_turn_boundary(int32_t before) const {
+  int32_t newest = -1;
+  for (const Checkpoint& k : slots_) {
+    if (k.kind == CheckpointKind::kTurnBoundary && k.pos < before && k.pos > newest) newest = k.pos;
+  }
+  return newest;
+}
+
+void RecurrentState::replace(const uint8_t* live, const std::vector<std::pair<int32_t, const uint8_t*>>& checkpoints) {
+  drop_after(-1);
+  // save() copies the live state: each checkpoint passes through it on its way to its slot.
+  for (const auto& [pos, state] : checkpoints) {
+    std::memcpy(live_.data(), state, floats_ * sizeof(float));
+    save(pos, CheckpointKind::kTurnBoundary);
+  }
+  std::memcpy(live_.data(), live, floats_ * sizeof(float));
+}
+
 }  // namespace webgguf

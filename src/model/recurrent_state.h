@@ -9,6 +9,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 #include "model/model.h"
@@ -47,6 +48,16 @@ class RecurrentState {
   void drop_after(int32_t pos);
   // Checkpoint positions, ascending.
   std::vector<int32_t> positions() const;
+
+  // Saved sessions: every layer's state, one after the other (state_floats values).
+  const float* live() const { return live_.data(); }
+  // Checkpoint pos's copy, or null when there is none at pos.
+  const float* checkpoint(int32_t pos) const;
+  // The newest turn-boundary checkpoint before `before`, or -1.
+  int32_t newest_turn_boundary(int32_t before) const;
+  // Forgets every checkpoint, keeps each of `checkpoints` (position, state_floats f32 values,
+  // unaligned) as a turn boundary and makes `live` the live state.
+  void replace(const uint8_t* live, const std::vector<std::pair<int32_t, const uint8_t*>>& checkpoints);
 
  private:
   struct Checkpoint {

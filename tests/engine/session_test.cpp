@@ -10,10 +10,10 @@
 #include <string>
 #include <vector>
 
-#include "core/hash64.h"
 #include "engine/engine.h"
 #include "engine/session_file.h"
 #include "lexi_engine.h"
+#include "session_helpers.h"
 #include "test_paths.h"
 
 namespace webgguf {
@@ -32,17 +32,7 @@ std::vector<int32_t> text_tokens(Engine& engine, size_t first, size_t n) {
 }
 
 std::vector<uint8_t> save(Engine& engine) {
-  std::vector<uint8_t> bytes;
-  uint64_t declared = 0;
-  const EngineError e = engine.save_session(
-      Engine::SessionOutput{[&](uint64_t total) {
-                              declared = total;
-                              return true;
-                            },
-                            [&](const uint8_t* p, size_t n) { bytes.insert(bytes.end(), p, p + n); }});
-  EXPECT_TRUE(e.ok()) << e.message;
-  EXPECT_EQ(bytes.size(), declared);
-  return bytes;
+  return testing::save_session_bytes(engine);
 }
 
 // Greedy tokens after the current prompt, with the logits each was sampled from.
@@ -142,22 +132,7 @@ TEST(Session, AShiftedConversationMapsOntoTheRestoredCache) {
   EXPECT_EQ(generate(*original, 8), generate(*restored, 8));
 }
 
-// A refused session leaves the engine's own conversation in place: the next turn still reuses it.
-void expect_refused(Engine& engine, const std::vector<uint8_t>& bytes, const std::string& message) {
-  const std::vector<int32_t> before = engine.context_tokens();
-  int32_t n_tokens = -1;
-  const EngineError e = engine.load_session(bytes.data(), bytes.size(), &n_tokens);
-  EXPECT_EQ(e.code, ErrorCode::kInvalidSession) << message;
-  EXPECT_NE(e.message.find(message), std::string::npos) << e.message;
-  EXPECT_EQ(n_tokens, -1);
-  EXPECT_EQ(engine.context_tokens(), before);
-  std::vector<int32_t> next = before;
-  next.push_back(before.back());
-  PromptResult p;
-  ASSERT_TRUE(engine.set_prompt(next, &p).ok());
-  EXPECT_EQ(p.n_evaluated, 1);
-  engine.set_prompt(before, &p);
-}
+using testing::expect_refused;
 
 TEST(Session, ForeignTruncatedAndCorruptSessionsAreRefusedByName) {
   WEBGGUF_NEEDS_FIXTURE_MODELS();
@@ -196,12 +171,17 @@ TEST(Session, ForeignTruncatedAndCorruptSessionsAreRefusedByName) {
                  "the session holds 50 tokens but the context holds 32: load the model with n_ctx >= 50");
 }
 
-// Framing: a session written from a Session struct (two layers of 1 kv head, 4-byte rows), with
+// Framing: a session written from a Session struct (two layers of 1 kv head, 4-byte rows; a
+// recurrent state if asked), with
 // a section inserted after its header; the checksum is recomputed so that the framing is what
 // the parser sees.
+// `recurrent`: positions of recurrent state copies (layer 0 holds 2 floats, layer 1 none).
 std::vector<uint8_t> tiny_session(uint32_t extra_tag = 0, uint32_t extra_flags = 0,
-                                  const std::vector<uint8_t>& extra_payload = {0xAB, 0xAB, 0xAB}) {
+                                  const std::vector<uint8_t>& extra_payload = {0xAB, 0xAB, 0xAB},
+                                  const std::vector<uint32_t>& recurrent = {}) {
   Session s;
+  if (!recurrent.empty()) s.recurrent_floats = {2, 0};
+  for (uint32_t position : recurrent) s.recurrent.push_back({position, nullptr});
   s.model_identity = 42;
   s.n_layer = 2;
   s.n_vocab = 10;
@@ -216,7 +196,11 @@ std::vector<uint8_t> tiny_session(uint32_t extra_tag = 0, uint32_t extra_flags =
         const std::vector<uint8_t> rows(s.layers[layer].count * 4u, static_cast<uint8_t>(layer * 2 + values));
         sink(rows.data(), rows.size());
       },
-      [&](const uint8_t* p, size_t n) { bytes.insert(bytes.end(), p, p + n); });
+      [&](const uint8_t* p, size_t n) { bytes.insert(bytes.end(), p, p + n); },
+      [&](size_t copy, const SessionSink& sink) {
+        const float state[2] = {1.5f, static_cast<float>(copy)};
+        sink(reinterpret_cast<const uint8_t*>(state), sizeof(state));
+      });
   EXPECT_EQ(bytes.size(), session_bytes(s));
   if (extra_tag != 0) {
     std::vector<uint8_t> section(16);
@@ -230,10 +214,7 @@ std::vector<uint8_t> tiny_session(uint32_t extra_tag = 0, uint32_t extra_flags =
     std::memcpy(&n_sections, bytes.data() + 12, 4);
     ++n_sections;
     std::memcpy(bytes.data() + 12, &n_sections, 4);
-    const uint64_t total = bytes.size();
-    std::memcpy(bytes.data() + 16, &total, 8);
-    const uint64_t checksum = Hash64::of(bytes.data(), bytes.size() - 8);
-    std::memcpy(bytes.data() + bytes.size() - 8, &checksum, 8);
+    testing::reframe_session(&bytes);
   }
   return bytes;
 }
@@ -269,6 +250,34 @@ TEST(SessionFile, ParsesWhatItWritesSkipsUnknownOptionalSectionsAndRefusesUnknow
 
   // Every prefix is refused (and none reads past its end: the fuzz target checks the rest).
   for (size_t n = 0; n < bytes.size(); ++n) EXPECT_FALSE(parse_session(bytes.data(), n).is_ok()) << n;
+}
+
+TEST(SessionFile, ARecurrentStateIsAtTheTokensEndAndItsCheckpointsAscendBeforeIt) {
+  const std::vector<uint8_t> bytes = tiny_session(0, 0, {}, {3, 1, 2});
+  Result<Session> parsed = parse_session(bytes.data(), bytes.size());
+  ASSERT_TRUE(parsed.is_ok()) << parsed.status().message();
+  const Session& s = parsed.value();
+  EXPECT_EQ(s.recurrent_floats, (std::vector<uint32_t>{2, 0}));
+  ASSERT_EQ(s.recurrent.size(), 3u);
+  EXPECT_EQ(s.recurrent[2].position, 2u);
+  float state[2];
+  std::memcpy(state, s.recurrent[2].state, sizeof(state));
+  EXPECT_EQ(state[0], 1.5f);
+  EXPECT_EQ(state[1], 2.0f);
+  const struct {
+    std::vector<uint32_t> positions;
+    const char* message;
+  } refused[] = {
+      {{2}, "recurrent state ('RCST') is at position 2, its tokens end at 3"},
+      {{3, 2, 1}, "checkpoint 2 of the session's recurrent state ('RCST') is at position 1, not after"},
+      {{3, 3}, "checkpoint 1 of the session's recurrent state ('RCST') is at position 3"},
+  };
+  for (const auto& r : refused) {
+    const std::vector<uint8_t> b = tiny_session(0, 0, {}, r.positions);
+    parsed = parse_session(b.data(), b.size());
+    ASSERT_FALSE(parsed.is_ok()) << r.message;
+    EXPECT_NE(parsed.status().message().find(r.message), std::string::npos) << parsed.status().message();
+  }
 }
 
 }  // namespace
