@@ -96,7 +96,8 @@ uint32_t largest_fitting_context(const GgufFile& file, uint64_t file_size, KvCac
   if (file_size == kUnknownFileSize) file_size = file.data_offset + file.data_size;
   const auto fits = [&](uint32_t n_ctx) {
     Result<MemoryEstimate> m = Model::estimate_memory(file, n_ctx, cache_types);
-    return m.is_ok() && file_size + m.value().kv_bytes + m.value().recurrent_bytes + m.value().scratch_bytes <= budget_bytes;
+    return m.is_ok() &&
+           file_size + m.value().kv_bytes + m.value().recurrent_bytes + m.value().scratch_bytes <= budget_bytes;
   };
   // Memory grows with the context: the largest n in [1, n_ctx_train] that fits, by bisection.
   uint32_t low = 1, high = static_cast<uint32_t>(std::max(1, config.value().n_ctx_train));
