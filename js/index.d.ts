@@ -363,10 +363,11 @@ export declare class Engine {
        * Limits (README "Limits"): `messages` must be a non-empty array of `{ role: string, content:
        * string | text parts }` (InvalidArgumentError otherwise; an empty content is a valid turn). Roles are passed
        * to the model's template unchanged: ChatML prints any role, a template that calls
-       * `raise_exception` rejects with ChatTemplateError carrying its message. A rendered prompt
-       * longer than the context rejects with ContextFullError (nothing is evaluated; start a new
-       * conversation); a reply that reaches the end of the context ends with finish_reason
-       * 'length'. The context is never shifted. Lone UTF-16 surrogates become U+FFFD. An abort
+       * `raise_exception` rejects with ChatTemplateError carrying its message. With context_shift
+       * (the default for chat) a conversation or reply that overflows the context keeps its first
+       * n_keep tokens and drops the oldest half of the rest; with context_shift: false a rendered
+       * prompt longer than the context rejects with ContextFullError (nothing is evaluated) and a
+       * reply that reaches the end of the context ends with finish_reason 'length'. Lone UTF-16 surrogates become U+FFFD. An abort
        * stops the prompt's evaluation between chunks of 64 tokens, or generation between tokens.
        */
       create(params: ChatCompletionParams & { stream: true }): Promise<AsyncIterable<ChatCompletionChunk>>;
