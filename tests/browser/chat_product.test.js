@@ -168,6 +168,8 @@ test('conversations survive a reload: list, New chat, rename, delete; the cached
   await page.click('#new-chat');
   assert.equal(await page.$$eval('#messages .message', (b) => b.length), 0);
   await ask(page, 'What is a mountain?');
+  // The list follows the conversation's save (with its session), a moment after the reply.
+  await page.waitForFunction(() => document.querySelectorAll('#conversation-list .open').length === 2);
   const titles = await page.$$eval('#conversation-list .open', (buttons) => buttons.map((b) => b.textContent));
   assert.deepEqual(titles, ['What is a mountain?', 'What is a river?']);
   await page.screenshot({ path: join(screenshots, 'chat.png'), fullPage: false });
