@@ -23,6 +23,7 @@
 #include <cstring>
 #include <vector>
 
+#include "quant/iq_lattice.h"
 #include "quant/traits.h"
 
 namespace {
@@ -97,6 +98,17 @@ void fuzz_quantize(const QuantTraits& t, const uint8_t* payload, size_t size, in
 }
 
 }  // namespace
+
+// The I-quant lattices' neighbour tables are built on first use, which takes seconds under the
+// sanitizers: built here, before any input's time budget starts.
+extern "C" int LLVMFuzzerInitialize(int*, char***) {
+  using webgguf::IqLatticeKind;
+  for (IqLatticeKind kind : {IqLatticeKind::kIQ2XXS, IqLatticeKind::kIQ2XS, IqLatticeKind::kIQ2S, IqLatticeKind::kIQ1S,
+                             IqLatticeKind::kIQ3XXS, IqLatticeKind::kIQ3S}) {
+    (void)webgguf::iq_lattice(kind);
+  }
+  return 0;
+}
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static const std::vector<const QuantTraits*> types = computable_types();

@@ -131,6 +131,10 @@ Result<ImportanceMatrix> parse_legacy_matrix(const uint8_t* data, size_t size) {
     if (!in.i32(&ncall) || !in.i32(&nval) || nval < 1) {
       return Status::error(format("imatrix .dat file: entry %d of %d has no values", i + 1, n_entries));
     }
+    if (ncall < 0) {
+      return Status::error(
+          format("imatrix .dat file: entry %d of %d has a negative count (%d)", i + 1, n_entries, ncall));
+    }
     if (!in.bytes(static_cast<size_t>(nval) * sizeof(float), &values)) {
       return Status::error(format("imatrix .dat file is truncated in the values of entry %d of %d", i + 1, n_entries));
     }
