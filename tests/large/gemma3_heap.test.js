@@ -34,7 +34,8 @@ test('a Gemma 3 270M-shaped Q4_K_M model generates within 1.1 x file + KV of was
       try {
         const info = await engine.load(q4, { n_ctx: 512 });
         const reply = await engine.complete(PROMPT, { max_tokens: 64, temperature: 0 });
-        assert.ok(reply.text.length > 0, 'the model generated nothing');
+        // Random weights over 258k control tokens: the text may be empty, the tokens are what count.
+        assert.ok(reply.usage.completion_tokens >= 1, 'the model generated nothing');
         // A sampled request as well: the sampler's candidate storage is taken at load.
         await engine.complete(PROMPT, { max_tokens: 16, temperature: 0.8, seed: 1 });
         const { heapSize } = await engine.memory();
